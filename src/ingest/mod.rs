@@ -1,0 +1,304 @@
+//! Importing a council's files: the manifest, GeoJSON/CSV/postcode readers,
+//! validation, the joins, and the import report.
+//!
+//! [`load`] reads every file the manifest names, checks it, joins small areas
+//! to deprivation and population, assigns wards, geocodes and places assets,
+//! rolls deprivation up to wards and builds the indexes. It never panics on
+//! bad input: each row or feature it cannot use is skipped and reported with
+//! file, row or feature, and reason; problems that make the dataset unusable
+//! stop it with an [`ImportFailure`].
+
+mod areas;
+mod assets;
+mod geojson;
+mod join;
+pub mod manifest;
+mod records;
+pub mod report;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use crate::model::{Dataset, DatasetInfo, SourceInfo, Vintages};
+pub use manifest::Manifest;
+pub use report::{ImportFailure, ImportReport, Problem, Severity, SourceReport};
+
+/// Where input files come from: the disk beside the manifest, or the binary.
+pub trait Files {
+    /// The bytes of a file named by a manifest path.
+    fn read(&self, path: &str) -> std::io::Result<Vec<u8>>;
+}
+
+/// Files on disk, relative to a base folder (the manifest's).
+pub struct DiskFiles {
+    /// Folder manifest paths are relative to.
+    pub base: PathBuf,
+}
+
+impl Files for DiskFiles {
+    fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        std::fs::read(self.base.join(path))
+    }
+}
+
+/// Files compiled into the binary, by manifest path.
+pub struct EmbeddedFiles(pub &'static [(&'static str, &'static [u8])]);
+
+impl Files for EmbeddedFiles {
+    fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == path)
+            .map(|(_, bytes)| bytes.to_vec())
+            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in the built-in dataset"))
+    }
+}
+
+/// Told about each stage of a long import, to show progress on a terminal.
+pub trait Progress {
+    /// Stage `step` of `total` is starting.
+    fn stage(&self, step: usize, total: usize, what: &str);
+}
+
+/// Progress that shows nothing.
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn stage(&self, _: usize, _: usize, _: &str) {}
+}
+
+/// A dataset and the report of loading it.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The joined, indexed dataset.
+    pub dataset: Dataset,
+    /// What was loaded and skipped, and why.
+    pub report: ImportReport,
+}
+
+/// Shared state while loading: file access, the report, the content hash.
+pub(crate) struct Ctx<'a> {
+    files: &'a dyn Files,
+    pub manifest: String,
+    pub report: ImportReport,
+    hasher: Sha256,
+    progress: &'a dyn Progress,
+    step: usize,
+    total_steps: usize,
+    pub sources: Vec<SourceInfo>,
+}
+
+impl Ctx<'_> {
+    /// Reads a file; a missing or unreadable file is fatal.
+    pub fn read(&mut self, path: &str) -> Result<Vec<u8>, Problem> {
+        let bytes = self.files.read(path).map_err(|e| Problem {
+            severity: Severity::Fatal,
+            file: path.to_string(),
+            location: None,
+            message: format!("cannot read the file: {e}"),
+        })?;
+        self.hasher.update(path.as_bytes());
+        self.hasher.update((bytes.len() as u64).to_le_bytes());
+        self.hasher.update(&bytes);
+        Ok(bytes)
+    }
+
+    /// Records a problem.
+    pub fn problem(&mut self, severity: Severity, file: &str, location: Option<String>, message: String) {
+        self.report.problems.push(Problem { severity, file: file.to_string(), location, message });
+    }
+
+    /// Records a skipped row or feature and counts it under `reason`.
+    pub fn skip(&mut self, source: &mut SourceReport, location: String, reason: &str, message: String) {
+        source.skipped += 1;
+        *source.skipped_by_reason.entry(reason.to_string()).or_insert(0) += 1;
+        let file = source.path.clone();
+        self.problem(Severity::Skipped, &file, Some(location), message);
+    }
+
+    /// Announces the next stage.
+    pub fn stage(&mut self, what: &str) {
+        self.step += 1;
+        self.progress.stage(self.step, self.total_steps, what);
+    }
+
+    /// Files a finished source report (and its summary for `/api/dataset`).
+    pub fn finish(&mut self, source: SourceReport, vintage: Option<String>) {
+        self.sources.push(SourceInfo {
+            name: source.name.clone(),
+            layer: source.layer.clone(),
+            path: source.path.clone(),
+            loaded: source.loaded,
+            vintage,
+        });
+        self.report.sources.push(source);
+    }
+
+    /// A fatal problem in the manifest itself.
+    pub fn manifest_error(&self, key: &str, message: String) -> Problem {
+        Problem {
+            severity: Severity::Fatal,
+            file: self.manifest.clone(),
+            location: Some(format!("key {key}")),
+            message,
+        }
+    }
+}
+
+/// Loads the dataset a manifest file describes; paths are relative to the manifest.
+pub fn load_path(manifest: &Path, progress: &dyn Progress) -> Result<Loaded, ImportFailure> {
+    let name = manifest.display().to_string();
+    let text = std::fs::read_to_string(manifest).map_err(|e| ImportFailure {
+        problem: Problem {
+            severity: Severity::Fatal,
+            file: name.clone(),
+            location: None,
+            message: format!("cannot read the manifest: {e}"),
+        },
+        report: ImportReport { manifest: name.clone(), ..Default::default() },
+    })?;
+    let base = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
+    load(&text, &name, &DiskFiles { base }, progress)
+}
+
+/// Loads the dataset described by manifest text; `files` resolves its paths.
+pub fn load(manifest_text: &str, manifest_name: &str, files: &dyn Files, progress: &dyn Progress) -> Result<Loaded, ImportFailure> {
+    let mut ctx = Ctx {
+        files,
+        manifest: manifest_name.to_string(),
+        report: ImportReport { manifest: manifest_name.to_string(), ..Default::default() },
+        hasher: Sha256::new(),
+        progress,
+        step: 0,
+        total_steps: 0,
+        sources: Vec::new(),
+    };
+    match load_inner(manifest_text, &mut ctx) {
+        Ok(dataset) => Ok(Loaded { dataset, report: ctx.report }),
+        Err(problem) => Err(ImportFailure { problem, report: ctx.report }),
+    }
+}
+
+fn parse_manifest(text: &str, ctx: &Ctx) -> Result<Manifest, Problem> {
+    toml::from_str::<Manifest>(text).map_err(|e| {
+        let location = e.span().map(|span| {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}")
+        });
+        Problem {
+            severity: Severity::Fatal,
+            file: ctx.manifest.clone(),
+            location,
+            message: format!("invalid manifest: {}", e.message()),
+        }
+    })
+}
+
+fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
+    let manifest = parse_manifest(text, ctx)?;
+    ctx.total_steps = 8 + manifest.assets.len();
+
+    ctx.stage("wards");
+    let wards = areas::load_polygons(ctx, &manifest.wards, "wards")?;
+    if wards.is_empty() {
+        return Err(ctx.manifest_error("wards", "no ward could be loaded (see the problems above)".into()));
+    }
+    let wards = areas::into_wards(wards);
+
+    ctx.stage("small areas");
+    let mut small_areas = areas::into_small_areas(areas::load_polygons(ctx, &manifest.small_areas, "small_areas")?);
+    let by_code: HashMap<String, usize> = small_areas.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect();
+
+    ctx.stage("deprivation and population");
+    let domains = match &manifest.deprivation {
+        Some(table) => areas::join_deprivation(ctx, table, &by_code, &mut small_areas)?,
+        None => Vec::new(),
+    };
+    if let Some(table) = &manifest.population {
+        areas::join_population(ctx, table, &by_code, &mut small_areas)?;
+    }
+
+    ctx.stage("lookup and demand points");
+    let lookup = match &manifest.lookup {
+        Some(table) => areas::read_lookup(ctx, table, &by_code)?,
+        None => HashMap::new(),
+    };
+    if let Some(table) = &manifest.demand_points {
+        areas::join_demand_points(ctx, table, &by_code, &mut small_areas)?;
+    }
+
+    ctx.stage("postcodes");
+    let postcodes = match &manifest.postcodes {
+        Some(table) => assets::read_postcodes(ctx, table)?,
+        None => HashMap::new(),
+    };
+
+    let mut assets = Vec::new();
+    let mut asset_by_id: HashMap<String, usize> = HashMap::new();
+    for (i, source) in manifest.assets.iter().enumerate() {
+        ctx.stage(&format!("assets: {}", source.source));
+        if manifest.assets[..i].iter().any(|s| s.source == source.source) {
+            return Err(ctx.manifest_error(&format!("assets[{i}].source"), format!("source name {:?} is used twice", source.source)));
+        }
+        assets::load_source(ctx, source, i, &postcodes, &mut assets, &mut asset_by_id)?;
+    }
+    if assets.len() > u32::MAX as usize {
+        return Err(ctx.manifest_error("assets", "more than 4,294,967,295 assets".into()));
+    }
+
+    ctx.stage("joining");
+    let joined = join::join(ctx, wards, small_areas, assets, &lookup, manifest.lookup.as_ref().map(|l| l.path.as_str()));
+
+    ctx.stage("indexing");
+    let demand_points = match &manifest.demand_points {
+        Some(t) => format!("supplied: {}", t.label.clone().unwrap_or_else(|| t.path.clone())),
+        None => "area-weighted centroid of each small-area polygon, computed in EPSG:27700".into(),
+    };
+    let mut category_labels = std::collections::BTreeMap::new();
+    for asset in &joined.assets {
+        if !category_labels.contains_key(&asset.category) {
+            let label = manifest.categories.get(&asset.category).cloned().unwrap_or_else(|| default_label(&asset.category));
+            category_labels.insert(asset.category.clone(), label);
+        }
+    }
+    let info = DatasetInfo {
+        name: manifest.dataset.name.clone(),
+        description: manifest.dataset.description.clone(),
+        attribution: manifest.dataset.attribution.clone(),
+        vintages: Vintages {
+            wards: manifest.wards.vintage.clone(),
+            small_areas: manifest.small_areas.vintage.clone(),
+            deprivation: manifest.deprivation.as_ref().and_then(|d| d.vintage.clone()),
+            population: manifest.population.as_ref().and_then(|p| p.vintage.clone()),
+            postcodes: manifest.postcodes.as_ref().and_then(|p| p.vintage.clone()),
+        },
+        domains,
+        category_labels,
+        sources: std::mem::take(&mut ctx.sources),
+        demand_points,
+        content_hash: format!("{:x}", ctx.hasher.clone().finalize()),
+    };
+    Ok(join::build_dataset(info, joined, postcodes))
+}
+
+/// A readable label for a category id: well-known ids get their usual name.
+pub fn default_label(category: &str) -> String {
+    match category {
+        "gp" => "GP practice".into(),
+        "pharmacy" => "Pharmacy".into(),
+        "library" => "Library".into(),
+        "food_bank" => "Food bank".into(),
+        "community_centre" => "Community centre".into(),
+        "advice" => "Advice service".into(),
+        other => {
+            let spaced = other.replace('_', " ");
+            let mut chars = spaced.chars();
+            match chars.next() {
+                Some(first) => first.to_uppercase().chain(chars).collect(),
+                None => String::new(),
+            }
+        }
+    }
+}

@@ -1,0 +1,14 @@
+//! assetmap: maps community assets for UK councils and shows where deprived
+//! areas are underserved.
+//!
+//! The library owns everything except process start-up: reading a council's
+//! files into a [`model::Dataset`] ([`ingest`]), converting coordinates
+//! ([`crs`]), spatial indexes ([`index`]), the fictional demo town ([`demo`])
+//! and the HTTP API ([`http`]).
+
+pub mod crs;
+pub mod demo;
+pub mod http;
+pub mod index;
+pub mod ingest;
+pub mod model;

@@ -1,0 +1,169 @@
+//! The loaded dataset and the summary `/api/dataset` serves.
+
+use std::collections::{BTreeMap, HashMap};
+
+use geo::Coord;
+use serde::Serialize;
+
+use super::{Asset, SmallArea, Ward};
+use crate::index::{AssetIndex, PolygonIndex};
+
+/// Data vintages, as declared in the manifest (e.g. "IoD2025", "Census 2021").
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Vintages {
+    /// Ward boundaries, e.g. "May 2024".
+    pub wards: Option<String>,
+    /// Small-area boundaries, e.g. "LSOA 2021".
+    pub small_areas: Option<String>,
+    /// Deprivation, e.g. "IoD2025".
+    pub deprivation: Option<String>,
+    /// Population, e.g. "Census 2021".
+    pub population: Option<String>,
+    /// Postcodes, e.g. "Code-Point Open 2025.4".
+    pub postcodes: Option<String>,
+}
+
+/// One input file as loaded.
+#[derive(Debug, Clone, Serialize)]
+pub struct SourceInfo {
+    /// Source name (the layer, or the asset source's name).
+    pub name: String,
+    /// Layer: wards, small_areas, deprivation, population, lookup, demand_points, postcodes, assets.
+    pub layer: String,
+    /// Path as written in the manifest.
+    pub path: String,
+    /// Records loaded.
+    pub loaded: usize,
+    /// Vintage, when declared.
+    pub vintage: Option<String>,
+}
+
+/// Counts and extent of one layer.
+#[derive(Debug, Clone, Serialize)]
+pub struct LayerInfo {
+    /// Number of features.
+    pub count: usize,
+    /// `[min_lon, min_lat, max_lon, max_lat]`, when the layer is not empty.
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// What the dataset is: name, sources, vintages, domains and categories.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetInfo {
+    /// Human-readable name.
+    pub name: String,
+    /// Longer description.
+    pub description: Option<String>,
+    /// Attribution text the data's licences require.
+    pub attribution: Option<String>,
+    /// Vintages of each layer.
+    pub vintages: Vintages,
+    /// Names of the deprivation domains, in the order used everywhere.
+    pub domains: Vec<String>,
+    /// Display labels per category id.
+    pub category_labels: BTreeMap<String, String>,
+    /// Every input file.
+    pub sources: Vec<SourceInfo>,
+    /// Where demand points came from ("supplied" with the label, or "area-weighted centroid").
+    pub demand_points: String,
+    /// SHA-256 of every input file's bytes, in manifest order: identifies the data exactly.
+    pub content_hash: String,
+}
+
+/// Everything loaded from one manifest, joined and indexed.
+#[derive(Debug)]
+pub struct Dataset {
+    /// Name, sources, vintages.
+    pub info: DatasetInfo,
+    /// Wards, in file order.
+    pub wards: Vec<Ward>,
+    /// Small areas, in file order.
+    pub small_areas: Vec<SmallArea>,
+    /// Assets, in manifest and file order.
+    pub assets: Vec<Asset>,
+    /// Postcode (normalised, `SW1A 1AA`) to British National Grid position.
+    pub postcodes: HashMap<String, Coord>,
+    /// R-trees over the assets.
+    pub asset_index: AssetIndex,
+    /// Point-in-polygon index over the wards.
+    pub ward_index: PolygonIndex,
+    /// Point-in-polygon index over the small areas.
+    pub small_area_index: PolygonIndex,
+    /// Ward code to index.
+    pub ward_by_code: HashMap<String, usize>,
+    /// Small-area code to index.
+    pub small_area_by_code: HashMap<String, usize>,
+    /// Asset id to index.
+    pub asset_by_id: HashMap<String, usize>,
+}
+
+/// Summary of the dataset, as `/api/dataset` serves it.
+#[derive(Debug, Clone, Serialize)]
+pub struct DatasetSummary<'a> {
+    /// Name, sources, vintages.
+    #[serde(flatten)]
+    pub info: &'a DatasetInfo,
+    /// Ward count and extent.
+    pub wards: LayerInfo,
+    /// Small-area count and extent.
+    pub small_areas: LayerInfo,
+    /// Asset count and extent.
+    pub assets: LayerInfo,
+    /// Asset counts per category.
+    pub categories: BTreeMap<String, usize>,
+    /// Number of postcodes available for search.
+    pub postcodes: usize,
+    /// Councils (LAD codes) present in the ward layer, with ward counts.
+    pub councils: BTreeMap<String, usize>,
+}
+
+impl Dataset {
+    /// Category ids with their asset counts.
+    pub fn category_counts(&self) -> BTreeMap<String, usize> {
+        let mut counts = BTreeMap::new();
+        for asset in &self.assets {
+            *counts.entry(asset.category.clone()).or_insert(0) += 1;
+        }
+        counts
+    }
+
+    /// The summary `/api/dataset` serves.
+    pub fn summary(&self) -> DatasetSummary<'_> {
+        let mut councils = BTreeMap::new();
+        for ward in &self.wards {
+            let key = ward.council_code.clone().unwrap_or_else(|| "unknown".into());
+            *councils.entry(key).or_insert(0) += 1;
+        }
+        DatasetSummary {
+            info: &self.info,
+            wards: layer_info(self.wards.iter().flat_map(|w| ring_coords(&w.lonlat)), self.wards.len()),
+            small_areas: layer_info(
+                self.small_areas.iter().flat_map(|s| ring_coords(&s.lonlat)),
+                self.small_areas.len(),
+            ),
+            assets: layer_info(self.assets.iter().map(|a| a.lonlat), self.assets.len()),
+            categories: self.category_counts(),
+            postcodes: self.postcodes.len(),
+            councils,
+        }
+    }
+}
+
+fn ring_coords(polygons: &geo::MultiPolygon) -> impl Iterator<Item = Coord> + '_ {
+    polygons.0.iter().flat_map(|p| p.exterior().0.iter().copied())
+}
+
+fn layer_info(coords: impl Iterator<Item = Coord>, count: usize) -> LayerInfo {
+    let mut bbox: Option<[f64; 4]> = None;
+    for c in coords {
+        let b = bbox.get_or_insert([c.x, c.y, c.x, c.y]);
+        b[0] = b[0].min(c.x);
+        b[1] = b[1].min(c.y);
+        b[2] = b[2].max(c.x);
+        b[3] = b[3].max(c.y);
+    }
+    LayerInfo {
+        count,
+        bbox: bbox.map(|b| b.map(|v| (v * 1e6).round() / 1e6)),
+    }
+}

@@ -1,0 +1,12 @@
+//! The loaded dataset: assets, wards and small areas held in memory, every
+//! geometry in British National Grid metres with its longitude/latitude twin.
+
+mod area;
+mod asset;
+mod dataset;
+mod postcode;
+
+pub use area::{Deprivation, DemandSource, SmallArea, Ward, WardAssignment};
+pub use asset::Asset;
+pub use postcode::normalise_postcode;
+pub use dataset::{Dataset, DatasetInfo, DatasetSummary, LayerInfo, SourceInfo, Vintages};
