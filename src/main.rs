@@ -1,1 +1,157 @@
-fn main() {}
+//! The `assetmap` command: serve a dataset, check a manifest, or write the demo data.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+
+use assetmap::http::{AppState, router};
+use assetmap::ingest::{self, ImportFailure, Loaded, Progress};
+
+/// Default address `serve` listens on.
+const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+
+/// Maps community assets for UK councils: where residents can find support,
+/// and which deprived wards are underserved.
+#[derive(Parser)]
+#[command(version, about, long_about = None, after_help = ENV_HELP)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+const ENV_HELP: &str = "Environment:
+  ASSETMAP_MANIFEST   manifest for `serve` (same as --manifest)
+  ASSETMAP_LISTEN     address for `serve` (same as --listen)
+  RUST_LOG            log filter, e.g. `info` or `assetmap=debug` (default: info)
+
+With no command, `assetmap` runs `serve` on the built-in demo dataset.";
+
+#[derive(Subcommand)]
+enum Command {
+    /// Load a dataset and serve it over HTTP.
+    Serve {
+        /// Dataset manifest (TOML). Without one, the built-in fictional demo town is served.
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+        /// Address and port to listen on.
+        #[arg(long, env = "ASSETMAP_LISTEN", default_value = DEFAULT_LISTEN)]
+        listen: SocketAddr,
+    },
+    /// Load a manifest's files, validate and join them, and print the import report.
+    /// Exits 1 when the import cannot complete.
+    Check {
+        /// Dataset manifest (TOML).
+        manifest: PathBuf,
+        /// Print the report as JSON (lists every problem) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the fictional demo dataset (Fictionford) into a folder.
+    DemoData {
+        /// Folder to write into (the repository keeps it in data/demo).
+        dir: PathBuf,
+    },
+}
+
+/// Shows import stages on stderr when it is a terminal.
+struct TerminalProgress {
+    enabled: bool,
+}
+
+impl Progress for TerminalProgress {
+    fn stage(&self, step: usize, total: usize, what: &str) {
+        if self.enabled {
+            let mut err = std::io::stderr();
+            let _ = write!(err, "\r\x1b[2K[{step}/{total}] loading {what}…");
+            if step == total {
+                let _ = writeln!(err);
+            }
+            let _ = err.flush();
+        }
+    }
+}
+
+fn load(manifest: Option<&PathBuf>) -> Result<Loaded, ImportFailure> {
+    let progress = TerminalProgress { enabled: std::io::stderr().is_terminal() };
+    let loaded = match manifest {
+        Some(path) => ingest::load_path(path, &progress),
+        None => assetmap::demo::load(&progress),
+    };
+    if progress.enabled {
+        eprintln!();
+    }
+    loaded
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command.unwrap_or(Command::Serve { manifest: None, listen: DEFAULT_LISTEN.parse()? }) {
+        Command::Serve { manifest, listen } => serve(manifest, listen),
+        Command::Check { manifest, json } => check(&manifest, json),
+        Command::DemoData { dir } => {
+            let written = assetmap::demo::write(&dir).with_context(|| format!("writing {}", dir.display()))?;
+            println!("wrote {} files to {}", written.len(), dir.display());
+            Ok(())
+        }
+    }
+}
+
+fn check(manifest: &PathBuf, json: bool) -> anyhow::Result<()> {
+    let (report, failure) = match load(Some(manifest)) {
+        Ok(loaded) => (loaded.report, None),
+        Err(failure) => (failure.report, Some(failure.problem)),
+    };
+    if json {
+        let mut value = serde_json::to_value(&report)?;
+        value["fatal"] = serde_json::to_value(&failure)?;
+        println!("{}", serde_json::to_string_pretty(&value)?);
+    } else {
+        print!("{}", report.to_text());
+        if let Some(problem) = &failure {
+            println!("\nThe import stopped:\n  {problem}");
+        }
+    }
+    if failure.is_some() {
+        std::process::exit(1);
+    }
+    Ok(())
+}
+
+fn serve(manifest: Option<PathBuf>, listen: SocketAddr) -> anyhow::Result<()> {
+    let loaded = match load(manifest.as_ref()) {
+        Ok(loaded) => loaded,
+        Err(failure) => {
+            eprint!("{}", failure.report.to_text());
+            anyhow::bail!("the dataset could not be loaded:\n  {}", failure.problem);
+        }
+    };
+    let dataset = loaded.dataset;
+    tracing::info!(
+        dataset = %dataset.info.name,
+        wards = dataset.wards.len(),
+        small_areas = dataset.small_areas.len(),
+        assets = dataset.assets.len(),
+        problems = loaded.report.problems.len(),
+        "dataset loaded"
+    );
+    let runtime = tokio::runtime::Runtime::new()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        tracing::info!("serving on http://{}", listener.local_addr()?);
+        let app = router(AppState { dataset: Arc::new(dataset) });
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await?;
+        Ok(())
+    })
+}
