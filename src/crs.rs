@@ -201,8 +201,7 @@ fn check_lon_lat(lon: f64, lat: f64) -> Result<(), CrsError> {
 fn guess_projected(x: f64, y: f64) -> Option<String> {
     if (0.0..=OSTN15_MAX_E).contains(&x) && (0.0..=OSTN15_MAX_N).contains(&y) {
         Some("these look like British National Grid metres: declare crs = \"EPSG:27700\"".into())
-    } else if (-1_500_000.0..=500_000.0).contains(&x) && (6_000_000.0..=9_000_000.0).contains(&y)
-    {
+    } else if (-1_500_000.0..=500_000.0).contains(&x) && (6_000_000.0..=9_000_000.0).contains(&y) {
         Some("these look like Web Mercator metres: declare crs = \"EPSG:3857\"".into())
     } else {
         None
@@ -305,7 +304,10 @@ pub fn wgs84_to_web_mercator(ll: Coord) -> Coord {
     let lat = ll.y.clamp(-WEB_MERCATOR_MAX_LAT, WEB_MERCATOR_MAX_LAT);
     Coord {
         x: WEB_MERCATOR_R * ll.x.to_radians(),
-        y: WEB_MERCATOR_R * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln(),
+        y: WEB_MERCATOR_R
+            * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0)
+                .tan()
+                .ln(),
     }
 }
 
@@ -388,7 +390,8 @@ fn unproject_grs80(e: f64, north: f64) -> (f64, f64) {
     let x = sec / nu;
     let xi = sec / (6.0 * nu.powi(3)) * (nu / rho + 2.0 * tan2);
     let xii = sec / (120.0 * nu.powi(5)) * (5.0 + 28.0 * tan2 + 24.0 * tan4);
-    let xiia = sec / (5040.0 * nu.powi(7)) * (61.0 + 662.0 * tan2 + 1320.0 * tan4 + 720.0 * tan4 * tan2);
+    let xiia =
+        sec / (5040.0 * nu.powi(7)) * (61.0 + 662.0 * tan2 + 1320.0 * tan4 + 720.0 * tan4 * tan2);
     let de = e - NG_E0;
     let lat_out = lat - vii * de.powi(2) + viii * de.powi(4) - ix * de.powi(6);
     let lon_out = NG_LON0 + x * de - xi * de.powi(3) + xii * de.powi(5) - xiia * de.powi(7);
@@ -440,9 +443,7 @@ mod proj_support {
         };
         let transform = proj::Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:27700", None)
             .map_err(|e| fail(e.to_string()))?;
-        let (e, n) = transform
-            .convert((x, y))
-            .map_err(|e| fail(e.to_string()))?;
+        let (e, n) = transform.convert((x, y)).map_err(|e| fail(e.to_string()))?;
         super::check_bng(e, n)?;
         Ok(Coord { x: e, y: n })
     }
@@ -460,7 +461,10 @@ mod tests {
             ("27700", Crs::Bng),
             ("urn:ogc:def:crs:OGC:1.3:CRS84", Crs::Wgs84),
             ("urn:ogc:def:crs:EPSG::27700", Crs::Bng),
-            ("http://www.opengis.net/def/crs/EPSG/0/3857", Crs::WebMercator),
+            (
+                "http://www.opengis.net/def/crs/EPSG/0/3857",
+                Crs::WebMercator,
+            ),
             ("OGC:CRS84", Crs::Wgs84),
         ] {
             assert_eq!(Crs::parse(text), Ok(crs), "{text}");
@@ -475,7 +479,10 @@ mod tests {
         let lon: f64 = 1.0 + 43.0 / 60.0 + 4.5177 / 3600.0;
         let p = project_grs80(lon.to_radians(), lat.to_radians());
         let (lon2, lat2) = unproject_grs80(p.x, p.y);
-        let (dlon, dlat) = ((lon2.to_degrees() - lon).abs(), (lat2.to_degrees() - lat).abs());
+        let (dlon, dlat) = (
+            (lon2.to_degrees() - lon).abs(),
+            (lat2.to_degrees() - lat).abs(),
+        );
         assert!(dlon < 1e-8 && dlat < 1e-8, "{dlon:e} {dlat:e}");
     }
 
@@ -490,25 +497,42 @@ mod tests {
             (-2.2023702, 53.4293681, 386_650.903, 392_526.192),
         ] {
             let bng = wgs84_to_bng(lon, lat).expect("inside grid");
-            assert!((bng.x - e).abs() < 0.0006 && (bng.y - n).abs() < 0.0006, "{bng:?}");
+            assert!(
+                (bng.x - e).abs() < 0.0006 && (bng.y - n).abs() < 0.0006,
+                "{bng:?}"
+            );
             let back = bng_to_wgs84(e, n).expect("inside grid");
-            assert!((back.x - lon).abs() < 1e-7 && (back.y - lat).abs() < 1e-7, "{back:?}");
+            assert!(
+                (back.x - lon).abs() < 1e-7 && (back.y - lat).abs() < 1e-7,
+                "{back:?}"
+            );
         }
     }
 
     #[test]
     fn bng_round_trips_to_the_millimetre() {
-        for (lon, lat) in [(-0.1276, 51.5072), (-2.2426, 53.4808), (-3.1883, 55.9533), (1.29, 52.63)] {
+        for (lon, lat) in [
+            (-0.1276, 51.5072),
+            (-2.2426, 53.4808),
+            (-3.1883, 55.9533),
+            (1.29, 52.63),
+        ] {
             let bng = wgs84_to_bng(lon, lat).expect("inside grid");
             let back = bng_to_wgs84(bng.x, bng.y).expect("inside grid");
             let again = wgs84_to_bng(back.x, back.y).expect("inside grid");
-            assert!((again.x - bng.x).abs() < 1e-3 && (again.y - bng.y).abs() < 1e-3, "{bng:?} {again:?}");
+            assert!(
+                (again.x - bng.x).abs() < 1e-3 && (again.y - bng.y).abs() < 1e-3,
+                "{bng:?} {again:?}"
+            );
         }
     }
 
     #[test]
     fn web_mercator_round_trips() {
-        let ll = Coord { x: -0.1276, y: 51.5072 };
+        let ll = Coord {
+            x: -0.1276,
+            y: 51.5072,
+        };
         let m = wgs84_to_web_mercator(ll);
         assert!((m.x - -14_204.3).abs() < 1.0, "{m:?}");
         let back = web_mercator_to_wgs84(m);
@@ -518,7 +542,10 @@ mod tests {
     #[test]
     fn latitude_100_is_out_of_range() {
         let err = Crs::Wgs84.to_bng(101.0, 100.0).unwrap_err();
-        assert!(err.to_string().contains("latitude 100 is outside -90..90"), "{err}");
+        assert!(
+            err.to_string().contains("latitude 100 is outside -90..90"),
+            "{err}"
+        );
     }
 
     #[test]

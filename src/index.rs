@@ -39,12 +39,24 @@ fn point_entry(asset: &Asset, index: usize) -> AssetPoint {
 impl AssetIndex {
     /// Bulk-loads the trees.
     pub fn new(assets: &[Asset]) -> Self {
-        let all = RTree::bulk_load(assets.iter().enumerate().map(|(i, a)| point_entry(a, i)).collect());
+        let all = RTree::bulk_load(
+            assets
+                .iter()
+                .enumerate()
+                .map(|(i, a)| point_entry(a, i))
+                .collect(),
+        );
         let mut grouped: BTreeMap<String, Vec<AssetPoint>> = BTreeMap::new();
         for (i, asset) in assets.iter().enumerate() {
-            grouped.entry(asset.category.clone()).or_default().push(point_entry(asset, i));
+            grouped
+                .entry(asset.category.clone())
+                .or_default()
+                .push(point_entry(asset, i));
         }
-        let by_category = grouped.into_iter().map(|(k, v)| (k, RTree::bulk_load(v))).collect();
+        let by_category = grouped
+            .into_iter()
+            .map(|(k, v)| (k, RTree::bulk_load(v)))
+            .collect();
         AssetIndex { all, by_category }
     }
 
@@ -52,14 +64,23 @@ impl AssetIndex {
         if categories.is_empty() {
             vec![&self.all]
         } else {
-            categories.iter().filter_map(|c| self.by_category.get(c)).collect()
+            categories
+                .iter()
+                .filter_map(|c| self.by_category.get(c))
+                .collect()
         }
     }
 
     /// The `k` nearest assets to `at`, nearest first, optionally only of the given
     /// categories (empty = all) and within `max_distance_m` (inclusive). Ties in
     /// distance are broken by asset index, so answers are deterministic.
-    pub fn nearest(&self, at: Coord, k: usize, categories: &[String], max_distance_m: Option<f64>) -> Vec<Hit> {
+    pub fn nearest(
+        &self,
+        at: Coord,
+        k: usize,
+        categories: &[String],
+        max_distance_m: Option<f64>,
+    ) -> Vec<Hit> {
         let query = [at.x, at.y];
         let limit2 = max_distance_m.map(|d| d * d);
         let mut hits = Vec::with_capacity(k);
@@ -74,7 +95,10 @@ impl AssetIndex {
                 if taken >= k && d2 > last_d2 {
                     break;
                 }
-                hits.push(Hit { asset: entry.data as usize, distance_m: d2.sqrt() });
+                hits.push(Hit {
+                    asset: entry.data as usize,
+                    distance_m: d2.sqrt(),
+                });
                 taken += 1;
                 last_d2 = d2;
             }
@@ -115,7 +139,11 @@ impl AssetIndex {
 }
 
 fn sort_hits(hits: &mut [Hit]) {
-    hits.sort_by(|a, b| a.distance_m.total_cmp(&b.distance_m).then(a.asset.cmp(&b.asset)));
+    hits.sort_by(|a, b| {
+        a.distance_m
+            .total_cmp(&b.distance_m)
+            .then(a.asset.cmp(&b.asset))
+    });
 }
 
 /// An R-tree of polygon bounding boxes; exact tests run on the polygons the
@@ -133,12 +161,17 @@ impl PolygonIndex {
             .filter_map(|(i, p)| {
                 let rect = geo::BoundingRect::bounding_rect(p)?;
                 Some(GeomWithData::new(
-                    Rectangle::from_corners([rect.min().x, rect.min().y], [rect.max().x, rect.max().y]),
+                    Rectangle::from_corners(
+                        [rect.min().x, rect.min().y],
+                        [rect.max().x, rect.max().y],
+                    ),
                     i as u32,
                 ))
             })
             .collect();
-        PolygonIndex { tree: RTree::bulk_load(boxes) }
+        PolygonIndex {
+            tree: RTree::bulk_load(boxes),
+        }
     }
 
     /// The polygon containing `at`: the lowest-indexed polygon whose interior
@@ -155,7 +188,12 @@ impl PolygonIndex {
             .iter()
             .copied()
             .find(|&i| polygons[i].contains(&point))
-            .or_else(|| candidates.iter().copied().find(|&i| polygons[i].intersects(&point)))
+            .or_else(|| {
+                candidates
+                    .iter()
+                    .copied()
+                    .find(|&i| polygons[i].intersects(&point))
+            })
     }
 
     /// The nearest polygon to `at` and its distance in metres (0 when inside);
@@ -163,7 +201,10 @@ impl PolygonIndex {
     pub fn nearest(&self, polygons: &[&MultiPolygon], at: Coord) -> Option<(usize, f64)> {
         let point = Point(at);
         let mut best: Option<(usize, f64)> = None;
-        for (entry, box_d2) in self.tree.nearest_neighbor_iter_with_distance_2(&[at.x, at.y]) {
+        for (entry, box_d2) in self
+            .tree
+            .nearest_neighbor_iter_with_distance_2(&[at.x, at.y])
+        {
             if let Some((_, best_d)) = best {
                 if box_d2.sqrt() > best_d {
                     break;
@@ -224,7 +265,10 @@ mod tests {
             .iter()
             .enumerate()
             .filter(|(_, a)| category.is_none_or(|c| a.category == c))
-            .map(|(i, a)| Hit { asset: i, distance_m: ((a.bng.x - at.x).powi(2) + (a.bng.y - at.y).powi(2)).sqrt() })
+            .map(|(i, a)| Hit {
+                asset: i,
+                distance_m: ((a.bng.x - at.x).powi(2) + (a.bng.y - at.y).powi(2)).sqrt(),
+            })
             .collect();
         sort_hits(&mut hits);
         hits
@@ -243,13 +287,20 @@ mod tests {
             .collect();
         let index = AssetIndex::new(&assets);
         for _ in 0..200 {
-            let at = Coord { x: rng.next() * 5000.0, y: rng.next() * 5000.0 };
+            let at = Coord {
+                x: rng.next() * 5000.0,
+                y: rng.next() * 5000.0,
+            };
             let expected = brute_force(&assets, at, None);
             assert_eq!(index.nearest(at, 10, &[], None), expected[..10].to_vec());
             let gp = brute_force(&assets, at, Some("gp"));
             assert_eq!(index.nearest(at, 5, &["gp".into()], None), gp[..5].to_vec());
             let radius = 300.0;
-            let inside: Vec<Hit> = expected.iter().copied().filter(|h| h.distance_m <= radius).collect();
+            let inside: Vec<Hit> = expected
+                .iter()
+                .copied()
+                .filter(|h| h.distance_m <= radius)
+                .collect();
             assert_eq!(index.within(at, radius, &[]), inside);
             let capped: Vec<Hit> = inside.iter().copied().take(10).collect();
             assert_eq!(index.nearest(at, 10, &[], Some(radius)), capped);
@@ -258,30 +309,64 @@ mod tests {
 
     #[test]
     fn several_categories_merge_in_distance_order() {
-        let assets = vec![asset(0, 0.0, 0.0, "gp"), asset(1, 5.0, 0.0, "library"), asset(2, 2.0, 0.0, "pharmacy")];
+        let assets = vec![
+            asset(0, 0.0, 0.0, "gp"),
+            asset(1, 5.0, 0.0, "library"),
+            asset(2, 2.0, 0.0, "pharmacy"),
+        ];
         let index = AssetIndex::new(&assets);
-        let hits = index.nearest(Coord { x: 0.0, y: 0.0 }, 10, &["library".into(), "gp".into()], None);
+        let hits = index.nearest(
+            Coord { x: 0.0, y: 0.0 },
+            10,
+            &["library".into(), "gp".into()],
+            None,
+        );
         assert_eq!(hits.iter().map(|h| h.asset).collect::<Vec<_>>(), vec![0, 1]);
-        assert!(index.nearest(Coord { x: 0.0, y: 0.0 }, 3, &["none".into()], None).is_empty());
+        assert!(
+            index
+                .nearest(Coord { x: 0.0, y: 0.0 }, 3, &["none".into()], None)
+                .is_empty()
+        );
     }
 
     #[test]
     fn bbox_edges_are_inclusive() {
-        let assets = vec![asset(0, 0.0, 0.0, "gp"), asset(1, 10.0, 10.0, "gp"), asset(2, 10.1, 5.0, "gp")];
+        let assets = vec![
+            asset(0, 0.0, 0.0, "gp"),
+            asset(1, 10.0, 10.0, "gp"),
+            asset(2, 10.1, 5.0, "gp"),
+        ];
         let index = AssetIndex::new(&assets);
-        assert_eq!(index.in_bbox(Coord { x: 0.0, y: 0.0 }, Coord { x: 10.0, y: 10.0 }, &[]), vec![0, 1]);
+        assert_eq!(
+            index.in_bbox(Coord { x: 0.0, y: 0.0 }, Coord { x: 10.0, y: 10.0 }, &[]),
+            vec![0, 1]
+        );
     }
 
     #[test]
     fn point_in_polygon_prefers_interiors_then_boundaries() {
-        let left = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)]]);
-        let right = MultiPolygon(vec![polygon![(x: 10.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 10.0), (x: 10.0, y: 10.0)]]);
+        let left = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)],
+        ]);
+        let right = MultiPolygon(vec![
+            polygon![(x: 10.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 10.0), (x: 10.0, y: 10.0)],
+        ]);
         let polys = vec![&left, &right];
         let index = PolygonIndex::new(polys.iter().copied());
         assert_eq!(index.containing(&polys, Coord { x: 15.0, y: 5.0 }), Some(1));
-        assert_eq!(index.containing(&polys, Coord { x: 10.0, y: 5.0 }), Some(0), "shared edge goes to the lower index");
+        assert_eq!(
+            index.containing(&polys, Coord { x: 10.0, y: 5.0 }),
+            Some(0),
+            "shared edge goes to the lower index"
+        );
         assert_eq!(index.containing(&polys, Coord { x: 25.0, y: 5.0 }), None);
-        assert_eq!(index.nearest(&polys, Coord { x: 25.0, y: 5.0 }), Some((1, 5.0)));
-        assert_eq!(index.nearest(&polys, Coord { x: -3.0, y: 5.0 }), Some((0, 3.0)));
+        assert_eq!(
+            index.nearest(&polys, Coord { x: 25.0, y: 5.0 }),
+            Some((1, 5.0))
+        );
+        assert_eq!(
+            index.nearest(&polys, Coord { x: -3.0, y: 5.0 }),
+            Some((0, 3.0))
+        );
     }
 }

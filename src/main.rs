@@ -76,7 +76,9 @@ impl Progress for TerminalProgress {
 }
 
 fn load(manifest: Option<&PathBuf>) -> Result<Loaded, ImportFailure> {
-    let progress = TerminalProgress { enabled: std::io::stderr().is_terminal() };
+    let progress = TerminalProgress {
+        enabled: std::io::stderr().is_terminal(),
+    };
     let loaded = match manifest {
         Some(path) => ingest::load_path(path, &progress),
         None => assetmap::demo::load(&progress),
@@ -90,14 +92,20 @@ fn load(manifest: Option<&PathBuf>) -> Result<Loaded, ImportFailure> {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
-    match cli.command.unwrap_or(Command::Serve { manifest: None, listen: DEFAULT_LISTEN.parse()? }) {
+    match cli.command.unwrap_or(Command::Serve {
+        manifest: None,
+        listen: DEFAULT_LISTEN.parse()?,
+    }) {
         Command::Serve { manifest, listen } => serve(manifest, listen),
         Command::Check { manifest, json } => check(&manifest, json),
         Command::DemoData { dir } => {
-            let written = assetmap::demo::write(&dir).with_context(|| format!("writing {}", dir.display()))?;
+            let written = assetmap::demo::write(&dir)
+                .with_context(|| format!("writing {}", dir.display()))?;
             println!("wrote {} files to {}", written.len(), dir.display());
             Ok(())
         }
@@ -144,9 +152,13 @@ fn serve(manifest: Option<PathBuf>, listen: SocketAddr) -> anyhow::Result<()> {
     );
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("cannot listen on {listen}"))?;
+        let listener = tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let app = router(AppState { dataset: Arc::new(dataset) });
+        let app = router(AppState {
+            dataset: Arc::new(dataset),
+        });
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

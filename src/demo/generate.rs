@@ -17,23 +17,52 @@ use serde_json::{Value, json};
 use crate::crs;
 
 /// South-west corner of the town grid, British National Grid metres.
-const ORIGIN: Coord = Coord { x: 668_000.0, y: 282_000.0 };
+const ORIGIN: Coord = Coord {
+    x: 668_000.0,
+    y: 282_000.0,
+};
 /// Small-area grid: columns, rows and cell size.
 const COLUMNS: usize = 13;
 const ROWS: usize = 10;
 const CELL_M: f64 = 600.0;
 /// Lower bounds of IMD 2025 national deciles 1..10 (scores at or above are in the decile).
-const DECILE_FLOORS: [f64; 10] = [44.914, 33.514, 26.605, 21.54, 17.451, 14.14, 11.135, 8.379, 5.463, 0.0];
+const DECILE_FLOORS: [f64; 10] = [
+    44.914, 33.514, 26.605, 21.54, 17.451, 14.14, 11.135, 8.379, 5.463, 0.0,
+];
 /// Ward blocks: column and row ranges of the small-area grid.
 const WARD_COLUMNS: [(usize, usize); 5] = [(0, 3), (3, 6), (6, 9), (9, 11), (11, 13)];
 const WARD_ROWS: [(usize, usize); 4] = [(0, 3), (3, 5), (5, 8), (8, 10)];
 const WARD_NAMES: [&str; 20] = [
-    "Saltmarsh", "Foundry", "Canal Basin", "Eastquay", "Lighthouse",
-    "Tanners Row", "Market", "Old Town", "Docklands", "Harbour",
-    "Westfield", "Castle Hill", "Station", "Ropewalk", "Shipyard",
-    "Larkrise", "Orchard Park", "Kingsmead", "Beacon", "Cliff Top",
+    "Saltmarsh",
+    "Foundry",
+    "Canal Basin",
+    "Eastquay",
+    "Lighthouse",
+    "Tanners Row",
+    "Market",
+    "Old Town",
+    "Docklands",
+    "Harbour",
+    "Westfield",
+    "Castle Hill",
+    "Station",
+    "Ropewalk",
+    "Shipyard",
+    "Larkrise",
+    "Orchard Park",
+    "Kingsmead",
+    "Beacon",
+    "Cliff Top",
 ];
-const DOMAINS: [&str; 7] = ["Income", "Employment", "Education", "Health", "Crime", "Housing_and_Services", "Environment"];
+const DOMAINS: [&str; 7] = [
+    "Income",
+    "Employment",
+    "Education",
+    "Health",
+    "Crime",
+    "Housing_and_Services",
+    "Environment",
+];
 
 /// SplitMix64: small, fast and the same everywhere.
 struct Rng(u64);
@@ -63,34 +92,60 @@ impl Rng {
 fn jitter(kind: u64, i: usize, j: usize, scale: f64) -> Coord {
     let mut rng = Rng(kind.wrapping_mul(1_000_003) ^ ((i as u64) << 20) ^ (j as u64));
     rng.next_u64();
-    Coord { x: rng.signed() * scale, y: rng.signed() * scale }
+    Coord {
+        x: rng.signed() * scale,
+        y: rng.signed() * scale,
+    }
 }
 
 fn corner(i: usize, j: usize) -> Coord {
-    let base = Coord { x: ORIGIN.x + i as f64 * CELL_M, y: ORIGIN.y + j as f64 * CELL_M };
+    let base = Coord {
+        x: ORIGIN.x + i as f64 * CELL_M,
+        y: ORIGIN.y + j as f64 * CELL_M,
+    };
     base + jitter(1, i, j, CELL_M * 0.18)
 }
 
 /// Midpoint of the edge from corner a to corner b, pushed sideways.
 fn midpoint(kind: u64, i: usize, j: usize, a: Coord, b: Coord) -> Coord {
-    let mid = Coord { x: (a.x + b.x) / 2.0, y: (a.y + b.y) / 2.0 };
+    let mid = Coord {
+        x: (a.x + b.x) / 2.0,
+        y: (a.y + b.y) / 2.0,
+    };
     let d = jitter(kind, i, j, CELL_M * 0.12);
     let (dx, dy) = (b.x - a.x, b.y - a.y);
     let len = (dx * dx + dy * dy).sqrt();
-    mid + Coord { x: -dy / len * d.x, y: dx / len * d.x }
+    mid + Coord {
+        x: -dy / len * d.x,
+        y: dx / len * d.x,
+    }
 }
 
 /// Whether grid cell (column, row) is part of the town (corners are cut off).
 fn in_town(c: usize, r: usize) -> bool {
     let cut = |a: usize, b: usize| a + b < 2;
-    !(cut(c, r) || cut(COLUMNS - 1 - c, r) || cut(c, ROWS - 1 - r) || cut(COLUMNS - 1 - c, ROWS - 1 - r) || (c == 12 && r == 5) || (c == 0 && r == 2))
+    !(cut(c, r)
+        || cut(COLUMNS - 1 - c, r)
+        || cut(c, ROWS - 1 - r)
+        || cut(COLUMNS - 1 - c, ROWS - 1 - r)
+        || (c == 12 && r == 5)
+        || (c == 0 && r == 2))
 }
 
 /// Vertex ids of a cell's boundary, counter-clockwise from its south-west corner.
 type VertexId = (u8, usize, usize);
 
 fn cell_ring(c: usize, r: usize) -> [VertexId; 8] {
-    [(0, c, r), (1, c, r), (0, c + 1, r), (2, c + 1, r), (0, c + 1, r + 1), (1, c, r + 1), (0, c, r + 1), (2, c, r)]
+    [
+        (0, c, r),
+        (1, c, r),
+        (0, c + 1, r),
+        (2, c + 1, r),
+        (0, c + 1, r + 1),
+        (1, c, r + 1),
+        (0, c, r + 1),
+        (2, c, r),
+    ]
 }
 
 fn vertex(id: VertexId) -> Coord {
@@ -111,8 +166,14 @@ fn outline(cells: &[(usize, usize)]) -> Vec<Coord> {
         }
     }
     let all: std::collections::HashSet<(VertexId, VertexId)> = edges.iter().copied().collect();
-    let next: BTreeMap<VertexId, VertexId> = edges.iter().copied().filter(|(a, b)| !all.contains(&(*b, *a))).collect();
-    let Some((&start, _)) = next.iter().next() else { return Vec::new() };
+    let next: BTreeMap<VertexId, VertexId> = edges
+        .iter()
+        .copied()
+        .filter(|(a, b)| !all.contains(&(*b, *a)))
+        .collect();
+    let Some((&start, _)) = next.iter().next() else {
+        return Vec::new();
+    };
     let mut ring = vec![vertex(start)];
     let mut at = start;
     while let Some(&to) = next.get(&at) {
@@ -142,7 +203,10 @@ fn round6(v: f64) -> f64 {
 
 fn lonlat(p: Coord) -> Coord {
     // The town is inside the OSTN15 grid by construction.
-    crs::bng_to_wgs84(p.x, p.y).unwrap_or(Coord { x: f64::NAN, y: f64::NAN })
+    crs::bng_to_wgs84(p.x, p.y).unwrap_or(Coord {
+        x: f64::NAN,
+        y: f64::NAN,
+    })
 }
 
 fn ring_json(ring: &[Coord]) -> Value {
@@ -157,7 +221,9 @@ fn ring_json(ring: &[Coord]) -> Value {
 }
 
 fn feature_collection(name: &str, crs_urn: &str, features: Vec<Value>) -> String {
-    let mut out = format!("{{\n\"type\": \"FeatureCollection\",\n\"name\": \"{name}\",\n\"crs\": {{ \"type\": \"name\", \"properties\": {{ \"name\": \"{crs_urn}\" }} }},\n\"features\": [\n");
+    let mut out = format!(
+        "{{\n\"type\": \"FeatureCollection\",\n\"name\": \"{name}\",\n\"crs\": {{ \"type\": \"name\", \"properties\": {{ \"name\": \"{crs_urn}\" }} }},\n\"features\": [\n"
+    );
     for (i, f) in features.iter().enumerate() {
         out.push_str(&f.to_string());
         out.push_str(if i + 1 < features.len() { ",\n" } else { "\n" });
@@ -167,13 +233,22 @@ fn feature_collection(name: &str, crs_urn: &str, features: Vec<Value>) -> String
 }
 
 fn decile(score: f64) -> usize {
-    DECILE_FLOORS.iter().position(|&floor| score >= floor).map_or(10, |i| i + 1)
+    DECILE_FLOORS
+        .iter()
+        .position(|&floor| score >= floor)
+        .map_or(10, |i| i + 1)
 }
 
 fn csv_line(fields: &[String]) -> String {
     let quoted: Vec<String> = fields
         .iter()
-        .map(|f| if f.contains([',', '"', '\n']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.clone() })
+        .map(|f| {
+            if f.contains([',', '"', '\n']) {
+                format!("\"{}\"", f.replace('"', "\"\""))
+            } else {
+                f.clone()
+            }
+        })
         .collect();
     quoted.join(",") + "\n"
 }
@@ -200,15 +275,36 @@ pub fn generate() -> BTreeMap<&'static str, String> {
             if !in_town(c, r) {
                 continue;
             }
-            let wc = WARD_COLUMNS.iter().position(|&(a, b)| (a..b).contains(&c)).unwrap_or(0);
-            let wr = WARD_ROWS.iter().position(|&(a, b)| (a..b).contains(&r)).unwrap_or(0);
+            let wc = WARD_COLUMNS
+                .iter()
+                .position(|&(a, b)| (a..b).contains(&c))
+                .unwrap_or(0);
+            let wr = WARD_ROWS
+                .iter()
+                .position(|&(a, b)| (a..b).contains(&r))
+                .unwrap_or(0);
             let ward = wr * WARD_COLUMNS.len() + wc;
             ward_cells[ward].push((c, r));
-            let ring: Vec<Coord> = cell_ring(c, r).iter().map(|&v| vertex(v)).chain(std::iter::once(vertex((0, c, r)))).collect();
-            let centre = Polygon::new(LineString::new(ring.clone()), vec![]).centroid().map(|p| p.0).unwrap_or(ring[0]);
+            let ring: Vec<Coord> = cell_ring(c, r)
+                .iter()
+                .map(|&v| vertex(v))
+                .chain(std::iter::once(vertex((0, c, r))))
+                .collect();
+            let centre = Polygon::new(LineString::new(ring.clone()), vec![])
+                .centroid()
+                .map(|p| p.0)
+                .unwrap_or(ring[0]);
             let score = score_at(centre, &mut rng);
             let population = (1_250.0 + score * 14.0 + rng.unit() * 700.0).round() as u32;
-            areas.push(Area { code: String::new(), name: String::new(), ward, ring, centre, score, population });
+            areas.push(Area {
+                code: String::new(),
+                name: String::new(),
+                ward,
+                ring,
+                centre,
+                score,
+                population,
+            });
         }
     }
     // Codes in ward order, as ONS numbers LSOAs within their parent areas.
@@ -232,9 +328,16 @@ pub fn generate() -> BTreeMap<&'static str, String> {
     }
     files.insert("population.csv", population);
     let postcodes = postcodes(&areas, &mut rng);
-    let mut postcode_csv = String::from("postcode,positional_quality,easting,northing,admin_ward_code\n");
+    let mut postcode_csv =
+        String::from("postcode,positional_quality,easting,northing,admin_ward_code\n");
     for p in &postcodes {
-        postcode_csv.push_str(&format!("{},10,{:.0},{:.0},X05{:06}\n", p.0, p.1.x, p.1.y, areas[p.2].ward + 1));
+        postcode_csv.push_str(&format!(
+            "{},10,{:.0},{:.0},X05{:06}\n",
+            p.0,
+            p.1.x,
+            p.1.y,
+            areas[p.2].ward + 1
+        ));
     }
     files.insert("postcodes.csv", postcode_csv);
     assets(&areas, &postcodes, &mut rng, &mut files);
@@ -258,7 +361,11 @@ fn wards_file(ward_cells: &[Vec<(usize, usize)>]) -> String {
             })
         })
         .collect();
-    feature_collection("fictionford_wards", "urn:ogc:def:crs:OGC:1.3:CRS84", features)
+    feature_collection(
+        "fictionford_wards",
+        "urn:ogc:def:crs:OGC:1.3:CRS84",
+        features,
+    )
 }
 
 fn small_areas_file(areas: &[Area]) -> String {
@@ -272,7 +379,11 @@ fn small_areas_file(areas: &[Area]) -> String {
             })
         })
         .collect();
-    feature_collection("fictionford_small_areas", "urn:ogc:def:crs:OGC:1.3:CRS84", features)
+    feature_collection(
+        "fictionford_small_areas",
+        "urn:ogc:def:crs:OGC:1.3:CRS84",
+        features,
+    )
 }
 
 fn deprivation_file(areas: &[Area], rng: &mut Rng) -> String {
@@ -308,9 +419,24 @@ fn postcodes(areas: &[Area], rng: &mut Rng) -> Vec<(String, Coord, usize)> {
         let district = 1 + (a.ward % 9);
         for k in 0..3 {
             let sector = (i * 3 + k) / 26 % 10;
-            let unit = format!("{}{}", (b'A' + ((i * 3 + k) % 26) as u8) as char, (b'A' + (a.ward % 26) as u8) as char);
-            let at = a.centre + Coord { x: rng.signed() * 180.0, y: rng.signed() * 180.0 };
-            out.push((format!("ZZ{district} {sector}{unit}"), Coord { x: at.x.round(), y: at.y.round() }, i));
+            let unit = format!(
+                "{}{}",
+                (b'A' + ((i * 3 + k) % 26) as u8) as char,
+                (b'A' + (a.ward % 26) as u8) as char
+            );
+            let at = a.centre
+                + Coord {
+                    x: rng.signed() * 180.0,
+                    y: rng.signed() * 180.0,
+                };
+            out.push((
+                format!("ZZ{district} {sector}{unit}"),
+                Coord {
+                    x: at.x.round(),
+                    y: at.y.round(),
+                },
+                i,
+            ));
         }
     }
     out
@@ -329,14 +455,31 @@ const ASSET_PLAN: [(&str, usize, f64, f64); 8] = [
     ("youth_club", 24, 0.2, 0.5),
 ];
 
-const STREETS: [&str; 12] = ["High Street", "Quay Road", "Chapel Lane", "Mill Street", "Station Road", "Church Walk", "Harbour Parade", "Ropewalk", "Victoria Road", "Kiln Lane", "Fishmarket", "Beacon Way"];
+const STREETS: [&str; 12] = [
+    "High Street",
+    "Quay Road",
+    "Chapel Lane",
+    "Mill Street",
+    "Station Road",
+    "Church Walk",
+    "Harbour Parade",
+    "Ropewalk",
+    "Victoria Road",
+    "Kiln Lane",
+    "Fishmarket",
+    "Beacon Way",
+];
 
 fn pick_area(areas: &[Area], centre_w: f64, need_w: f64, rng: &mut Rng) -> usize {
-    let town_centre = Coord { x: ORIGIN.x + 0.45 * COLUMNS as f64 * CELL_M, y: ORIGIN.y + 0.5 * ROWS as f64 * CELL_M };
+    let town_centre = Coord {
+        x: ORIGIN.x + 0.45 * COLUMNS as f64 * CELL_M,
+        y: ORIGIN.y + 0.5 * ROWS as f64 * CELL_M,
+    };
     let weights: Vec<f64> = areas
         .iter()
         .map(|a| {
-            let d = ((a.centre.x - town_centre.x).powi(2) + (a.centre.y - town_centre.y).powi(2)).sqrt();
+            let d = ((a.centre.x - town_centre.x).powi(2) + (a.centre.y - town_centre.y).powi(2))
+                .sqrt();
             let central = (-d / 1500.0).exp();
             let need = a.score / 30.0;
             (1.0 + centre_w * central * 3.0) * (need.max(0.05)).powf(need_w)
@@ -353,52 +496,140 @@ fn pick_area(areas: &[Area], centre_w: f64, need_w: f64, rng: &mut Rng) -> usize
     areas.len() - 1
 }
 
-fn assets(areas: &[Area], postcodes: &[(String, Coord, usize)], rng: &mut Rng, files: &mut BTreeMap<&'static str, String>) {
-    let mut gp = String::from("org_code,name,address_line_1,address_line_2,postcode,status_code,prescribing_setting,contact_telephone,easting,northing\n");
-    let mut pharmacy = String::from("org_code,name,address_line_1,address_line_2,postcode,status_code,contact_telephone\n");
-    let mut library = String::from("name,address1,postcode,closed,lon,lat,monday,tuesday,wednesday,thursday,friday,saturday,sunday,email\n");
+fn assets(
+    areas: &[Area],
+    postcodes: &[(String, Coord, usize)],
+    rng: &mut Rng,
+    files: &mut BTreeMap<&'static str, String>,
+) {
+    let mut gp = String::from(
+        "org_code,name,address_line_1,address_line_2,postcode,status_code,prescribing_setting,contact_telephone,easting,northing\n",
+    );
+    let mut pharmacy = String::from(
+        "org_code,name,address_line_1,address_line_2,postcode,status_code,contact_telephone\n",
+    );
+    let mut library = String::from(
+        "name,address1,postcode,closed,lon,lat,monday,tuesday,wednesday,thursday,friday,saturday,sunday,email\n",
+    );
     let mut food_banks = Vec::new();
     let mut directory = Vec::new();
     for (category, count, centre_w, need_w) in ASSET_PLAN {
         for n in 0..count {
             let i = pick_area(areas, centre_w, need_w, rng);
             let area = &areas[i];
-            let at = area.centre + Coord { x: rng.signed() * 220.0, y: rng.signed() * 220.0 };
-            let at = Coord { x: (at.x * 10.0).round() / 10.0, y: (at.y * 10.0).round() / 10.0 };
+            let at = area.centre
+                + Coord {
+                    x: rng.signed() * 220.0,
+                    y: rng.signed() * 220.0,
+                };
+            let at = Coord {
+                x: (at.x * 10.0).round() / 10.0,
+                y: (at.y * 10.0).round() / 10.0,
+            };
             let nearest = postcodes
                 .iter()
-                .min_by(|a, b| (a.1.x - at.x).hypot(a.1.y - at.y).total_cmp(&(b.1.x - at.x).hypot(b.1.y - at.y)))
+                .min_by(|a, b| {
+                    (a.1.x - at.x)
+                        .hypot(a.1.y - at.y)
+                        .total_cmp(&(b.1.x - at.x).hypot(b.1.y - at.y))
+                })
                 .map(|p| (p.0.clone(), p.1))
                 .unwrap_or_default();
-            let street = format!("{} {}", 1 + rng.below(180), STREETS[rng.below(STREETS.len())]);
+            let street = format!(
+                "{} {}",
+                1 + rng.below(180),
+                STREETS[rng.below(STREETS.len())]
+            );
             let place = WARD_NAMES[area.ward];
             let phone = format!("01632 {:06}", 960_000 + rng.below(1000));
             match category {
                 "gp" => {
                     let code = format!("Z{:05}", 81_001 + n);
-                    let name = format!("{} Medical Practice", if n % 2 == 0 { place.to_string() } else { format!("{street}") });
+                    let name = format!(
+                        "{} Medical Practice",
+                        if n % 2 == 0 {
+                            place.to_string()
+                        } else {
+                            format!("{street}")
+                        }
+                    );
                     let status = if n == 7 { "C" } else { "A" };
                     let setting = if n == 12 { "8" } else { "4" };
-                    let _ = write!(gp, "{}", csv_line(&[code, name.to_uppercase(), street.to_uppercase(), "FICTIONFORD".into(), nearest.0.clone(), status.into(), setting.into(), phone, format!("{:.0}", at.x), format!("{:.0}", at.y)]));
+                    let _ = write!(
+                        gp,
+                        "{}",
+                        csv_line(&[
+                            code,
+                            name.to_uppercase(),
+                            street.to_uppercase(),
+                            "FICTIONFORD".into(),
+                            nearest.0.clone(),
+                            status.into(),
+                            setting.into(),
+                            phone,
+                            format!("{:.0}", at.x),
+                            format!("{:.0}", at.y)
+                        ])
+                    );
                 }
                 "pharmacy" => {
                     let code = format!("ZA{:03}", 100 + n);
-                    let name = ["Harbour Chemist", "Fictionford Pharmacy", "Quayside Pharmacy", "Kiln Lane Chemist"][n % 4];
+                    let name = [
+                        "Harbour Chemist",
+                        "Fictionford Pharmacy",
+                        "Quayside Pharmacy",
+                        "Kiln Lane Chemist",
+                    ][n % 4];
                     let status = if n == 5 { "C" } else { "A" };
-                    let _ = write!(pharmacy, "{}", csv_line(&[code, format!("{} ({place})", name).to_uppercase(), street.to_uppercase(), "FICTIONFORD".into(), nearest.0.clone(), status.into(), phone]));
+                    let _ = write!(
+                        pharmacy,
+                        "{}",
+                        csv_line(&[
+                            code,
+                            format!("{} ({place})", name).to_uppercase(),
+                            street.to_uppercase(),
+                            "FICTIONFORD".into(),
+                            nearest.0.clone(),
+                            status.into(),
+                            phone
+                        ])
+                    );
                 }
                 "library" => {
                     let ll = lonlat(at);
                     let closed = if n == 8 { "2019" } else { "" };
-                    let hours = ["9:00-17:00", "9:00-19:00", "Closed", "9:00-17:00", "9:00-17:00", "10:00-13:00", "Closed"];
-                    let mut fields = vec![format!("{place} Library"), street.clone(), nearest.0.clone(), closed.into(), format!("{:.6}", ll.x), format!("{:.6}", ll.y)];
+                    let hours = [
+                        "9:00-17:00",
+                        "9:00-19:00",
+                        "Closed",
+                        "9:00-17:00",
+                        "9:00-17:00",
+                        "10:00-13:00",
+                        "Closed",
+                    ];
+                    let mut fields = vec![
+                        format!("{place} Library"),
+                        street.clone(),
+                        nearest.0.clone(),
+                        closed.into(),
+                        format!("{:.6}", ll.x),
+                        format!("{:.6}", ll.y),
+                    ];
                     fields.extend(hours.iter().map(|h| h.to_string()));
-                    fields.push(format!("{}.library@fictionford.example", place.to_lowercase().replace(' ', "")));
+                    fields.push(format!(
+                        "{}.library@fictionford.example",
+                        place.to_lowercase().replace(' ', "")
+                    ));
                     let _ = write!(library, "{}", csv_line(&fields));
                 }
                 "food_bank" => {
                     let ll = lonlat(at);
-                    let name = ["Fictionford Food Bank", "Community Pantry", "Harbour Food Club", "St Brendan's Food Bank"][n % 4];
+                    let name = [
+                        "Fictionford Food Bank",
+                        "Community Pantry",
+                        "Harbour Food Club",
+                        "St Brendan's Food Bank",
+                    ][n % 4];
                     food_banks.push(json!({
                         "type": "Feature",
                         "properties": {
@@ -414,9 +645,21 @@ fn assets(areas: &[Area], postcodes: &[(String, Coord, usize)], rng: &mut Rng, f
                 }
                 _ => {
                     let label = match category {
-                        "community_centre" => ["Community Centre", "Neighbourhood Hub", "Village Hall", "Family Centre"][n % 4],
-                        "advice" => ["Advice Centre", "Money Advice Drop-in", "Housing Advice", "Welfare Rights Clinic"][n % 4],
-                        "warm_space" => ["Warm Space", "Warm Welcome Café", "Winter Warm Room"][n % 3],
+                        "community_centre" => [
+                            "Community Centre",
+                            "Neighbourhood Hub",
+                            "Village Hall",
+                            "Family Centre",
+                        ][n % 4],
+                        "advice" => [
+                            "Advice Centre",
+                            "Money Advice Drop-in",
+                            "Housing Advice",
+                            "Welfare Rights Clinic",
+                        ][n % 4],
+                        "warm_space" => {
+                            ["Warm Space", "Warm Welcome Café", "Winter Warm Room"][n % 3]
+                        }
                         _ => ["Youth Club", "Youth Project", "Young People's Hub"][n % 3],
                     };
                     directory.push(json!({
@@ -440,8 +683,22 @@ fn assets(areas: &[Area], postcodes: &[(String, Coord, usize)], rng: &mut Rng, f
     files.insert("gp_practices.csv", gp);
     files.insert("pharmacies.csv", pharmacy);
     files.insert("libraries.csv", library);
-    files.insert("food_banks.geojson", feature_collection("fictionford_food_banks", "urn:ogc:def:crs:OGC:1.3:CRS84", food_banks));
-    files.insert("community_directory.geojson", feature_collection("fictionford_directory", "urn:ogc:def:crs:EPSG::27700", directory));
+    files.insert(
+        "food_banks.geojson",
+        feature_collection(
+            "fictionford_food_banks",
+            "urn:ogc:def:crs:OGC:1.3:CRS84",
+            food_banks,
+        ),
+    );
+    files.insert(
+        "community_directory.geojson",
+        feature_collection(
+            "fictionford_directory",
+            "urn:ogc:def:crs:EPSG::27700",
+            directory,
+        ),
+    );
 }
 
 /// The demo manifest: the same keys a council's manifest uses.

@@ -66,7 +66,9 @@ mod tests {
         let fresh = generate();
         assert_eq!(fresh.len(), FILES.len(), "every generated file is embedded");
         for (name, bytes) in FILES {
-            let expected = fresh.get(name).unwrap_or_else(|| panic!("{name} is not generated"));
+            let expected = fresh
+                .get(name)
+                .unwrap_or_else(|| panic!("{name} is not generated"));
             assert!(
                 expected.as_bytes() == *bytes,
                 "data/demo/{name} differs from the generator's output: run `cargo run -- demo-data data/demo`"

@@ -26,14 +26,26 @@ pub enum ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, description) = match &self {
-            ApiError::BadRequest { message } => (StatusCode::BAD_REQUEST, "InvalidParameterValue", message.clone()),
+            ApiError::BadRequest { message } => (
+                StatusCode::BAD_REQUEST,
+                "InvalidParameterValue",
+                message.clone(),
+            ),
             ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "NotFound", message.clone()),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
-                (StatusCode::INTERNAL_SERVER_ERROR, "ServerError", "internal error".to_string())
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "ServerError",
+                    "internal error".to_string(),
+                )
             }
         };
-        (status, Json(json!({ "code": code, "description": description }))).into_response()
+        (
+            status,
+            Json(json!({ "code": code, "description": description })),
+        )
+            .into_response()
     }
 }
 

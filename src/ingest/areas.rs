@@ -6,7 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use geo::{Coord, MultiPolygon};
 
 use super::geojson::{GeoFile, project_polygon};
-use super::manifest::{DeprivationTable, Format, LookupTable, PointTable, PolygonLayer, PopulationTable};
+use super::manifest::{
+    DeprivationTable, Format, LookupTable, PointTable, PolygonLayer, PopulationTable,
+};
 use super::records::{self, Record, Table};
 use super::report::{Severity, SourceReport};
 use super::{Ctx, Problem};
@@ -39,9 +41,16 @@ pub(crate) fn format_of(path: &str, declared: Option<Format>) -> Option<Format> 
 
 /// The CRS to use for a GeoJSON file: the manifest's, else the file's `crs`
 /// member, else CRS84 as RFC 7946 requires. Disagreement is reported.
-pub(crate) fn geojson_crs(ctx: &mut Ctx, file: &GeoFile, declared: Option<&str>, key: &str) -> Result<Crs, Problem> {
+pub(crate) fn geojson_crs(
+    ctx: &mut Ctx,
+    file: &GeoFile,
+    declared: Option<&str>,
+    key: &str,
+) -> Result<Crs, Problem> {
     let manifest_crs = declared
-        .map(|name| Crs::parse(name).map_err(|e| ctx.manifest_error(&format!("{key}.crs"), e.to_string())))
+        .map(|name| {
+            Crs::parse(name).map_err(|e| ctx.manifest_error(&format!("{key}.crs"), e.to_string()))
+        })
         .transpose()?;
     match (manifest_crs, file.declared_crs) {
         (Some(m), Some(f)) if m != f => {
@@ -49,7 +58,11 @@ pub(crate) fn geojson_crs(ctx: &mut Ctx, file: &GeoFile, declared: Option<&str>,
                 Severity::Warning,
                 &file.path,
                 Some("crs member".into()),
-                format!("the file says {} but the manifest says {}; using the manifest's", f.name(), m.name()),
+                format!(
+                    "the file says {} but the manifest says {}; using the manifest's",
+                    f.name(),
+                    m.name()
+                ),
             );
             Ok(m)
         }
@@ -61,16 +74,30 @@ pub(crate) fn geojson_crs(ctx: &mut Ctx, file: &GeoFile, declared: Option<&str>,
 
 /// Loads a polygon layer: codes and names from properties, geometry converted
 /// and repaired, duplicate codes and unusable features skipped and reported.
-pub(crate) fn load_polygons(ctx: &mut Ctx, layer: &PolygonLayer, key: &str) -> Result<Vec<AreaRecord>, Problem> {
+pub(crate) fn load_polygons(
+    ctx: &mut Ctx,
+    layer: &PolygonLayer,
+    key: &str,
+) -> Result<Vec<AreaRecord>, Problem> {
     if format_of(&layer.path, layer.format) != Some(Format::Geojson) {
-        return Err(ctx.manifest_error(&format!("{key}.format"), format!("{key} must be a GeoJSON file of polygons (got {:?})", layer.path)));
+        return Err(ctx.manifest_error(
+            &format!("{key}.format"),
+            format!(
+                "{key} must be a GeoJSON file of polygons (got {:?})",
+                layer.path
+            ),
+        ));
     }
     records::check_filters(&layer.filter, key, &ctx.manifest)?;
     let bytes = ctx.read(&layer.path)?;
     let file = GeoFile::parse(&layer.path, &bytes)?;
     drop(bytes);
     file.require(&layer.code, &format!("{key}.code"))?;
-    for (field, name) in [("name", &layer.name), ("council_code", &layer.council_code), ("council_name", &layer.council_name)] {
+    for (field, name) in [
+        ("name", &layer.name),
+        ("council_code", &layer.council_code),
+        ("council_name", &layer.council_name),
+    ] {
         if let Some(name) = name {
             file.require(name, &format!("{key}.{field}"))?;
         }
@@ -79,7 +106,12 @@ pub(crate) fn load_polygons(ctx: &mut Ctx, layer: &PolygonLayer, key: &str) -> R
         file.require(&f.field, &format!("{key}.filter[{i}].field"))?;
     }
     let crs = geojson_crs(ctx, &file, layer.crs.as_deref(), key)?;
-    let mut source = SourceReport { name: key.into(), layer: key.into(), path: layer.path.clone(), ..Default::default() };
+    let mut source = SourceReport {
+        name: key.into(),
+        layer: key.into(),
+        path: layer.path.clone(),
+        ..Default::default()
+    };
     let mut out: Vec<AreaRecord> = Vec::new();
     let mut first_seen: HashMap<String, usize> = HashMap::new();
     for feature in file.features {
@@ -90,18 +122,30 @@ pub(crate) fn load_polygons(ctx: &mut Ctx, layer: &PolygonLayer, key: &str) -> R
         }
         let properties: &dyn Record = &feature.properties;
         let Some(code) = properties.get(&layer.code) else {
-            ctx.skip(&mut source, feature.location(None), "missing code", format!("no value in {:?}", layer.code));
+            ctx.skip(
+                &mut source,
+                feature.location(None),
+                "missing code",
+                format!("no value in {:?}", layer.code),
+            );
             continue;
         };
         let location = feature.location(Some(&code));
         if let Some(first) = first_seen.get(&code) {
-            let message = format!("duplicate code {code} (first at feature {first}); this feature is left out");
+            let message = format!(
+                "duplicate code {code} (first at feature {first}); this feature is left out"
+            );
             ctx.skip(&mut source, location, "duplicate code", message);
             continue;
         }
         let shape = match feature.geometry.as_ref().map(|g| g.to_multipolygon()) {
             None => {
-                ctx.skip(&mut source, location, "no geometry", "the feature has no geometry".into());
+                ctx.skip(
+                    &mut source,
+                    location,
+                    "no geometry",
+                    "the feature has no geometry".into(),
+                );
                 continue;
             }
             Some(Err(e)) => {
@@ -113,13 +157,23 @@ pub(crate) fn load_polygons(ctx: &mut Ctx, layer: &PolygonLayer, key: &str) -> R
         let projected = match project_polygon(shape, crs) {
             Ok(p) => p,
             Err(e) => {
-                ctx.skip(&mut source, location, "coordinates out of range", e.to_string());
+                ctx.skip(
+                    &mut source,
+                    location,
+                    "coordinates out of range",
+                    e.to_string(),
+                );
                 continue;
             }
         };
         if let Some(reason) = &projected.repaired {
             source.repaired += 1;
-            ctx.problem(Severity::Repaired, &layer.path, Some(location), format!("invalid polygon ({reason}); repaired"));
+            ctx.problem(
+                Severity::Repaired,
+                &layer.path,
+                Some(location),
+                format!("invalid polygon ({reason}); repaired"),
+            );
         }
         first_seen.insert(code.clone(), feature.number);
         let get = |field: &Option<String>| field.as_ref().and_then(|f| properties.get(f));
@@ -168,7 +222,10 @@ pub(crate) fn into_small_areas(records: Vec<AreaRecord>) -> Vec<SmallArea> {
             council_code: r.council_code,
             bng: r.bng,
             lonlat: r.lonlat,
-            demand: Coord { x: f64::NAN, y: f64::NAN },
+            demand: Coord {
+                x: f64::NAN,
+                y: f64::NAN,
+            },
             demand_source: DemandSource::AreaCentroid,
             ward: None,
             ward_assignment: WardAssignment::Unassigned,
@@ -199,11 +256,19 @@ fn join_table(
     for (key, column) in columns {
         table.require(column, &format!("{key_prefix}.{key}"))?;
     }
-    let mut source = SourceReport { name: layer.into(), layer: layer.into(), path: path.into(), ..Default::default() };
+    let mut source = SourceReport {
+        name: layer.into(),
+        layer: layer.into(),
+        path: path.into(),
+        ..Default::default()
+    };
     for p in problems.0 {
         if p.severity == Severity::Skipped {
             source.skipped += 1;
-            *source.skipped_by_reason.entry("unreadable row".into()).or_insert(0) += 1;
+            *source
+                .skipped_by_reason
+                .entry("unreadable row".into())
+                .or_insert(0) += 1;
         }
         ctx.report.problems.push(p);
     }
@@ -213,7 +278,12 @@ fn join_table(
         source.read += 1;
         let location = format!("line {}", record.row.line);
         let Some(code) = record.get(code_column) else {
-            ctx.skip(&mut source, location, "missing code", format!("no value in {code_column:?}"));
+            ctx.skip(
+                &mut source,
+                location,
+                "missing code",
+                format!("no value in {code_column:?}"),
+            );
             continue;
         };
         let Some(&index) = by_code.get(&code) else {
@@ -221,7 +291,8 @@ fn join_table(
             continue;
         };
         if let Some(first) = first_line.get(&index) {
-            let message = format!("{code} appears again (first at line {first}); this row is left out");
+            let message =
+                format!("{code} appears again (first at line {first}); this row is left out");
             ctx.skip(&mut source, location, "duplicate code", message);
             continue;
         }
@@ -247,7 +318,10 @@ fn parse_number(text: Option<String>, column: &str) -> Result<f64, String> {
 fn warn_unjoined(ctx: &mut Ctx, seen: &[bool], small_areas: &[SmallArea], path: &str, what: &str) {
     for (i, area) in small_areas.iter().enumerate() {
         if !seen[i] {
-            let message = format!("small area {} has no row in this file, so it has no {what}", area.code);
+            let message = format!(
+                "small area {} has no row in this file, so it has no {what}",
+                area.code
+            );
             ctx.problem(Severity::Warning, path, None, message);
         }
     }
@@ -264,39 +338,62 @@ pub(crate) fn join_deprivation(
     columns.extend(table.decile.as_deref().map(|c| ("decile", c)));
     columns.extend(table.rank.as_deref().map(|c| ("rank", c)));
     columns.extend(table.domains.iter().map(|c| ("domains", c.as_str())));
-    let seen = join_table(ctx, &table.path, "deprivation", "deprivation", &table.code, &columns, table.vintage.clone(), by_code, |ctx, source, i, record, location| {
-        let parsed = (|| -> Result<Deprivation, String> {
-            let score = parse_number(record.get(&table.score), &table.score)?;
-            let decile = match &table.decile {
-                Some(c) => {
-                    let d = parse_number(record.get(c), c)?;
-                    if !(1.0..=10.0).contains(&d) || d.fract() != 0.0 {
-                        return Err(format!("{c:?} is {d}, not a decile 1..10"));
+    let seen = join_table(
+        ctx,
+        &table.path,
+        "deprivation",
+        "deprivation",
+        &table.code,
+        &columns,
+        table.vintage.clone(),
+        by_code,
+        |ctx, source, i, record, location| {
+            let parsed = (|| -> Result<Deprivation, String> {
+                let score = parse_number(record.get(&table.score), &table.score)?;
+                let decile = match &table.decile {
+                    Some(c) => {
+                        let d = parse_number(record.get(c), c)?;
+                        if !(1.0..=10.0).contains(&d) || d.fract() != 0.0 {
+                            return Err(format!("{c:?} is {d}, not a decile 1..10"));
+                        }
+                        Some(d as u8)
                     }
-                    Some(d as u8)
+                    None => None,
+                };
+                let rank = match &table.rank {
+                    Some(c) => Some(parse_number(record.get(c), c)?.max(0.0) as u32),
+                    None => None,
+                };
+                let domains = table
+                    .domains
+                    .iter()
+                    .map(|c| parse_number(record.get(c), c).ok())
+                    .collect();
+                Ok(Deprivation {
+                    score,
+                    decile,
+                    rank,
+                    domains,
+                })
+            })();
+            match parsed {
+                Ok(d) => {
+                    small_areas[i].deprivation = Some(d);
+                    true
                 }
-                None => None,
-            };
-            let rank = match &table.rank {
-                Some(c) => Some(parse_number(record.get(c), c)?.max(0.0) as u32),
-                None => None,
-            };
-            let domains = table.domains.iter().map(|c| parse_number(record.get(c), c).ok()).collect();
-            Ok(Deprivation { score, decile, rank, domains })
-        })();
-        match parsed {
-            Ok(d) => {
-                small_areas[i].deprivation = Some(d);
-                true
+                Err(message) => {
+                    ctx.skip(source, location, "bad value", message);
+                    false
+                }
             }
-            Err(message) => {
-                ctx.skip(source, location, "bad value", message);
-                false
-            }
-        }
-    })?;
+        },
+    )?;
     warn_unjoined(ctx, &seen, small_areas, &table.path, "deprivation figures");
-    Ok(table.domains.iter().map(|c| c.strip_suffix("_score").unwrap_or(c).to_string()).collect())
+    Ok(table
+        .domains
+        .iter()
+        .map(|c| c.strip_suffix("_score").unwrap_or(c).to_string())
+        .collect())
 }
 
 /// Joins the population count.
@@ -307,42 +404,75 @@ pub(crate) fn join_population(
     small_areas: &mut [SmallArea],
 ) -> Result<(), Problem> {
     let columns = [("population", table.population.as_str())];
-    let seen = join_table(ctx, &table.path, "population", "population", &table.code, &columns, table.vintage.clone(), by_code, |ctx, source, i, record, location| {
-        match parse_number(record.get(&table.population), &table.population) {
+    let seen = join_table(
+        ctx,
+        &table.path,
+        "population",
+        "population",
+        &table.code,
+        &columns,
+        table.vintage.clone(),
+        by_code,
+        |ctx, source, i, record, location| match parse_number(
+            record.get(&table.population),
+            &table.population,
+        ) {
             Ok(p) if p >= 0.0 => {
                 small_areas[i].population = Some(p);
                 true
             }
             Ok(p) => {
-                ctx.skip(source, location, "bad value", format!("population {p} is negative"));
+                ctx.skip(
+                    source,
+                    location,
+                    "bad value",
+                    format!("population {p} is negative"),
+                );
                 false
             }
             Err(message) => {
                 ctx.skip(source, location, "bad value", message);
                 false
             }
-        }
-    })?;
+        },
+    )?;
     warn_unjoined(ctx, &seen, small_areas, &table.path, "population");
     Ok(())
 }
 
 /// Reads the small area -> ward lookup (ward codes are checked at the join).
-pub(crate) fn read_lookup(ctx: &mut Ctx, table: &LookupTable, by_code: &HashMap<String, usize>) -> Result<HashMap<usize, String>, Problem> {
+pub(crate) fn read_lookup(
+    ctx: &mut Ctx,
+    table: &LookupTable,
+    by_code: &HashMap<String, usize>,
+) -> Result<HashMap<usize, String>, Problem> {
     let mut lookup = HashMap::new();
     let columns = [("ward", table.ward.as_str())];
-    join_table(ctx, &table.path, "lookup", "lookup", &table.code, &columns, None, by_code, |ctx, source, i, record, location| {
-        match record.get(&table.ward) {
+    join_table(
+        ctx,
+        &table.path,
+        "lookup",
+        "lookup",
+        &table.code,
+        &columns,
+        None,
+        by_code,
+        |ctx, source, i, record, location| match record.get(&table.ward) {
             Some(ward) => {
                 lookup.insert(i, ward);
                 true
             }
             None => {
-                ctx.skip(source, location, "missing ward code", format!("no value in {:?}", table.ward));
+                ctx.skip(
+                    source,
+                    location,
+                    "missing ward code",
+                    format!("no value in {:?}", table.ward),
+                );
                 false
             }
-        }
-    })?;
+        },
+    )?;
     Ok(lookup)
 }
 
@@ -354,29 +484,43 @@ pub(crate) fn join_demand_points(
     small_areas: &mut [SmallArea],
 ) -> Result<(), Problem> {
     let crs = match &table.crs {
-        Some(name) => Crs::parse(name).map_err(|e| ctx.manifest_error("demand_points.crs", e.to_string()))?,
+        Some(name) => {
+            Crs::parse(name).map_err(|e| ctx.manifest_error("demand_points.crs", e.to_string()))?
+        }
         None => Crs::Bng,
     };
     let columns = [("x", table.x.as_str()), ("y", table.y.as_str())];
-    let seen = join_table(ctx, &table.path, "demand_points", "demand_points", &table.code, &columns, table.label.clone(), by_code, |ctx, source, i, record, location| {
-        let point = parse_number(record.get(&table.x), &table.x)
-            .and_then(|x| Ok((x, parse_number(record.get(&table.y), &table.y)?)))
-            .and_then(|(x, y)| crs.to_bng(x, y).map_err(|e| e.to_string()));
-        match point {
-            Ok(p) => {
-                small_areas[i].demand = p;
-                small_areas[i].demand_source = DemandSource::Supplied;
-                true
+    let seen = join_table(
+        ctx,
+        &table.path,
+        "demand_points",
+        "demand_points",
+        &table.code,
+        &columns,
+        table.label.clone(),
+        by_code,
+        |ctx, source, i, record, location| {
+            let point = parse_number(record.get(&table.x), &table.x)
+                .and_then(|x| Ok((x, parse_number(record.get(&table.y), &table.y)?)))
+                .and_then(|(x, y)| crs.to_bng(x, y).map_err(|e| e.to_string()));
+            match point {
+                Ok(p) => {
+                    small_areas[i].demand = p;
+                    small_areas[i].demand_source = DemandSource::Supplied;
+                    true
+                }
+                Err(message) => {
+                    ctx.skip(source, location, "unusable point", message);
+                    false
+                }
             }
-            Err(message) => {
-                ctx.skip(source, location, "unusable point", message);
-                false
-            }
-        }
-    })?;
+        },
+    )?;
     let missing = seen.iter().filter(|s| !**s).count();
     if missing > 0 {
-        let message = format!("{missing} small areas have no demand point here; their area-weighted centroids are used");
+        let message = format!(
+            "{missing} small areas have no demand point here; their area-weighted centroids are used"
+        );
         ctx.problem(Severity::Warning, &table.path, None, message);
     }
     Ok(())

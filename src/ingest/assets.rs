@@ -14,18 +14,32 @@ use crate::crs::{self, Crs};
 use crate::model::{Asset, normalise_postcode};
 
 /// Reads the postcode table into normalised postcode -> grid position.
-pub(crate) fn read_postcodes(ctx: &mut Ctx, table: &PostcodeTable) -> Result<HashMap<String, Coord>, Problem> {
+pub(crate) fn read_postcodes(
+    ctx: &mut Ctx,
+    table: &PostcodeTable,
+) -> Result<HashMap<String, Coord>, Problem> {
     let crs = match &table.crs {
-        Some(name) => Crs::parse(name).map_err(|e| ctx.manifest_error("postcodes.crs", e.to_string()))?,
+        Some(name) => {
+            Crs::parse(name).map_err(|e| ctx.manifest_error("postcodes.crs", e.to_string()))?
+        }
         None => Crs::Bng,
     };
     let bytes = ctx.read(&table.path)?;
     let (csv, problems) = Table::parse(&table.path, &bytes)?;
     drop(bytes);
-    for (key, column) in [("postcode", &table.postcode), ("x", &table.x), ("y", &table.y)] {
+    for (key, column) in [
+        ("postcode", &table.postcode),
+        ("x", &table.x),
+        ("y", &table.y),
+    ] {
         csv.require(column, &format!("postcodes.{key}"))?;
     }
-    let mut source = SourceReport { name: "postcodes".into(), layer: "postcodes".into(), path: table.path.clone(), ..Default::default() };
+    let mut source = SourceReport {
+        name: "postcodes".into(),
+        layer: "postcodes".into(),
+        path: table.path.clone(),
+        ..Default::default()
+    };
     absorb(ctx, &mut source, problems.0);
     let mut postcodes = HashMap::with_capacity(csv.rows.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
@@ -34,20 +48,37 @@ pub(crate) fn read_postcodes(ctx: &mut Ctx, table: &PostcodeTable) -> Result<Has
         let location = format!("line {}", record.row.line);
         let raw = record.get(&table.postcode).unwrap_or_default();
         let Some(postcode) = normalise_postcode(&raw) else {
-            ctx.skip(&mut source, location, "malformed postcode", format!("{raw:?} is not a UK postcode"));
+            ctx.skip(
+                &mut source,
+                location,
+                "malformed postcode",
+                format!("{raw:?} is not a UK postcode"),
+            );
             continue;
         };
         if let Some(first) = first_line.get(&postcode) {
-            ctx.skip(&mut source, location, "duplicate postcode", format!("{postcode} appears again (first at line {first})"));
+            ctx.skip(
+                &mut source,
+                location,
+                "duplicate postcode",
+                format!("{postcode} appears again (first at line {first})"),
+            );
             continue;
         }
-        match read_xy(&record, &table.x, &table.y).and_then(|(x, y)| crs.to_bng(x, y).map_err(|e| e.to_string())) {
+        match read_xy(&record, &table.x, &table.y)
+            .and_then(|(x, y)| crs.to_bng(x, y).map_err(|e| e.to_string()))
+        {
             Ok(at) => {
                 first_line.insert(postcode.clone(), record.row.line);
                 postcodes.insert(postcode, at);
                 source.loaded += 1;
             }
-            Err(message) => ctx.skip(&mut source, location, "unusable coordinates", format!("{postcode}: {message}")),
+            Err(message) => ctx.skip(
+                &mut source,
+                location,
+                "unusable coordinates",
+                format!("{postcode}: {message}"),
+            ),
         }
     }
     ctx.finish(source, table.vintage.clone());
@@ -58,7 +89,10 @@ fn absorb(ctx: &mut Ctx, source: &mut SourceReport, problems: Vec<Problem>) {
     for p in problems {
         if p.severity == Severity::Skipped {
             source.skipped += 1;
-            *source.skipped_by_reason.entry("unreadable row".into()).or_insert(0) += 1;
+            *source
+                .skipped_by_reason
+                .entry("unreadable row".into())
+                .or_insert(0) += 1;
         }
         ctx.report.problems.push(p);
     }
@@ -66,8 +100,11 @@ fn absorb(ctx: &mut Ctx, source: &mut SourceReport, problems: Vec<Problem>) {
 
 fn read_xy(record: &dyn Record, x: &str, y: &str) -> Result<(f64, f64), String> {
     let number = |column: &str| -> Result<f64, String> {
-        let text = record.get(column).ok_or_else(|| format!("no value in {column:?}"))?;
-        text.parse::<f64>().map_err(|_| format!("{column:?} is {text:?}, not a number"))
+        let text = record
+            .get(column)
+            .ok_or_else(|| format!("no value in {column:?}"))?;
+        text.parse::<f64>()
+            .map_err(|_| format!("{column:?} is {text:?}, not a number"))
     };
     Ok((number(x)?, number(y)?))
 }
@@ -101,7 +138,10 @@ fn slug(text: &str) -> String {
 fn title(column: &str) -> String {
     let spaced = column.replace('_', " ");
     let mut chars = spaced.chars();
-    chars.next().map(|f| f.to_uppercase().chain(chars).collect()).unwrap_or_default()
+    chars
+        .next()
+        .map(|f| f.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// Everything a source needs per row, resolved once.
@@ -115,41 +155,76 @@ struct Plan<'a> {
 enum Outcome {
     Loaded(Box<Asset>),
     Filtered,
-    Skipped { reason: &'static str, message: String },
+    Skipped {
+        reason: &'static str,
+        message: String,
+    },
 }
 
 fn skipped(reason: &'static str, message: impl Into<String>) -> Outcome {
-    Outcome::Skipped { reason, message: message.into() }
+    Outcome::Skipped {
+        reason,
+        message: message.into(),
+    }
 }
 
 impl Plan<'_> {
-    fn text(&self, record: &dyn Record, columns: &Option<Columns>, labelled: bool) -> Option<String> {
+    fn text(
+        &self,
+        record: &dyn Record,
+        columns: &Option<Columns>,
+        labelled: bool,
+    ) -> Option<String> {
         let columns = columns.as_ref()?;
         let parts: Vec<String> = columns
             .names()
             .into_iter()
-            .filter_map(|c| record.get(c).map(|v| if labelled && columns.names().len() > 1 { format!("{}: {v}", title(c)) } else { v }))
+            .filter_map(|c| {
+                record.get(c).map(|v| {
+                    if labelled && columns.names().len() > 1 {
+                        format!("{}: {v}", title(c))
+                    } else {
+                        v
+                    }
+                })
+            })
             .collect();
         (!parts.is_empty()).then(|| parts.join(if labelled { "; " } else { ", " }))
     }
 
     fn geocode(&self, record: &dyn Record) -> Result<Coord, Outcome> {
         let Some(column) = &self.source.postcode else {
-            return Err(skipped("missing coordinates", "no coordinates and no postcode column to geocode from"));
+            return Err(skipped(
+                "missing coordinates",
+                "no coordinates and no postcode column to geocode from",
+            ));
         };
         let Some(raw) = record.get(column) else {
-            return Err(skipped("missing coordinates", "no coordinates and no postcode"));
+            return Err(skipped(
+                "missing coordinates",
+                "no coordinates and no postcode",
+            ));
         };
         let Some(postcode) = normalise_postcode(&raw) else {
-            return Err(skipped("malformed postcode", format!("no coordinates, and {raw:?} is not a UK postcode")));
+            return Err(skipped(
+                "malformed postcode",
+                format!("no coordinates, and {raw:?} is not a UK postcode"),
+            ));
         };
-        self.postcodes
-            .get(&postcode)
-            .copied()
-            .ok_or_else(|| skipped("unknown postcode", format!("no coordinates, and postcode {postcode} is not in the postcode file")))
+        self.postcodes.get(&postcode).copied().ok_or_else(|| {
+            skipped(
+                "unknown postcode",
+                format!("no coordinates, and postcode {postcode} is not in the postcode file"),
+            )
+        })
     }
 
-    fn row(&self, record: &dyn Record, geometry: Option<&RawGeometry>, fallback_id: Option<&str>) -> Outcome {
+    fn row(
+        &self,
+        record: &dyn Record,
+        geometry: Option<&RawGeometry>,
+        fallback_id: Option<&str>,
+    ) -> Outcome {
         let s = self.source;
         if !records::keep(&s.filter, record) {
             return Outcome::Filtered;
@@ -166,9 +241,15 @@ impl Plan<'_> {
             return skipped("missing category", "the category has no letters or digits");
         }
         let Some(name) = s.name.as_ref().and_then(|c| record.get(c)) else {
-            return skipped("missing name", format!("no value in {:?}", s.name.as_deref().unwrap_or("name")));
+            return skipped(
+                "missing name",
+                format!("no value in {:?}", s.name.as_deref().unwrap_or("name")),
+            );
         };
-        let prefix = s.id_prefix.clone().unwrap_or_else(|| format!("{category}:"));
+        let prefix = s
+            .id_prefix
+            .clone()
+            .unwrap_or_else(|| format!("{category}:"));
         let id = match &s.id {
             Some(column) => match record.get(column) {
                 Some(v) => format!("{prefix}{v}"),
@@ -177,7 +258,11 @@ impl Plan<'_> {
             None => match fallback_id {
                 Some(v) => format!("{prefix}{v}"),
                 None => {
-                    let postcode = s.postcode.as_ref().and_then(|c| record.get(c)).unwrap_or_default();
+                    let postcode = s
+                        .postcode
+                        .as_ref()
+                        .and_then(|c| record.get(c))
+                        .unwrap_or_default();
                     format!("{prefix}{}", slug(&format!("{name} {postcode}")))
                 }
             },
@@ -188,7 +273,12 @@ impl Plan<'_> {
         };
         let lonlat = match crs::bng_to_wgs84(bng.x, bng.y) {
             Ok(ll) => ll,
-            Err(_) => return skipped("coordinates out of range", "the point is outside the OSTN15 grid"),
+            Err(_) => {
+                return skipped(
+                    "coordinates out of range",
+                    "the point is outside the OSTN15 grid",
+                );
+            }
         };
         Outcome::Loaded(Box::new(Asset {
             id,
@@ -208,15 +298,24 @@ impl Plan<'_> {
         }))
     }
 
-    fn locate(&self, record: &dyn Record, geometry: Option<&RawGeometry>) -> Result<Coord, Outcome> {
+    fn locate(
+        &self,
+        record: &dyn Record,
+        geometry: Option<&RawGeometry>,
+    ) -> Result<Coord, Outcome> {
         if let Some(g) = geometry {
             let (point, _) = g.to_point().map_err(|e| skipped("unusable geometry", e))?;
-            return self.crs.to_bng(point.x, point.y).map_err(|e| skipped("coordinates out of range", e.to_string()));
+            return self
+                .crs
+                .to_bng(point.x, point.y)
+                .map_err(|e| skipped("coordinates out of range", e.to_string()));
         }
         match (&self.source.x, &self.source.y) {
             (Some(x), Some(y)) if record.get(x).is_some() || record.get(y).is_some() => {
                 let (x, y) = read_xy(record, x, y).map_err(|e| skipped("bad coordinates", e))?;
-                self.crs.to_bng(x, y).map_err(|e| skipped("coordinates out of range", e.to_string()))
+                self.crs
+                    .to_bng(x, y)
+                    .map_err(|e| skipped("coordinates out of range", e.to_string()))
             }
             _ => self.geocode(record),
         }
@@ -234,31 +333,79 @@ pub(crate) fn load_source(
 ) -> Result<(), Problem> {
     let key = format!("assets[{position}]");
     if source.category.is_some() == source.category_field.is_some() {
-        return Err(ctx.manifest_error(&key, format!("source {:?} needs exactly one of category or category_field", source.source)));
+        return Err(ctx.manifest_error(
+            &key,
+            format!(
+                "source {:?} needs exactly one of category or category_field",
+                source.source
+            ),
+        ));
     }
     if source.x.is_some() != source.y.is_some() {
-        return Err(ctx.manifest_error(&key, format!("source {:?} needs both x and y, or neither", source.source)));
+        return Err(ctx.manifest_error(
+            &key,
+            format!("source {:?} needs both x and y, or neither", source.source),
+        ));
     }
     if source.name.is_none() {
-        return Err(ctx.manifest_error(&format!("{key}.name"), format!("source {:?} needs the name column", source.source)));
+        return Err(ctx.manifest_error(
+            &format!("{key}.name"),
+            format!("source {:?} needs the name column", source.source),
+        ));
     }
     records::check_filters(&source.filter, &key, &ctx.manifest)?;
-    let format = format_of(&source.path, source.format)
-        .ok_or_else(|| ctx.manifest_error(&format!("{key}.format"), format!("cannot tell the format of {:?}: set format = \"csv\" or \"geojson\"", source.path)))?;
+    let format = format_of(&source.path, source.format).ok_or_else(|| {
+        ctx.manifest_error(
+            &format!("{key}.format"),
+            format!(
+                "cannot tell the format of {:?}: set format = \"csv\" or \"geojson\"",
+                source.path
+            ),
+        )
+    })?;
     if format == Format::Csv && source.x.is_none() && source.postcode.is_none() {
-        return Err(ctx.manifest_error(&key, format!("CSV source {:?} needs x and y columns, or a postcode column to geocode", source.source)));
+        return Err(ctx.manifest_error(
+            &key,
+            format!(
+                "CSV source {:?} needs x and y columns, or a postcode column to geocode",
+                source.source
+            ),
+        ));
     }
-    if source.postcode.is_some() && source.x.is_none() && format == Format::Csv && postcodes.is_empty() {
-        return Err(ctx.manifest_error(&key, format!("source {:?} is geocoded by postcode but the manifest has no [postcodes] table", source.source)));
+    if source.postcode.is_some()
+        && source.x.is_none()
+        && format == Format::Csv
+        && postcodes.is_empty()
+    {
+        return Err(ctx.manifest_error(
+            &key,
+            format!(
+                "source {:?} is geocoded by postcode but the manifest has no [postcodes] table",
+                source.source
+            ),
+        ));
     }
     let mut columns: Vec<(String, &str)> = Vec::new();
-    let single = [("category_field", &source.category_field), ("id", &source.id), ("name", &source.name), ("postcode", &source.postcode), ("phone", &source.phone), ("email", &source.email), ("website", &source.website), ("x", &source.x), ("y", &source.y)];
+    let single = [
+        ("category_field", &source.category_field),
+        ("id", &source.id),
+        ("name", &source.name),
+        ("postcode", &source.postcode),
+        ("phone", &source.phone),
+        ("email", &source.email),
+        ("website", &source.website),
+        ("x", &source.x),
+        ("y", &source.y),
+    ];
     for (k, c) in single {
         if let Some(c) = c {
             columns.push((format!("{key}.{k}"), c.as_str()));
         }
     }
-    for (k, c) in [("address", &source.address), ("opening_hours", &source.opening_hours)] {
+    for (k, c) in [
+        ("address", &source.address),
+        ("opening_hours", &source.opening_hours),
+    ] {
         for name in c.iter().flat_map(|c| c.names()) {
             columns.push((format!("{key}.{k}"), name));
         }
@@ -268,13 +415,19 @@ pub(crate) fn load_source(
     }
 
     let bytes = ctx.read(&source.path)?;
-    let mut report = SourceReport { name: source.source.clone(), layer: "assets".into(), path: source.path.clone(), ..Default::default() };
+    let mut report = SourceReport {
+        name: source.source.clone(),
+        layer: "assets".into(),
+        path: source.path.clone(),
+        ..Default::default()
+    };
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
     let mut polygons_as_points = 0usize;
     match format {
         Format::Csv => {
             let crs = match &source.crs {
-                Some(name) => Crs::parse(name).map_err(|e| ctx.manifest_error(&format!("{key}.crs"), e.to_string()))?,
+                Some(name) => Crs::parse(name)
+                    .map_err(|e| ctx.manifest_error(&format!("{key}.crs"), e.to_string()))?,
                 None => Crs::Bng,
             };
             let (table, problems) = Table::parse(&source.path, &bytes)?;
@@ -282,9 +435,16 @@ pub(crate) fn load_source(
                 table.require(c, k)?;
             }
             absorb(ctx, &mut report, problems.0);
-            let plan = Plan { source, crs, postcodes };
+            let plan = Plan {
+                source,
+                crs,
+                postcodes,
+            };
             for record in table.records() {
-                outcomes.push((format!("line {}", record.row.line), plan.row(&record, None, None)));
+                outcomes.push((
+                    format!("line {}", record.row.line),
+                    plan.row(&record, None, None),
+                ));
             }
         }
         Format::Geojson => {
@@ -295,12 +455,21 @@ pub(crate) fn load_source(
                 }
             }
             let crs = geojson_crs(ctx, &file, source.crs.as_deref(), &key)?;
-            let plan = Plan { source, crs, postcodes };
+            let plan = Plan {
+                source,
+                crs,
+                postcodes,
+            };
             for feature in &file.features {
                 if let Some(g) = &feature.geometry {
-                    polygons_as_points += usize::from(matches!(g.kind.as_str(), "Polygon" | "MultiPolygon"));
+                    polygons_as_points +=
+                        usize::from(matches!(g.kind.as_str(), "Polygon" | "MultiPolygon"));
                 }
-                let outcome = plan.row(&feature.properties, feature.geometry.as_ref(), feature.id.as_deref());
+                let outcome = plan.row(
+                    &feature.properties,
+                    feature.geometry.as_ref(),
+                    feature.id.as_deref(),
+                );
                 outcomes.push((feature.location(None), outcome));
             }
         }
@@ -312,12 +481,20 @@ pub(crate) fn load_source(
         report.read += 1;
         match outcome {
             Outcome::Filtered => report.filtered += 1,
-            Outcome::Skipped { reason, message } => ctx.skip(&mut report, location, reason, message),
+            Outcome::Skipped { reason, message } => {
+                ctx.skip(&mut report, location, reason, message)
+            }
             Outcome::Loaded(mut asset) => {
                 if by_id.contains_key(&asset.id) {
-                    let first = first_seen.get(&asset.id).cloned().unwrap_or_else(|| "an earlier source".into());
+                    let first = first_seen
+                        .get(&asset.id)
+                        .cloned()
+                        .unwrap_or_else(|| "an earlier source".into());
                     if source.id.is_some() {
-                        let message = format!("duplicate id {} (first at {first}); this row is left out", asset.id);
+                        let message = format!(
+                            "duplicate id {} (first at {first}); this row is left out",
+                            asset.id
+                        );
                         ctx.skip(&mut report, location, "duplicate id", message);
                         continue;
                     }
@@ -337,7 +514,9 @@ pub(crate) fn load_source(
         }
     }
     if polygons_as_points > 0 {
-        let message = format!("{polygons_as_points} polygon features were placed at a point inside their polygon");
+        let message = format!(
+            "{polygons_as_points} polygon features were placed at a point inside their polygon"
+        );
         ctx.problem(Severity::Warning, &source.path, None, message);
     }
     ctx.finish(report, None);

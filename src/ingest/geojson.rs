@@ -74,14 +74,19 @@ impl GeoFile {
             } else {
                 "the file is not valid GeoJSON"
             };
-            fatal(Some(format!("line {} column {}", e.line(), e.column())), format!("{what}: {e}"))
+            fatal(
+                Some(format!("line {} column {}", e.line(), e.column())),
+                format!("{what}: {e}"),
+            )
         })?;
         if raw.kind.as_deref() != Some("FeatureCollection") {
             return Err(fatal(
                 None,
                 format!(
                     "expected a GeoJSON FeatureCollection, found type {}",
-                    raw.kind.map(|k| format!("{k:?}")).unwrap_or_else(|| "(none)".into())
+                    raw.kind
+                        .map(|k| format!("{k:?}"))
+                        .unwrap_or_else(|| "(none)".into())
                 ),
             ));
         }
@@ -91,13 +96,26 @@ impl GeoFile {
                 let name = member
                     .pointer("/properties/name")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| fatal(Some("crs member".into()), format!("cannot read the crs member {member}")))?;
-                Some(Crs::parse(name).map_err(|e| fatal(Some("crs member".into()), e.to_string()))?)
+                    .ok_or_else(|| {
+                        fatal(
+                            Some("crs member".into()),
+                            format!("cannot read the crs member {member}"),
+                        )
+                    })?;
+                Some(
+                    Crs::parse(name)
+                        .map_err(|e| fatal(Some("crs member".into()), e.to_string()))?,
+                )
             }
         };
         let features: Vec<GeoFeature> = raw
             .features
-            .ok_or_else(|| fatal(None, "the FeatureCollection has no \"features\" array".into()))?
+            .ok_or_else(|| {
+                fatal(
+                    None,
+                    "the FeatureCollection has no \"features\" array".into(),
+                )
+            })?
             .into_iter()
             .enumerate()
             .map(|(i, f)| GeoFeature {
@@ -113,8 +131,16 @@ impl GeoFile {
         if features.is_empty() {
             return Err(fatal(None, "the FeatureCollection has no features".into()));
         }
-        let property_names = features.iter().flat_map(|f| f.properties.keys().cloned()).collect();
-        Ok(GeoFile { path: path.to_string(), declared_crs, features, property_names })
+        let property_names = features
+            .iter()
+            .flat_map(|f| f.properties.keys().cloned())
+            .collect();
+        Ok(GeoFile {
+            path: path.to_string(),
+            declared_crs,
+            features,
+            property_names,
+        })
     }
 
     /// Checks that a property exists in at least one feature.
@@ -122,7 +148,12 @@ impl GeoFile {
         if self.property_names.contains(property) {
             return Ok(());
         }
-        Err(super::records::missing_field(&self.path, property, key, self.property_names.iter().map(String::as_str)))
+        Err(super::records::missing_field(
+            &self.path,
+            property,
+            key,
+            self.property_names.iter().map(String::as_str),
+        ))
     }
 }
 
@@ -137,21 +168,31 @@ impl GeoFeature {
 }
 
 fn number(v: &Value) -> Result<f64, String> {
-    v.as_f64().ok_or_else(|| format!("coordinate {v} is not a number"))
+    v.as_f64()
+        .ok_or_else(|| format!("coordinate {v} is not a number"))
 }
 
 fn position(v: &Value) -> Result<Coord, String> {
     match v.as_array().map(Vec::as_slice) {
-        Some([x, y, ..]) => Ok(Coord { x: number(x)?, y: number(y)? }),
+        Some([x, y, ..]) => Ok(Coord {
+            x: number(x)?,
+            y: number(y)?,
+        }),
         _ => Err(format!("position {v} is not an array of two numbers")),
     }
 }
 
 fn ring(v: &Value) -> Result<LineString, String> {
     let positions = v.as_array().ok_or("a ring is not an array of positions")?;
-    let coords = positions.iter().map(position).collect::<Result<Vec<_>, _>>()?;
+    let coords = positions
+        .iter()
+        .map(position)
+        .collect::<Result<Vec<_>, _>>()?;
     if coords.len() < 4 {
-        return Err(format!("a ring has {} positions; at least 4 are needed", coords.len()));
+        return Err(format!(
+            "a ring has {} positions; at least 4 are needed",
+            coords.len()
+        ));
     }
     let mut line = LineString::new(coords);
     line.close();
@@ -159,14 +200,21 @@ fn ring(v: &Value) -> Result<LineString, String> {
 }
 
 fn polygon(v: &Value) -> Result<Polygon, String> {
-    let rings = v.as_array().ok_or("polygon coordinates are not an array of rings")?;
+    let rings = v
+        .as_array()
+        .ok_or("polygon coordinates are not an array of rings")?;
     let (outer, inner) = rings.split_first().ok_or("a polygon has no rings")?;
-    Ok(Polygon::new(ring(outer)?, inner.iter().map(ring).collect::<Result<_, _>>()?))
+    Ok(Polygon::new(
+        ring(outer)?,
+        inner.iter().map(ring).collect::<Result<_, _>>()?,
+    ))
 }
 
 impl RawGeometry {
     fn coordinates(&self) -> Result<&Value, String> {
-        self.coordinates.as_ref().ok_or_else(|| format!("{} has no coordinates", self.kind))
+        self.coordinates
+            .as_ref()
+            .ok_or_else(|| format!("{} has no coordinates", self.kind))
     }
 
     /// A Polygon or MultiPolygon, in the file's CRS.
@@ -175,11 +223,15 @@ impl RawGeometry {
         match self.kind.as_str() {
             "Polygon" => Ok(MultiPolygon(vec![polygon(coordinates)?])),
             "MultiPolygon" => {
-                let parts = coordinates.as_array().ok_or("MultiPolygon coordinates are not an array")?;
+                let parts = coordinates
+                    .as_array()
+                    .ok_or("MultiPolygon coordinates are not an array")?;
                 if parts.is_empty() {
                     return Err("the MultiPolygon is empty".into());
                 }
-                Ok(MultiPolygon(parts.iter().map(polygon).collect::<Result<_, _>>()?))
+                Ok(MultiPolygon(
+                    parts.iter().map(polygon).collect::<Result<_, _>>()?,
+                ))
             }
             other => Err(format!("expected a Polygon or MultiPolygon, found {other}")),
         }
@@ -197,7 +249,8 @@ impl RawGeometry {
             },
             "Polygon" | "MultiPolygon" => {
                 let shape = self.to_multipolygon()?;
-                let point = geo::InteriorPoint::interior_point(&shape).ok_or("the polygon has no interior point")?;
+                let point = geo::InteriorPoint::interior_point(&shape)
+                    .ok_or("the polygon has no interior point")?;
                 Ok((point.0, true))
             }
             other => Err(format!("expected a Point, found {other}")),
@@ -217,7 +270,10 @@ pub(crate) struct ProjectedPolygon {
 /// repairs it (in the grid) when it is invalid.
 pub(crate) fn project_polygon(shape: MultiPolygon, crs: Crs) -> Result<ProjectedPolygon, CrsError> {
     let (bng, mut lonlat) = match crs {
-        Crs::Wgs84 => (shape.try_map_coords(|c| Crs::Wgs84.to_bng(c.x, c.y))?, Some(shape)),
+        Crs::Wgs84 => (
+            shape.try_map_coords(|c| Crs::Wgs84.to_bng(c.x, c.y))?,
+            Some(shape),
+        ),
         Crs::Bng => (shape.try_map_coords(|c| Crs::Bng.to_bng(c.x, c.y))?, None),
         other => (shape.try_map_coords(|c| other.to_bng(c.x, c.y))?, None),
     };
@@ -228,7 +284,10 @@ pub(crate) fn project_polygon(shape: MultiPolygon, crs: Crs) -> Result<Projected
                 lonlat = None;
                 (fixed, Some(problem.to_string()))
             }
-            _ => (bng, Some(format!("{problem} (could not be repaired; used as is)"))),
+            _ => (
+                bng,
+                Some(format!("{problem} (could not be repaired; used as is)")),
+            ),
         },
     };
     let lonlat = match lonlat {
@@ -243,7 +302,11 @@ pub(crate) fn project_polygon(shape: MultiPolygon, crs: Crs) -> Result<Projected
             })
         })?,
     };
-    Ok(ProjectedPolygon { bng, lonlat, repaired })
+    Ok(ProjectedPolygon {
+        bng,
+        lonlat,
+        repaired,
+    })
 }
 
 #[cfg(test)]
@@ -252,7 +315,12 @@ mod tests {
 
     #[test]
     fn a_truncated_file_names_the_line() {
-        let err = GeoFile::parse("t.geojson", b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"type\":\"Feature\"").err().expect("fails");
+        let err = GeoFile::parse(
+            "t.geojson",
+            b"{\"type\":\"FeatureCollection\",\n\"features\":[{\"type\":\"Feature\"",
+        )
+        .err()
+        .expect("fails");
         assert!(err.message.contains("truncated"), "{}", err.message);
         assert_eq!(err.location.as_deref(), Some("line 2 column 29"));
     }
@@ -269,7 +337,13 @@ mod tests {
     #[test]
     fn a_bow_tie_is_repaired_in_the_grid() {
         let bow_tie = MultiPolygon(vec![Polygon::new(
-            LineString::from(vec![(-0.10, 51.50), (-0.09, 51.51), (-0.09, 51.50), (-0.10, 51.51), (-0.10, 51.50)]),
+            LineString::from(vec![
+                (-0.10, 51.50),
+                (-0.09, 51.51),
+                (-0.09, 51.50),
+                (-0.10, 51.51),
+                (-0.10, 51.50),
+            ]),
             vec![],
         )]);
         let p = project_polygon(bow_tie, Crs::Wgs84).expect("converts");

@@ -31,13 +31,20 @@ pub(crate) fn join(
 ) -> Joined {
     let ward_shapes: Vec<&MultiPolygon> = wards.iter().map(|w| &w.bng).collect();
     let ward_index = PolygonIndex::new(ward_shapes.iter().copied());
-    let ward_by_code: HashMap<&str, usize> = wards.iter().enumerate().map(|(i, w)| (w.code.as_str(), i)).collect();
+    let ward_by_code: HashMap<&str, usize> = wards
+        .iter()
+        .enumerate()
+        .map(|(i, w)| (w.code.as_str(), i))
+        .collect();
 
     // 1. Demand points: supplied, else the area-weighted centroid in the grid.
     for area in &mut small_areas {
         if area.demand_source == DemandSource::AreaCentroid || !area.demand.x.is_finite() {
             area.demand_source = DemandSource::AreaCentroid;
-            area.demand = area.bng.centroid().map(|p| p.0).unwrap_or(Coord { x: f64::NAN, y: f64::NAN });
+            area.demand = area.bng.centroid().map(|p| p.0).unwrap_or(Coord {
+                x: f64::NAN,
+                y: f64::NAN,
+            });
         }
     }
 
@@ -50,8 +57,16 @@ pub(crate) fn join(
                 area.ward_assignment = WardAssignment::Lookup;
                 continue;
             }
-            let message = format!("small area {} is looked up to ward {code}, which is not in the ward file; assigned spatially instead", area.code);
-            ctx.problem(Severity::Warning, lookup_path.unwrap_or("lookup"), None, message);
+            let message = format!(
+                "small area {} is looked up to ward {code}, which is not in the ward file; assigned spatially instead",
+                area.code
+            );
+            ctx.problem(
+                Severity::Warning,
+                lookup_path.unwrap_or("lookup"),
+                None,
+                message,
+            );
         }
         if !area.demand.x.is_finite() {
             continue;
@@ -81,14 +96,26 @@ pub(crate) fn join(
     }
     for asset in &assets {
         if let Some(w) = asset.ward {
-            *wards[w].asset_counts.entry(asset.category.clone()).or_insert(0) += 1;
+            *wards[w]
+                .asset_counts
+                .entry(asset.category.clone())
+                .or_insert(0) += 1;
         }
     }
-    let domain_count = small_areas.iter().find_map(|s| s.deprivation.as_ref().map(|d| d.domains.len())).unwrap_or(0);
+    let domain_count = small_areas
+        .iter()
+        .find_map(|s| s.deprivation.as_ref().map(|d| d.domains.len()))
+        .unwrap_or(0);
     for ward in &mut wards {
         roll_up(ward, &small_areas, domain_count);
     }
-    Joined { wards, small_areas, assets, ward_index, small_area_index }
+    Joined {
+        wards,
+        small_areas,
+        assets,
+        ward_index,
+        small_area_index,
+    }
 }
 
 /// Population-weighted means over the ward's small areas that have both a
@@ -108,19 +135,51 @@ fn roll_up(ward: &mut Ward, small_areas: &[SmallArea], domain_count: usize) {
     };
     ward.imd_score = weighted(&|s| s.deprivation.as_ref().map(|d| d.score));
     ward.domains = (0..domain_count)
-        .map(|k| weighted(&|s| s.deprivation.as_ref().and_then(|d| d.domains.get(k).copied().flatten())))
+        .map(|k| {
+            weighted(&|s| {
+                s.deprivation
+                    .as_ref()
+                    .and_then(|d| d.domains.get(k).copied().flatten())
+            })
+        })
         .collect();
-    let deciles: Vec<u8> = members.iter().filter_map(|s| s.deprivation.as_ref().and_then(|d| d.decile)).collect();
-    ward.decile1_share = (!deciles.is_empty()).then(|| deciles.iter().filter(|&&d| d == 1).count() as f64 / deciles.len() as f64);
+    let deciles: Vec<u8> = members
+        .iter()
+        .filter_map(|s| s.deprivation.as_ref().and_then(|d| d.decile))
+        .collect();
+    ward.decile1_share = (!deciles.is_empty())
+        .then(|| deciles.iter().filter(|&&d| d == 1).count() as f64 / deciles.len() as f64);
 }
 
 /// Builds the dataset with its lookups and asset index.
-pub(crate) fn build_dataset(info: DatasetInfo, joined: Joined, postcodes: HashMap<String, Coord>) -> Dataset {
-    let Joined { wards, small_areas, assets, ward_index, small_area_index } = joined;
+pub(crate) fn build_dataset(
+    info: DatasetInfo,
+    joined: Joined,
+    postcodes: HashMap<String, Coord>,
+) -> Dataset {
+    let Joined {
+        wards,
+        small_areas,
+        assets,
+        ward_index,
+        small_area_index,
+    } = joined;
     Dataset {
-        ward_by_code: wards.iter().enumerate().map(|(i, w)| (w.code.clone(), i)).collect(),
-        small_area_by_code: small_areas.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect(),
-        asset_by_id: assets.iter().enumerate().map(|(i, a)| (a.id.clone(), i)).collect(),
+        ward_by_code: wards
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.code.clone(), i))
+            .collect(),
+        small_area_by_code: small_areas
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.code.clone(), i))
+            .collect(),
+        asset_by_id: assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.id.clone(), i))
+            .collect(),
         asset_index: AssetIndex::new(&assets),
         info,
         wards,

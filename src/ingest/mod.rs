@@ -52,7 +52,9 @@ impl Files for EmbeddedFiles {
             .iter()
             .find(|(name, _)| *name == path)
             .map(|(_, bytes)| bytes.to_vec())
-            .ok_or_else(|| std::io::Error::new(std::io::ErrorKind::NotFound, "not in the built-in dataset"))
+            .ok_or_else(|| {
+                std::io::Error::new(std::io::ErrorKind::NotFound, "not in the built-in dataset")
+            })
     }
 }
 
@@ -106,14 +108,34 @@ impl Ctx<'_> {
     }
 
     /// Records a problem.
-    pub fn problem(&mut self, severity: Severity, file: &str, location: Option<String>, message: String) {
-        self.report.problems.push(Problem { severity, file: file.to_string(), location, message });
+    pub fn problem(
+        &mut self,
+        severity: Severity,
+        file: &str,
+        location: Option<String>,
+        message: String,
+    ) {
+        self.report.problems.push(Problem {
+            severity,
+            file: file.to_string(),
+            location,
+            message,
+        });
     }
 
     /// Records a skipped row or feature and counts it under `reason`.
-    pub fn skip(&mut self, source: &mut SourceReport, location: String, reason: &str, message: String) {
+    pub fn skip(
+        &mut self,
+        source: &mut SourceReport,
+        location: String,
+        reason: &str,
+        message: String,
+    ) {
         source.skipped += 1;
-        *source.skipped_by_reason.entry(reason.to_string()).or_insert(0) += 1;
+        *source
+            .skipped_by_reason
+            .entry(reason.to_string())
+            .or_insert(0) += 1;
         let file = source.path.clone();
         self.problem(Severity::Skipped, &file, Some(location), message);
     }
@@ -157,18 +179,29 @@ pub fn load_path(manifest: &Path, progress: &dyn Progress) -> Result<Loaded, Imp
             location: None,
             message: format!("cannot read the manifest: {e}"),
         },
-        report: ImportReport { manifest: name.clone(), ..Default::default() },
+        report: ImportReport {
+            manifest: name.clone(),
+            ..Default::default()
+        },
     })?;
     let base = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     load(&text, &name, &DiskFiles { base }, progress)
 }
 
 /// Loads the dataset described by manifest text; `files` resolves its paths.
-pub fn load(manifest_text: &str, manifest_name: &str, files: &dyn Files, progress: &dyn Progress) -> Result<Loaded, ImportFailure> {
+pub fn load(
+    manifest_text: &str,
+    manifest_name: &str,
+    files: &dyn Files,
+    progress: &dyn Progress,
+) -> Result<Loaded, ImportFailure> {
     let mut ctx = Ctx {
         files,
         manifest: manifest_name.to_string(),
-        report: ImportReport { manifest: manifest_name.to_string(), ..Default::default() },
+        report: ImportReport {
+            manifest: manifest_name.to_string(),
+            ..Default::default()
+        },
         hasher: Sha256::new(),
         progress,
         step: 0,
@@ -176,8 +209,14 @@ pub fn load(manifest_text: &str, manifest_name: &str, files: &dyn Files, progres
         sources: Vec::new(),
     };
     match load_inner(manifest_text, &mut ctx) {
-        Ok(dataset) => Ok(Loaded { dataset, report: ctx.report }),
-        Err(problem) => Err(ImportFailure { problem, report: ctx.report }),
+        Ok(dataset) => Ok(Loaded {
+            dataset,
+            report: ctx.report,
+        }),
+        Err(problem) => Err(ImportFailure {
+            problem,
+            report: ctx.report,
+        }),
     }
 }
 
@@ -203,13 +242,24 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
     ctx.stage("wards");
     let wards = areas::load_polygons(ctx, &manifest.wards, "wards")?;
     if wards.is_empty() {
-        return Err(ctx.manifest_error("wards", "no ward could be loaded (see the problems above)".into()));
+        return Err(ctx.manifest_error(
+            "wards",
+            "no ward could be loaded (see the problems above)".into(),
+        ));
     }
     let wards = areas::into_wards(wards);
 
     ctx.stage("small areas");
-    let mut small_areas = areas::into_small_areas(areas::load_polygons(ctx, &manifest.small_areas, "small_areas")?);
-    let by_code: HashMap<String, usize> = small_areas.iter().enumerate().map(|(i, s)| (s.code.clone(), i)).collect();
+    let mut small_areas = areas::into_small_areas(areas::load_polygons(
+        ctx,
+        &manifest.small_areas,
+        "small_areas",
+    )?);
+    let by_code: HashMap<String, usize> = small_areas
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.code.clone(), i))
+        .collect();
 
     ctx.stage("deprivation and population");
     let domains = match &manifest.deprivation {
@@ -239,8 +289,14 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
     let mut asset_by_id: HashMap<String, usize> = HashMap::new();
     for (i, source) in manifest.assets.iter().enumerate() {
         ctx.stage(&format!("assets: {}", source.source));
-        if manifest.assets[..i].iter().any(|s| s.source == source.source) {
-            return Err(ctx.manifest_error(&format!("assets[{i}].source"), format!("source name {:?} is used twice", source.source)));
+        if manifest.assets[..i]
+            .iter()
+            .any(|s| s.source == source.source)
+        {
+            return Err(ctx.manifest_error(
+                &format!("assets[{i}].source"),
+                format!("source name {:?} is used twice", source.source),
+            ));
         }
         assets::load_source(ctx, source, i, &postcodes, &mut assets, &mut asset_by_id)?;
     }
@@ -249,17 +305,31 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
     }
 
     ctx.stage("joining");
-    let joined = join::join(ctx, wards, small_areas, assets, &lookup, manifest.lookup.as_ref().map(|l| l.path.as_str()));
+    let joined = join::join(
+        ctx,
+        wards,
+        small_areas,
+        assets,
+        &lookup,
+        manifest.lookup.as_ref().map(|l| l.path.as_str()),
+    );
 
     ctx.stage("indexing");
     let demand_points = match &manifest.demand_points {
-        Some(t) => format!("supplied: {}", t.label.clone().unwrap_or_else(|| t.path.clone())),
+        Some(t) => format!(
+            "supplied: {}",
+            t.label.clone().unwrap_or_else(|| t.path.clone())
+        ),
         None => "area-weighted centroid of each small-area polygon, computed in EPSG:27700".into(),
     };
     let mut category_labels = std::collections::BTreeMap::new();
     for asset in &joined.assets {
         if !category_labels.contains_key(&asset.category) {
-            let label = manifest.categories.get(&asset.category).cloned().unwrap_or_else(|| default_label(&asset.category));
+            let label = manifest
+                .categories
+                .get(&asset.category)
+                .cloned()
+                .unwrap_or_else(|| default_label(&asset.category));
             category_labels.insert(asset.category.clone(), label);
         }
     }
@@ -270,7 +340,10 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
         vintages: Vintages {
             wards: manifest.wards.vintage.clone(),
             small_areas: manifest.small_areas.vintage.clone(),
-            deprivation: manifest.deprivation.as_ref().and_then(|d| d.vintage.clone()),
+            deprivation: manifest
+                .deprivation
+                .as_ref()
+                .and_then(|d| d.vintage.clone()),
             population: manifest.population.as_ref().and_then(|p| p.vintage.clone()),
             postcodes: manifest.postcodes.as_ref().and_then(|p| p.vintage.clone()),
         },

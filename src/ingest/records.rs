@@ -95,9 +95,18 @@ impl Table {
         let mut header_latin1 = false;
         let headers: Vec<String> = header_record
             .iter()
-            .map(|h| decode(h, &mut header_latin1).trim().trim_start_matches('\u{feff}').to_string())
+            .map(|h| {
+                decode(h, &mut header_latin1)
+                    .trim()
+                    .trim_start_matches('\u{feff}')
+                    .to_string()
+            })
             .collect();
-        let index = headers.iter().enumerate().map(|(i, h)| (h.clone(), i)).collect();
+        let index = headers
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.clone(), i))
+            .collect();
         let mut rows = Vec::new();
         let mut record = csv::ByteRecord::new();
         loop {
@@ -116,7 +125,11 @@ impl Table {
                 }
             }
             let line = record.position().map(|p| p.line()).unwrap_or(0);
-            if record.len() == 1 && record.get(0).is_some_and(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            if record.len() == 1
+                && record
+                    .get(0)
+                    .is_some_and(|f| f.iter().all(u8::is_ascii_whitespace))
+            {
                 continue; // a blank line
             }
             if record.len() != headers.len() {
@@ -150,7 +163,12 @@ impl Table {
         if rows.is_empty() && problems.is_empty() {
             return Err(fatal("the file has a header row but no data rows".into()));
         }
-        let table = Table { path: path.to_string(), headers, index, rows };
+        let table = Table {
+            path: path.to_string(),
+            headers,
+            index,
+            rows,
+        };
         Ok((table, TableProblems(problems)))
     }
 
@@ -160,7 +178,12 @@ impl Table {
         if self.index.contains_key(column) {
             return Ok(());
         }
-        Err(missing_field(&self.path, column, key, self.headers.iter().map(String::as_str)))
+        Err(missing_field(
+            &self.path,
+            column,
+            key,
+            self.headers.iter().map(String::as_str),
+        ))
     }
 
     /// Iterates rows as records.
@@ -170,7 +193,12 @@ impl Table {
 }
 
 /// A fatal problem for a configured column or property that is not in the file.
-pub(crate) fn missing_field<'a>(path: &str, column: &str, key: &str, existing: impl Iterator<Item = &'a str>) -> Problem {
+pub(crate) fn missing_field<'a>(
+    path: &str,
+    column: &str,
+    key: &str,
+    existing: impl Iterator<Item = &'a str>,
+) -> Problem {
     let existing: Vec<&str> = existing.collect();
     let suggestion = closest(column, &existing)
         .map(|c| format!(" Did you mean {c:?}?"))
@@ -181,7 +209,11 @@ pub(crate) fn missing_field<'a>(path: &str, column: &str, key: &str, existing: i
         location: Some(format!("manifest key {key}")),
         message: format!(
             "column {column:?} is not in the file.{suggestion} The file has: {}",
-            existing.iter().map(|c| format!("{c:?}")).collect::<Vec<_>>().join(", ")
+            existing
+                .iter()
+                .map(|c| format!("{c:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -204,7 +236,11 @@ fn edit_distance(a: &str, b: &str) -> usize {
         let mut current = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
             let cost = usize::from(ca != *cb);
-            current.push((previous[j] + cost).min(previous[j + 1] + 1).min(current[j] + 1));
+            current.push(
+                (previous[j] + cost)
+                    .min(previous[j + 1] + 1)
+                    .min(current[j] + 1),
+            );
         }
         previous = current;
     }
@@ -267,18 +303,40 @@ mod tests {
 
     #[test]
     fn a_misspelt_column_is_named_with_a_suggestion() {
-        let (table, _) = Table::parse("x.csv", b"lsoa21_code,IMD_score\nE01,1.5\n").expect("parses");
+        let (table, _) =
+            Table::parse("x.csv", b"lsoa21_code,IMD_score\nE01,1.5\n").expect("parses");
         let err = table.require("IMD_scor", "deprivation.score").unwrap_err();
-        assert!(err.message.contains("\"IMD_scor\" is not in the file"), "{}", err.message);
-        assert!(err.message.contains("Did you mean \"IMD_score\"?"), "{}", err.message);
+        assert!(
+            err.message.contains("\"IMD_scor\" is not in the file"),
+            "{}",
+            err.message
+        );
+        assert!(
+            err.message.contains("Did you mean \"IMD_score\"?"),
+            "{}",
+            err.message
+        );
         assert!(err.message.contains("\"lsoa21_code\""), "{}", err.message);
-        assert_eq!(err.location.as_deref(), Some("manifest key deprivation.score"));
+        assert_eq!(
+            err.location.as_deref(),
+            Some("manifest key deprivation.score")
+        );
     }
 
     #[test]
     fn empty_and_header_only_files_are_fatal() {
-        assert!(Table::parse("e.csv", b"").unwrap_err().message.contains("empty"));
-        assert!(Table::parse("h.csv", b"a,b\n").unwrap_err().message.contains("no data rows"));
+        assert!(
+            Table::parse("e.csv", b"")
+                .unwrap_err()
+                .message
+                .contains("empty")
+        );
+        assert!(
+            Table::parse("h.csv", b"a,b\n")
+                .unwrap_err()
+                .message
+                .contains("no data rows")
+        );
     }
 
     #[test]
@@ -287,7 +345,11 @@ mod tests {
         assert_eq!(table.rows.len(), 1);
         assert_eq!(problems.0.len(), 1);
         assert_eq!(problems.0[0].location.as_deref(), Some("line 3"));
-        assert!(problems.0[0].message.contains("2 fields but the header has 3"));
+        assert!(
+            problems.0[0]
+                .message
+                .contains("2 fields but the header has 3")
+        );
     }
 
     #[test]
@@ -299,7 +361,11 @@ mod tests {
 
     #[test]
     fn filters_test_trimmed_values() {
-        let (table, _) = Table::parse("f.csv", b"status,closed,type\nA,,Static library\nC, 2013 ,Mobile\n").expect("parses");
+        let (table, _) = Table::parse(
+            "f.csv",
+            b"status,closed,type\nA,,Static library\nC, 2013 ,Mobile\n",
+        )
+        .expect("parses");
         let rows: Vec<RowRef> = table.records().collect();
         let f = |field: &str| Filter {
             field: field.into(),
@@ -310,10 +376,22 @@ mod tests {
             contains: None,
             starts_with: None,
         };
-        let active = Filter { equals: Some("A".into()), ..f("status") };
-        let open = Filter { empty: Some(true), ..f("closed") };
-        let stat = Filter { contains: Some("STATIC".into()), ..f("type") };
-        assert!(keep(&[active.clone(), open.clone(), stat.clone()], &rows[0]));
+        let active = Filter {
+            equals: Some("A".into()),
+            ..f("status")
+        };
+        let open = Filter {
+            empty: Some(true),
+            ..f("closed")
+        };
+        let stat = Filter {
+            contains: Some("STATIC".into()),
+            ..f("type")
+        };
+        assert!(keep(
+            &[active.clone(), open.clone(), stat.clone()],
+            &rows[0]
+        ));
         assert!(!keep(&[active], &rows[1]));
         assert!(!keep(&[open], &rows[1]));
         assert!(!keep(&[stat], &rows[1]));

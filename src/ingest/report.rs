@@ -101,7 +101,10 @@ pub const TEXT_PROBLEMS_PER_SOURCE: usize = 25;
 impl ImportReport {
     /// Number of problems of a severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.problems.iter().filter(|p| p.severity == severity).count()
+        self.problems
+            .iter()
+            .filter(|p| p.severity == severity)
+            .count()
     }
 
     /// The report for a source, by name.
@@ -110,8 +113,13 @@ impl ImportReport {
     }
 
     /// Problems that mention `needle` in their message (for tests and tools).
-    pub fn problems_mentioning<'a>(&'a self, needle: &'a str) -> impl Iterator<Item = &'a Problem> + 'a {
-        self.problems.iter().filter(move |p| p.message.contains(needle))
+    pub fn problems_mentioning<'a>(
+        &'a self,
+        needle: &'a str,
+    ) -> impl Iterator<Item = &'a Problem> + 'a {
+        self.problems
+            .iter()
+            .filter(move |p| p.message.contains(needle))
     }
 
     /// A readable report: a table of sources, then problems (at most
@@ -160,7 +168,9 @@ impl ImportReport {
             }
         }
         for (file, n) in hidden {
-            out.push_str(&format!("  … and {n} more in {file} (use --json to list all)\n"));
+            out.push_str(&format!(
+                "  … and {n} more in {file} (use --json to list all)\n"
+            ));
         }
         out
     }

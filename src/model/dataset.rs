@@ -131,12 +131,18 @@ impl Dataset {
     pub fn summary(&self) -> DatasetSummary<'_> {
         let mut councils = BTreeMap::new();
         for ward in &self.wards {
-            let key = ward.council_code.clone().unwrap_or_else(|| "unknown".into());
+            let key = ward
+                .council_code
+                .clone()
+                .unwrap_or_else(|| "unknown".into());
             *councils.entry(key).or_insert(0) += 1;
         }
         DatasetSummary {
             info: &self.info,
-            wards: layer_info(self.wards.iter().flat_map(|w| ring_coords(&w.lonlat)), self.wards.len()),
+            wards: layer_info(
+                self.wards.iter().flat_map(|w| ring_coords(&w.lonlat)),
+                self.wards.len(),
+            ),
             small_areas: layer_info(
                 self.small_areas.iter().flat_map(|s| ring_coords(&s.lonlat)),
                 self.small_areas.len(),
@@ -150,7 +156,10 @@ impl Dataset {
 }
 
 fn ring_coords(polygons: &geo::MultiPolygon) -> impl Iterator<Item = Coord> + '_ {
-    polygons.0.iter().flat_map(|p| p.exterior().0.iter().copied())
+    polygons
+        .0
+        .iter()
+        .flat_map(|p| p.exterior().0.iter().copied())
 }
 
 fn layer_info(coords: impl Iterator<Item = Coord>, count: usize) -> LayerInfo {

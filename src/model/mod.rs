@@ -6,7 +6,7 @@ mod asset;
 mod dataset;
 mod postcode;
 
-pub use area::{Deprivation, DemandSource, SmallArea, Ward, WardAssignment};
+pub use area::{DemandSource, Deprivation, SmallArea, Ward, WardAssignment};
 pub use asset::Asset;
-pub use postcode::normalise_postcode;
 pub use dataset::{Dataset, DatasetInfo, DatasetSummary, LayerInfo, SourceInfo, Vintages};
+pub use postcode::normalise_postcode;

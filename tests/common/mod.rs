@@ -1,0 +1,142 @@
+//! Helpers shared by the integration tests: the real-data folder and manifests
+//! built at test time.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use assetmap::ingest::{self, ImportFailure, Loaded, Quiet};
+
+/// The real-data folder from `ASSETMAP_REAL_DATA`, or `None` (tests skip) when unset.
+/// When it is set, every file a test names must exist.
+pub fn real_data() -> Option<PathBuf> {
+    match std::env::var_os("ASSETMAP_REAL_DATA") {
+        Some(dir) => {
+            let dir = PathBuf::from(dir);
+            let dir = dir.canonicalize().unwrap_or_else(|e| {
+                panic!("ASSETMAP_REAL_DATA={} is not readable: {e}", dir.display())
+            });
+            Some(dir)
+        }
+        None => {
+            eprintln!("ASSETMAP_REAL_DATA is not set: skipping a real-data test");
+            None
+        }
+    }
+}
+
+/// Path of a file in the real-data folder, as a TOML string; the file must exist.
+pub fn file(data: &Path, relative: &str) -> String {
+    let path = data.join(relative);
+    assert!(
+        path.is_file(),
+        "ASSETMAP_REAL_DATA is set but {} is missing",
+        path.display()
+    );
+    toml_string(&path.display().to_string())
+}
+
+/// A TOML basic string.
+pub fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// Writes a manifest into a temporary folder and loads it.
+pub fn load_manifest(text: &str) -> Result<Loaded, ImportFailure> {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("manifest.toml");
+    std::fs::write(&path, text).expect("write manifest");
+    ingest::load_path(&path, &Quiet)
+}
+
+/// Writes files and a manifest into a temporary folder and loads it; the
+/// folder is returned so its paths stay valid.
+pub fn load_with_files(
+    manifest: &str,
+    files: &[(&str, &[u8])],
+) -> (tempfile::TempDir, Result<Loaded, ImportFailure>) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, bytes) in files {
+        std::fs::write(dir.path().join(name), bytes).expect("write file");
+    }
+    let path = dir.path().join("manifest.toml");
+    std::fs::write(&path, manifest).expect("write manifest");
+    let loaded = ingest::load_path(&path, &Quiet);
+    (dir, loaded)
+}
+
+/// The five councils' May 2024 wards, LSOA 2021 polygons and derived small-area table.
+pub fn five_council_areas(data: &Path) -> String {
+    let small = file(data, "derived/small_areas_five_councils.csv");
+    format!(
+        r#"
+[dataset]
+name = "Five councils"
+
+[wards]
+path = {wards}
+code = "ward_code"
+name = "ward_name"
+council_code = "lad_code"
+council_name = "lad_name"
+vintage = "May 2024 (BSC)"
+
+[small_areas]
+path = {lsoa}
+code = "lsoa21_code"
+name = "lsoa21_name"
+council_code = "ltla24_code"
+vintage = "LSOA 2021 (BSC)"
+
+[deprivation]
+path = {small}
+code = "lsoa21_code"
+score = "IMD_score"
+decile = "IMD_decile"
+vintage = "IoD2025"
+
+[population]
+path = {small}
+code = "lsoa21_code"
+population = "population"
+vintage = "Census 2021"
+
+[demand_points]
+path = {small}
+code = "lsoa21_code"
+x = "centroid_easting"
+y = "centroid_northing"
+crs = "EPSG:27700"
+label = "area-weighted centroid (derived table)"
+
+[postcodes]
+path = {postcodes}
+postcode = "postcode"
+x = "easting"
+y = "northing"
+vintage = "Code-Point Open 2025.4"
+"#,
+        wards = file(data, "boundaries/wards_may2024_bsc_five_councils.geojson"),
+        lsoa = file(data, "boundaries/lsoa21_bsc_five_councils.geojson"),
+        postcodes = file(data, "postcodes/codepoint_open_2025q4_five_councils.csv"),
+    )
+}
+
+/// The derived five-council asset table as one source.
+pub fn derived_assets(data: &Path) -> String {
+    format!(
+        r#"
+[[assets]]
+source = "derived"
+path = {assets}
+category_field = "category"
+id = "id"
+id_prefix = ""
+x = "easting"
+y = "northing"
+crs = "EPSG:27700"
+name = "name"
+postcode = "postcode"
+"#,
+        assets = file(data, "derived/assets_five_councils.csv"),
+    )
+}
