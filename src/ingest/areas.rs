@@ -276,7 +276,7 @@ fn join_table(
     let mut first_line: HashMap<usize, u64> = HashMap::new();
     for record in table.records() {
         source.read += 1;
-        let location = format!("line {}", record.row.line);
+        let location = format!("row {}", record.row.number);
         let Some(code) = record.get(code_column) else {
             ctx.skip(
                 &mut source,
@@ -292,12 +292,12 @@ fn join_table(
         };
         if let Some(first) = first_line.get(&index) {
             let message =
-                format!("{code} appears again (first at line {first}); this row is left out");
+                format!("{code} appears again (first at row {first}); this row is left out");
             ctx.skip(&mut source, location, "duplicate code", message);
             continue;
         }
         if row(ctx, &mut source, index, &record, location) {
-            first_line.insert(index, record.row.line);
+            first_line.insert(index, record.row.number);
             seen[index] = true;
             source.loaded += 1;
         }

@@ -45,7 +45,7 @@ pub(crate) fn read_postcodes(
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in csv.records() {
         source.read += 1;
-        let location = format!("line {}", record.row.line);
+        let location = format!("row {}", record.row.number);
         let raw = record.get(&table.postcode).unwrap_or_default();
         let Some(postcode) = normalise_postcode(&raw) else {
             ctx.skip(
@@ -61,7 +61,7 @@ pub(crate) fn read_postcodes(
                 &mut source,
                 location,
                 "duplicate postcode",
-                format!("{postcode} appears again (first at line {first})"),
+                format!("{postcode} appears again (first at row {first})"),
             );
             continue;
         }
@@ -69,7 +69,7 @@ pub(crate) fn read_postcodes(
             .and_then(|(x, y)| crs.to_bng(x, y).map_err(|e| e.to_string()))
         {
             Ok(at) => {
-                first_line.insert(postcode.clone(), record.row.line);
+                first_line.insert(postcode.clone(), record.row.number);
                 postcodes.insert(postcode, at);
                 source.loaded += 1;
             }
@@ -442,7 +442,7 @@ pub(crate) fn load_source(
             };
             for record in table.records() {
                 outcomes.push((
-                    format!("line {}", record.row.line),
+                    format!("row {}", record.row.number),
                     plan.row(&record, None, None),
                 ));
             }

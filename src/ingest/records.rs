@@ -26,8 +26,8 @@ pub(crate) struct Table {
 /// One CSV data row.
 #[derive(Debug)]
 pub(crate) struct Row {
-    /// Line number in the file (the header is line 1).
-    pub line: u64,
+    /// Row number as a spreadsheet shows it (the header is row 1).
+    pub number: u64,
     pub fields: Vec<String>,
 }
 
@@ -114,17 +114,17 @@ impl Table {
                 Ok(false) => break,
                 Ok(true) => {}
                 Err(e) => {
-                    let line = e.position().map(|p| p.line()).unwrap_or(0);
+                    let row = e.position().map(|p| p.record() + 1).unwrap_or(0);
                     problems.push(Problem {
                         severity: Severity::Skipped,
                         file: path.to_string(),
-                        location: Some(format!("line {line}")),
+                        location: Some(format!("row {row}")),
                         message: format!("unreadable row: {e}"),
                     });
                     continue;
                 }
             }
-            let line = record.position().map(|p| p.line()).unwrap_or(0);
+            let row = record.position().map(|p| p.record() + 1).unwrap_or(0);
             if record.len() == 1
                 && record
                     .get(0)
@@ -136,7 +136,7 @@ impl Table {
                 problems.push(Problem {
                     severity: Severity::Skipped,
                     file: path.to_string(),
-                    location: Some(format!("line {line}")),
+                    location: Some(format!("row {row}")),
                     message: format!(
                         "row has {} fields but the header has {} (a truncated or badly quoted row?)",
                         record.len(),
@@ -153,12 +153,15 @@ impl Table {
                     problems.push(Problem {
                         severity: Severity::Warning,
                         file: path.to_string(),
-                        location: Some(format!("line {line}")),
+                        location: Some(format!("row {row}")),
                         message: "text is not UTF-8; read as Windows-1252/Latin-1 (save the file as UTF-8 to be sure of accents)".into(),
                     });
                 }
             }
-            rows.push(Row { line, fields });
+            rows.push(Row {
+                number: row,
+                fields,
+            });
         }
         if rows.is_empty() && problems.is_empty() {
             return Err(fatal("the file has a header row but no data rows".into()));
@@ -340,11 +343,11 @@ mod tests {
     }
 
     #[test]
-    fn ragged_rows_are_reported_with_their_line() {
+    fn ragged_rows_are_reported_with_their_row() {
         let (table, problems) = Table::parse("t.csv", b"a,b,c\n1,2,3\n4,5\n").expect("parses");
         assert_eq!(table.rows.len(), 1);
         assert_eq!(problems.0.len(), 1);
-        assert_eq!(problems.0[0].location.as_deref(), Some("line 3"));
+        assert_eq!(problems.0[0].location.as_deref(), Some("row 3"));
         assert!(
             problems.0[0]
                 .message
