@@ -1,1 +1,105 @@
-fn main() {}
+//! Loading and querying: the built-in demo always, and the national dataset
+//! (8,441 wards, 33,755 small areas with polygons, ~21k assets from
+//! `manifests/england.toml`) when `ASSETMAP_REAL_DATA` points at the shared data.
+//!
+//! `cargo bench --bench dataset`; peak memory comes from `bench/national-load.sh`.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use assetmap::ingest::{self, Quiet};
+use criterion::{Criterion, criterion_group, criterion_main};
+use geo::Coord;
+
+/// The England manifest with its paths pointed at `ASSETMAP_REAL_DATA`.
+fn national_manifest() -> Option<PathBuf> {
+    let data = PathBuf::from(std::env::var_os("ASSETMAP_REAL_DATA")?)
+        .canonicalize()
+        .ok()?;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/england.toml"),
+    )
+    .ok()?;
+    let text = text.replace("../../shared/data", &data.display().to_string());
+    let path = std::env::temp_dir().join("assetmap-bench-england.toml");
+    std::fs::write(&path, text).ok()?;
+    Some(path)
+}
+
+/// Seeded points spread over a box.
+fn points(n: usize, min: Coord, max: Coord) -> Vec<Coord> {
+    let mut state: u64 = 12_345;
+    let mut unit = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| Coord {
+            x: min.x + unit() * (max.x - min.x),
+            y: min.y + unit() * (max.y - min.y),
+        })
+        .collect()
+}
+
+fn demo(c: &mut Criterion) {
+    c.bench_function("load/demo", |b| {
+        b.iter(|| assetmap::demo::load(&Quiet).map(|l| l.dataset.assets.len()))
+    });
+}
+
+fn national(c: &mut Criterion) {
+    let Some(manifest) = national_manifest() else {
+        eprintln!("ASSETMAP_REAL_DATA is not set: skipping the national benchmarks");
+        return;
+    };
+    let mut group = c.benchmark_group("national");
+    group
+        .sample_size(10)
+        .measurement_time(Duration::from_secs(40));
+    group.bench_function("load_validate_join_index", |b| {
+        b.iter(|| ingest::load_path(&manifest, &Quiet).map(|l| l.dataset.wards.len()))
+    });
+    group.finish();
+
+    let dataset = match ingest::load_path(&manifest, &Quiet) {
+        Ok(l) => l.dataset,
+        Err(f) => panic!("{}", f.problem),
+    };
+    let queries = points(
+        4096,
+        Coord {
+            x: 150_000.0,
+            y: 50_000.0,
+        },
+        Coord {
+            x: 650_000.0,
+            y: 650_000.0,
+        },
+    );
+    let mut i = 0;
+    c.bench_function("national/nearest_k10", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            dataset.asset_index.nearest(queries[i], 10, &[], None)
+        })
+    });
+    let gp = vec!["gp".to_string()];
+    c.bench_function("national/nearest_k10_gp_only", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            dataset.asset_index.nearest(queries[i], 10, &gp, None)
+        })
+    });
+    let ward_shapes: Vec<&geo::MultiPolygon> = dataset.wards.iter().map(|w| &w.bng).collect();
+    c.bench_function("national/ward_point_in_polygon", |b| {
+        b.iter(|| {
+            i = (i + 1) % queries.len();
+            dataset.ward_index.containing(&ward_shapes, queries[i])
+        })
+    });
+}
+
+criterion_group!(benches, demo, national);
+criterion_main!(benches);

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use geo::Coord;
+use geo::{Coord, MultiPolygon};
 
 use super::areas::{format_of, geojson_crs};
 use super::geojson::{GeoFile, RawGeometry};
@@ -11,6 +11,7 @@ use super::records::{self, Record, Table};
 use super::report::{Severity, SourceReport};
 use super::{Ctx, Problem};
 use crate::crs::{self, Crs};
+use crate::index::PolygonIndex;
 use crate::model::{Asset, normalise_postcode};
 
 /// Reads the postcode table into normalised postcode -> grid position.
@@ -144,11 +145,18 @@ fn title(column: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The wards, for keeping assets near them.
+pub(crate) struct WardArea<'a> {
+    pub index: &'a PolygonIndex,
+    pub shapes: &'a [&'a MultiPolygon],
+}
+
 /// Everything a source needs per row, resolved once.
 struct Plan<'a> {
     source: &'a AssetSource,
     crs: Crs,
     postcodes: &'a HashMap<String, Coord>,
+    wards: &'a WardArea<'a>,
 }
 
 /// What happened to one row.
@@ -271,6 +279,16 @@ impl Plan<'_> {
             Ok(at) => at,
             Err(outcome) => return outcome,
         };
+        if let Some(max_m) = s.max_distance_from_wards_m {
+            let near = self
+                .wards
+                .index
+                .nearest(self.wards.shapes, bng)
+                .is_some_and(|(_, d)| d <= max_m);
+            if !near {
+                return Outcome::Filtered;
+            }
+        }
         let lonlat = match crs::bng_to_wgs84(bng.x, bng.y) {
             Ok(ll) => ll,
             Err(_) => {
@@ -328,6 +346,7 @@ pub(crate) fn load_source(
     source: &AssetSource,
     position: usize,
     postcodes: &HashMap<String, Coord>,
+    wards: &WardArea,
     assets: &mut Vec<Asset>,
     by_id: &mut HashMap<String, usize>,
 ) -> Result<(), Problem> {
@@ -354,6 +373,14 @@ pub(crate) fn load_source(
         ));
     }
     records::check_filters(&source.filter, &key, &ctx.manifest)?;
+    if let Some(m) = source.max_distance_from_wards_m {
+        if !(0.0..=1_000_000.0).contains(&m) {
+            return Err(ctx.manifest_error(
+                &format!("{key}.max_distance_from_wards_m"),
+                format!("{m} is not between 0 and 1000000 metres"),
+            ));
+        }
+    }
     let format = format_of(&source.path, source.format).ok_or_else(|| {
         ctx.manifest_error(
             &format!("{key}.format"),
@@ -439,6 +466,7 @@ pub(crate) fn load_source(
                 source,
                 crs,
                 postcodes,
+                wards,
             };
             for record in table.records() {
                 outcomes.push((
@@ -459,6 +487,7 @@ pub(crate) fn load_source(
                 source,
                 crs,
                 postcodes,
+                wards,
             };
             for feature in &file.features {
                 if let Some(g) = &feature.geometry {

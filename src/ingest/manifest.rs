@@ -246,4 +246,7 @@ pub struct AssetSource {
     /// Rows to keep.
     #[serde(default)]
     pub filter: Vec<Filter>,
+    /// Keep only assets within this many metres of a ward (e.g. 3000 keeps a
+    /// national file's assets in and just beyond the councils' borders).
+    pub max_distance_from_wards_m: Option<f64>,
 }

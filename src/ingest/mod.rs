@@ -90,6 +90,7 @@ pub(crate) struct Ctx<'a> {
     step: usize,
     total_steps: usize,
     pub sources: Vec<SourceInfo>,
+    current: Option<(String, std::time::Instant)>,
 }
 
 impl Ctx<'_> {
@@ -140,8 +141,13 @@ impl Ctx<'_> {
         self.problem(Severity::Skipped, &file, Some(location), message);
     }
 
-    /// Announces the next stage.
+    /// Announces the next stage (and logs how long the previous one took).
     pub fn stage(&mut self, what: &str) {
+        let now = std::time::Instant::now();
+        if let Some((previous, started)) = self.current.take() {
+            tracing::debug!(stage = %previous, ms = now.duration_since(started).as_millis() as u64, "import stage done");
+        }
+        self.current = Some((what.to_string(), now));
         self.step += 1;
         self.progress.stage(self.step, self.total_steps, what);
     }
@@ -207,6 +213,7 @@ pub fn load(
         step: 0,
         total_steps: 0,
         sources: Vec::new(),
+        current: None,
     };
     match load_inner(manifest_text, &mut ctx) {
         Ok(dataset) => Ok(Loaded {
@@ -237,7 +244,7 @@ fn parse_manifest(text: &str, ctx: &Ctx) -> Result<Manifest, Problem> {
 
 fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
     let manifest = parse_manifest(text, ctx)?;
-    ctx.total_steps = 8 + manifest.assets.len();
+    ctx.total_steps = 9 + manifest.assets.len();
 
     ctx.stage("wards");
     let wards = areas::load_polygons(ctx, &manifest.wards, "wards")?;
@@ -287,18 +294,34 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
 
     let mut assets = Vec::new();
     let mut asset_by_id: HashMap<String, usize> = HashMap::new();
-    for (i, source) in manifest.assets.iter().enumerate() {
-        ctx.stage(&format!("assets: {}", source.source));
-        if manifest.assets[..i]
-            .iter()
-            .any(|s| s.source == source.source)
-        {
-            return Err(ctx.manifest_error(
-                &format!("assets[{i}].source"),
-                format!("source name {:?} is used twice", source.source),
-            ));
+    {
+        let shapes: Vec<&geo::MultiPolygon> = wards.iter().map(|w| &w.bng).collect();
+        let index = crate::index::PolygonIndex::new(shapes.iter().copied());
+        let ward_area = assets::WardArea {
+            index: &index,
+            shapes: &shapes,
+        };
+        for (i, source) in manifest.assets.iter().enumerate() {
+            ctx.stage(&format!("assets: {}", source.source));
+            if manifest.assets[..i]
+                .iter()
+                .any(|s| s.source == source.source)
+            {
+                return Err(ctx.manifest_error(
+                    &format!("assets[{i}].source"),
+                    format!("source name {:?} is used twice", source.source),
+                ));
+            }
+            assets::load_source(
+                ctx,
+                source,
+                i,
+                &postcodes,
+                &ward_area,
+                &mut assets,
+                &mut asset_by_id,
+            )?;
         }
-        assets::load_source(ctx, source, i, &postcodes, &mut assets, &mut asset_by_id)?;
     }
     if assets.len() > u32::MAX as usize {
         return Err(ctx.manifest_error("assets", "more than 4,294,967,295 assets".into()));
@@ -353,7 +376,9 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
         demand_points,
         content_hash: format!("{:x}", ctx.hasher.clone().finalize()),
     };
-    Ok(join::build_dataset(info, joined, postcodes))
+    let dataset = join::build_dataset(info, joined, postcodes);
+    ctx.stage("done");
+    Ok(dataset)
 }
 
 /// A readable label for a category id: well-known ids get their usual name.
