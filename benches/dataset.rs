@@ -3,6 +3,7 @@
 //! `manifests/england.toml`) when `ASSETMAP_REAL_DATA` points at the shared data.
 //!
 //! `cargo bench --bench dataset`; peak memory comes from `bench/national-load.sh`.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -85,9 +85,11 @@ impl AssetIndex {
         let limit2 = max_distance_m.map(|d| d * d);
         let mut hits = Vec::with_capacity(k);
         for tree in self.trees(categories) {
-            let mut taken = 0;
             let mut last_d2 = f64::NEG_INFINITY;
-            for (entry, d2) in tree.nearest_neighbor_iter_with_distance_2(&query) {
+            for (taken, (entry, d2)) in tree
+                .nearest_neighbor_iter_with_distance_2(&query)
+                .enumerate()
+            {
                 if limit2.is_some_and(|l| d2 > l) {
                     break;
                 }
@@ -99,7 +101,6 @@ impl AssetIndex {
                     asset: entry.data as usize,
                     distance_m: d2.sqrt(),
                 });
-                taken += 1;
                 last_d2 = d2;
             }
         }

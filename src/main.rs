@@ -115,7 +115,7 @@ fn main() -> anyhow::Result<()> {
 fn check(manifest: &PathBuf, json: bool) -> anyhow::Result<()> {
     let (report, failure) = match load(Some(manifest)) {
         Ok(loaded) => (loaded.report, None),
-        Err(failure) => (failure.report, Some(failure.problem)),
+        Err(failure) => (*failure.report, Some(failure.problem)),
     };
     if json {
         let mut value = serde_json::to_value(&report)?;

@@ -1,4 +1,5 @@
 //! The HTTP API on the demo dataset: in-process with `oneshot`, and once over a real socket.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
 

@@ -1,5 +1,6 @@
 //! Bad input through the importer: each problem is named with file, row or
 //! feature, and reason; fatal ones stop the import with that message.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 

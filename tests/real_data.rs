@@ -1,4 +1,5 @@
 //! The importer on the real ONS/MHCLG/NHS files in `ASSETMAP_REAL_DATA`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -539,4 +540,36 @@ filter = [{{ field = "closed", empty = true }}, {{ field = "type", contains = "s
         ph = file(data, "assets/pharmacies_edispensary_england_geocoded.csv"),
         lib = file(data, "assets/libraries_england_2023_geocoded.csv"),
     )
+}
+
+#[test]
+fn the_five_councils_manifest_in_the_repository_loads() {
+    let Some(data) = real_data() else { return };
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/manifests/five-councils.toml"
+    ))
+    .expect("manifest");
+    let loaded = load_manifest(&text.replace("../../shared/data", &data.display().to_string()))
+        .unwrap_or_else(|f| panic!("{}", f.problem));
+    let d = &loaded.dataset;
+    assert_eq!((d.wards.len(), d.small_areas.len()), (106, 733));
+    assert_eq!(d.info.domains.len(), 7);
+    // National files cut to 3 km around the wards; the derived table cut to 3 km
+    // around the (coarser) LAD outlines, so the margins differ slightly.
+    let counts = d.category_counts();
+    for (category, derived) in [
+        ("gp", 540),
+        ("pharmacy", 877),
+        ("library", 159),
+        ("food_bank", 109),
+    ] {
+        let n = counts[category] as i64;
+        assert!(
+            (n - derived).abs() <= derived / 50,
+            "{category}: {n} against {derived}"
+        );
+    }
+    let food = loaded.report.source("gm_food_banks").expect("food banks");
+    assert_eq!((food.read, food.loaded + food.filtered), (171, 171));
 }

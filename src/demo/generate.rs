@@ -550,7 +550,7 @@ fn assets(
                         if n % 2 == 0 {
                             place.to_string()
                         } else {
-                            format!("{street}")
+                            street.clone()
                         }
                     );
                     let status = if n == 7 { "C" } else { "A" };

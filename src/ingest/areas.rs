@@ -235,20 +235,34 @@ pub(crate) fn into_small_areas(records: Vec<AreaRecord>) -> Vec<SmallArea> {
         .collect()
 }
 
+/// A CSV keyed by small-area code, as the manifest describes it.
+struct KeyedTable<'a> {
+    path: &'a str,
+    /// Layer name, also the manifest section its keys are reported under.
+    layer: &'a str,
+    code_column: &'a str,
+    /// (manifest key, column) pairs that must exist.
+    columns: &'a [(&'a str, &'a str)],
+    vintage: Option<String>,
+}
+
 /// Reads a CSV that is keyed by small-area code, checking its columns, and
 /// calls `row` for each row whose code is a loaded small area. Rows for other
 /// codes are counted as unmatched; repeated codes are skipped and reported.
 fn join_table(
     ctx: &mut Ctx,
-    path: &str,
-    layer: &str,
-    key_prefix: &str,
-    code_column: &str,
-    columns: &[(&str, &str)],
-    vintage: Option<String>,
+    spec: KeyedTable,
     by_code: &HashMap<String, usize>,
     mut row: impl FnMut(&mut Ctx, &mut SourceReport, usize, &dyn Record, String) -> bool,
 ) -> Result<Vec<bool>, Problem> {
+    let KeyedTable {
+        path,
+        layer,
+        code_column,
+        columns,
+        vintage,
+    } = spec;
+    let key_prefix = layer;
     let bytes = ctx.read(path)?;
     let (table, problems) = Table::parse(path, &bytes)?;
     drop(bytes);
@@ -340,12 +354,13 @@ pub(crate) fn join_deprivation(
     columns.extend(table.domains.iter().map(|c| ("domains", c.as_str())));
     let seen = join_table(
         ctx,
-        &table.path,
-        "deprivation",
-        "deprivation",
-        &table.code,
-        &columns,
-        table.vintage.clone(),
+        KeyedTable {
+            path: &table.path,
+            layer: "deprivation",
+            code_column: &table.code,
+            columns: &columns,
+            vintage: table.vintage.clone(),
+        },
         by_code,
         |ctx, source, i, record, location| {
             let parsed = (|| -> Result<Deprivation, String> {
@@ -406,12 +421,13 @@ pub(crate) fn join_population(
     let columns = [("population", table.population.as_str())];
     let seen = join_table(
         ctx,
-        &table.path,
-        "population",
-        "population",
-        &table.code,
-        &columns,
-        table.vintage.clone(),
+        KeyedTable {
+            path: &table.path,
+            layer: "population",
+            code_column: &table.code,
+            columns: &columns,
+            vintage: table.vintage.clone(),
+        },
         by_code,
         |ctx, source, i, record, location| match parse_number(
             record.get(&table.population),
@@ -450,12 +466,13 @@ pub(crate) fn read_lookup(
     let columns = [("ward", table.ward.as_str())];
     join_table(
         ctx,
-        &table.path,
-        "lookup",
-        "lookup",
-        &table.code,
-        &columns,
-        None,
+        KeyedTable {
+            path: &table.path,
+            layer: "lookup",
+            code_column: &table.code,
+            columns: &columns,
+            vintage: None,
+        },
         by_code,
         |ctx, source, i, record, location| match record.get(&table.ward) {
             Some(ward) => {
@@ -492,12 +509,13 @@ pub(crate) fn join_demand_points(
     let columns = [("x", table.x.as_str()), ("y", table.y.as_str())];
     let seen = join_table(
         ctx,
-        &table.path,
-        "demand_points",
-        "demand_points",
-        &table.code,
-        &columns,
-        table.label.clone(),
+        KeyedTable {
+            path: &table.path,
+            layer: "demand_points",
+            code_column: &table.code,
+            columns: &columns,
+            vintage: table.label.clone(),
+        },
         by_code,
         |ctx, source, i, record, location| {
             let point = parse_number(record.get(&table.x), &table.x)

@@ -185,10 +185,10 @@ pub fn load_path(manifest: &Path, progress: &dyn Progress) -> Result<Loaded, Imp
             location: None,
             message: format!("cannot read the manifest: {e}"),
         },
-        report: ImportReport {
+        report: Box::new(ImportReport {
             manifest: name.clone(),
             ..Default::default()
-        },
+        }),
     })?;
     let base = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
     load(&text, &name, &DiskFiles { base }, progress)
@@ -222,7 +222,7 @@ pub fn load(
         }),
         Err(problem) => Err(ImportFailure {
             problem,
-            report: ctx.report,
+            report: Box::new(ctx.report),
         }),
     }
 }

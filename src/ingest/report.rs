@@ -92,7 +92,7 @@ pub struct ImportFailure {
     /// The fatal problem.
     pub problem: Problem,
     /// Everything reported before it.
-    pub report: ImportReport,
+    pub report: Box<ImportReport>,
 }
 
 /// How many problems per source the text report prints before summarising.

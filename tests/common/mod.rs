@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests: the real-data folder and manifests
 //! built at test time.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
