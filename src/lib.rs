@@ -8,6 +8,8 @@
 
 pub mod crs;
 pub mod demo;
+pub mod export;
+pub mod features;
 pub mod http;
 pub mod index;
 pub mod ingest;

@@ -50,6 +50,33 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Export a collection (or all, as GeoPackage) to a file, with filters.
+    Export {
+        /// Dataset manifest (TOML). Without one, the built-in demo.
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+        /// assets, wards, small_areas, or all (GeoPackage only).
+        #[arg(long, default_value = "assets")]
+        collection: String,
+        /// geojson (RFC 7946, CRS84), geojson-27700, csv, or gpkg (EPSG:27700).
+        #[arg(long, default_value = "geojson")]
+        format: String,
+        /// Only these asset categories (repeatable).
+        #[arg(long)]
+        category: Vec<String>,
+        /// Only these ward codes (repeatable).
+        #[arg(long)]
+        ward: Vec<String>,
+        /// Only these council (LAD) codes (repeatable).
+        #[arg(long)]
+        council: Vec<String>,
+        /// Only features meeting min_lon,min_lat,max_lon,max_lat (CRS84 degrees).
+        #[arg(long, allow_hyphen_values = true)]
+        bbox: Option<String>,
+        /// File to write.
+        #[arg(long, short)]
+        output: PathBuf,
+    },
     /// Write the fictional demo dataset (Fictionford) into a folder.
     DemoData {
         /// Folder to write into (the repository keeps it in data/demo).
@@ -103,6 +130,33 @@ fn main() -> anyhow::Result<()> {
     }) {
         Command::Serve { manifest, listen } => serve(manifest, listen),
         Command::Check { manifest, json } => check(&manifest, json),
+        Command::Export {
+            manifest,
+            collection,
+            format,
+            category,
+            ward,
+            council,
+            bbox,
+            output,
+        } => {
+            let loaded = load(manifest.as_ref()).map_err(|f| {
+                anyhow::anyhow!("the dataset could not be loaded:\n  {}", f.problem)
+            })?;
+            let request = assetmap::export::ExportRequest {
+                collection,
+                format,
+                categories: category,
+                wards: ward,
+                councils: council,
+                bbox,
+            };
+            let bytes = assetmap::export::export_request(&loaded.dataset, &request)?;
+            std::fs::write(&output, &bytes)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!("wrote {} bytes to {}", bytes.len(), output.display());
+            Ok(())
+        }
         Command::DemoData { dir } => {
             let written = assetmap::demo::write(&dir)
                 .with_context(|| format!("writing {}", dir.display()))?;

@@ -545,14 +545,11 @@ fn assets(
             match category {
                 "gp" => {
                     let code = format!("Z{:05}", 81_001 + n);
-                    let name = format!(
-                        "{} Medical Practice",
-                        if n % 2 == 0 {
-                            place.to_string()
-                        } else {
-                            street.clone()
-                        }
-                    );
+                    let name = if n % 2 == 0 {
+                        format!("{place} Medical Practice")
+                    } else {
+                        format!("{} Surgery", STREETS[n % STREETS.len()])
+                    };
                     let status = if n == 7 { "C" } else { "A" };
                     let setting = if n == 12 { "8" } else { "4" };
                     let _ = write!(

@@ -18,9 +18,21 @@ pub enum ApiError {
     /// Nothing at this address.
     #[error("{0}")]
     NotFound(String),
+    /// The path exists but not with this method.
+    #[error("{0}")]
+    MethodNotAllowed(String),
     /// Something failed inside; the cause is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
+}
+
+impl ApiError {
+    /// A 400 with this message.
+    pub fn bad(message: impl Into<String>) -> ApiError {
+        ApiError::BadRequest {
+            message: message.into(),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -32,6 +44,11 @@ impl IntoResponse for ApiError {
                 message.clone(),
             ),
             ApiError::NotFound(message) => (StatusCode::NOT_FOUND, "NotFound", message.clone()),
+            ApiError::MethodNotAllowed(message) => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "MethodNotAllowed",
+                message.clone(),
+            ),
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (
@@ -52,4 +69,12 @@ impl IntoResponse for ApiError {
 /// The fallback for unknown paths.
 pub async fn not_found(uri: Uri) -> ApiError {
     ApiError::NotFound(format!("no resource at {}", uri.path()))
+}
+
+/// The fallback for a known path with another method.
+pub async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
+    ApiError::MethodNotAllowed(format!(
+        "{method} is not allowed on {}; this API is read-only (GET)",
+        uri.path()
+    ))
 }

@@ -1,21 +1,33 @@
 //! The HTTP API: the router, shared state, one file per resource, and the one
 //! error type every handler returns.
 
+mod areas;
 mod dataset;
 mod error;
+mod export;
+mod nearby;
+pub mod ogc;
+pub mod openapi;
+pub mod params;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::get;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
 
 use crate::model::Dataset;
 
-/// Longest time a request may take before it is answered 503.
+/// Longest time a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Largest request body accepted, bytes.
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
 /// What every handler can see.
 #[derive(Clone)]
@@ -24,11 +36,52 @@ pub struct AppState {
     pub dataset: Arc<Dataset>,
 }
 
+/// Every route, as OpenAPI writes it (the test checks the document lists them all).
+pub const ROUTES: [&str; 16] = [
+    "/",
+    "/conformance",
+    "/collections",
+    "/collections/{collectionId}",
+    "/collections/{collectionId}/queryables",
+    "/collections/{collectionId}/items",
+    "/collections/{collectionId}/items/{featureId}",
+    "/api",
+    "/health",
+    "/api/dataset",
+    "/api/categories",
+    "/api/nearby",
+    "/api/wards",
+    "/api/wards/{code}",
+    "/api/small-areas/{code}",
+    "/api/export/{collection}",
+];
+
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route("/health", get(dataset::health))
-        .route("/api/dataset", get(dataset::summary))
+        .route(ROUTES[0], get(ogc::landing))
+        .route(ROUTES[1], get(ogc::conformance))
+        .route(ROUTES[2], get(ogc::collections))
+        .route(ROUTES[3], get(ogc::collection))
+        .route(ROUTES[4], get(ogc::queryables))
+        .route(ROUTES[5], get(ogc::items))
+        .route(ROUTES[6], get(ogc::item))
+        .route(ROUTES[7], get(openapi::openapi))
+        .route(ROUTES[8], get(dataset::health))
+        .route(ROUTES[9], get(dataset::summary))
+        .route(ROUTES[10], get(nearby::categories_list))
+        .route(ROUTES[11], get(nearby::nearby))
+        .route(ROUTES[12], get(areas::list))
+        .route(ROUTES[13], get(areas::ward))
+        .route(ROUTES[14], get(areas::small_area))
+        .route(ROUTES[15], get(export::download))
         .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
+        .layer(CompressionLayer::new())
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
 }

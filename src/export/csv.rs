@@ -1,0 +1,53 @@
+//! CSV: one row per feature, every property, and the position both as
+//! longitude/latitude and as easting/northing (the asset itself; for areas the
+//! demand point of a small area and the area-weighted centroid of a ward).
+
+use geo::Centroid;
+use serde_json::Value;
+
+use super::number;
+use crate::crs;
+use crate::features::{self, Collection};
+use crate::model::Dataset;
+
+fn position(collection: Collection, dataset: &Dataset, i: usize) -> Option<geo::Coord> {
+    match collection {
+        Collection::Assets => Some(dataset.assets[i].bng),
+        Collection::Wards => dataset.wards[i].bng.centroid().map(|p| p.0),
+        Collection::SmallAreas => Some(dataset.small_areas[i].demand).filter(|c| c.x.is_finite()),
+    }
+}
+
+/// Writes the features as CSV.
+pub fn write_csv(collection: Collection, dataset: &Dataset, indexes: &[usize]) -> String {
+    let schema = collection.schema(dataset);
+    let mut writer = ::csv::Writer::from_writer(Vec::new());
+    let mut header: Vec<String> = schema.iter().map(|f| f.name.clone()).collect();
+    header.extend(["lon", "lat", "easting", "northing"].map(String::from));
+    let _ = writer.write_record(&header);
+    for &i in indexes {
+        let mut row: Vec<String> = features::properties(collection, dataset, i)
+            .into_iter()
+            .map(|v| match v {
+                Value::Null => String::new(),
+                Value::String(s) => s,
+                other => other.to_string(),
+            })
+            .collect();
+        match position(collection, dataset, i) {
+            Some(bng) => {
+                let ll = match collection {
+                    Collection::Assets => Ok(dataset.assets[i].lonlat),
+                    _ => crs::bng_to_wgs84(bng.x, bng.y),
+                };
+                let (lon, lat) = ll
+                    .map(|c| (number(c.x, 6), number(c.y, 6)))
+                    .unwrap_or_default();
+                row.extend([lon, lat, number(bng.x, 2), number(bng.y, 2)]);
+            }
+            None => row.extend([String::new(), String::new(), String::new(), String::new()]),
+        }
+        let _ = writer.write_record(&row);
+    }
+    String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
+}

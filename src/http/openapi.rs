@@ -1,0 +1,190 @@
+//! The OpenAPI 3.0 document (`/api`): every route and parameter, with bounds.
+
+use axum::extract::{RawQuery, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::ogc::{self, SUPPORTED_CRS};
+use super::params::{self, Query};
+use super::{ApiError, AppState, nearby};
+use crate::export::ExportFormat;
+
+fn query(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn path(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": {"type": "string", "maxLength": 256}})
+}
+
+fn get(summary: &str, parameters: Vec<Value>, media: &str) -> Value {
+    json!({"get": {
+        "summary": summary,
+        "parameters": parameters,
+        "responses": {
+            "200": {"description": "OK", "content": {media: {}}},
+            "400": {"$ref": "#/components/responses/BadRequest"},
+            "404": {"$ref": "#/components/responses/NotFound"},
+        },
+    }})
+}
+
+fn crs_schema() -> Value {
+    json!({"type": "string", "format": "uri", "enum": SUPPORTED_CRS.iter().map(|c| c.uri()).collect::<Vec<_>>()})
+}
+
+fn f_param() -> Value {
+    query(
+        params::F,
+        "output format",
+        json!({"type": "string", "enum": ["json", "geojson"]}),
+    )
+}
+
+fn list(description: &str) -> Value {
+    json!({"type": "array", "items": {"type": "string", "maxLength": params::MAX_VALUE_LEN}, "description": description})
+}
+
+/// The OpenAPI document.
+pub fn document(base: &str) -> Value {
+    let collection_id = json!({"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets", "wards", "small_areas"]}});
+    let mut items = get(
+        "Features of a collection, paged. Queryables (see /collections/{collectionId}/queryables) filter by equality, e.g. category=gp (repeatable or comma-separated).",
+        vec![
+            collection_id.clone(),
+            query(
+                params::BBOX,
+                "minx,miny,maxx,maxy (or 6 numbers with heights) in bbox-crs; inverted boxes are refused",
+                json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 6}),
+            ),
+            query(
+                params::BBOX_CRS,
+                "CRS of bbox (default CRS84)",
+                crs_schema(),
+            ),
+            query(
+                params::LIMIT,
+                "page size",
+                json!({"type": "integer", "minimum": 1, "maximum": ogc::MAX_LIMIT, "default": ogc::DEFAULT_LIMIT}),
+            ),
+            query(
+                params::OFFSET,
+                "features to skip",
+                json!({"type": "integer", "minimum": 0, "maximum": ogc::MAX_OFFSET, "default": 0}),
+            ),
+            query(
+                params::PROPERTIES,
+                "comma-separated property names to include",
+                json!({"type": "string"}),
+            ),
+            query(
+                params::CRS,
+                "CRS of the response geometry (default CRS84; EPSG:4326 is latitude first)",
+                crs_schema(),
+            ),
+            query("category", "assets: category id", list("category ids")),
+            query(
+                "ward_code",
+                "assets, small_areas: ward code",
+                list("ward codes"),
+            ),
+            query("council_code", "council (LAD) code", list("council codes")),
+            query(
+                "small_area_code",
+                "assets: small-area code",
+                list("small-area codes"),
+            ),
+            query("source", "assets: manifest source", list("source names")),
+            query("code", "wards: ward code", list("ward codes")),
+            query(
+                "imd_decile",
+                "small_areas: national IMD decile",
+                list("deciles 1..10"),
+            ),
+            f_param(),
+        ],
+        "application/geo+json",
+    );
+    items["get"]["responses"]["200"]["headers"] = json!({"Content-Crs": {"schema": {"type": "string"}, "description": "the CRS of the geometry, as <uri>"}});
+    let formats: Vec<&str> = ExportFormat::ALL.iter().map(|(n, _)| *n).collect();
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "assetmap",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Community assets for UK councils, joined to wards, small areas and the English Indices of Deprivation. OGC API - Features Part 1 and 2 under /collections; resident and planner APIs under /api.",
+        },
+        "servers": [{"url": base}],
+        "paths": {
+            "/": get("Landing page", vec![f_param()], "application/json"),
+            "/conformance": get("Conformance classes", vec![f_param()], "application/json"),
+            "/collections": get("Feature collections", vec![f_param()], "application/json"),
+            "/collections/{collectionId}": get("One collection", vec![collection_id.clone(), f_param()], "application/json"),
+            "/collections/{collectionId}/queryables": get("Properties that can filter items", vec![collection_id.clone(), f_param()], "application/schema+json"),
+            "/collections/{collectionId}/items": items,
+            "/collections/{collectionId}/items/{featureId}": get("One feature", vec![collection_id, path("featureId", "feature id"), query(params::CRS, "CRS of the geometry", crs_schema()), f_param()], "application/geo+json"),
+            "/api": get("This document", vec![f_param()], "application/vnd.oai.openapi+json;version=3.0"),
+            "/health": get("Liveness", vec![], "application/json"),
+            "/api/dataset": get("Dataset summary: sources, counts, vintages, extent, content hash", vec![], "application/json"),
+            "/api/categories": get("Asset categories with counts", vec![], "application/json"),
+            "/api/nearby": get(
+                "Nearest assets to a point or postcode, nearest first (straight-line distance in British National Grid metres)",
+                vec![
+                    query(params::LON, "longitude, WGS84 degrees (with lat)", json!({"type": "number", "minimum": -180, "maximum": 180})),
+                    query(params::LAT, "latitude, WGS84 degrees (with lon)", json!({"type": "number", "minimum": -90, "maximum": 90})),
+                    query(params::POSTCODE, "UK postcode, any case and spacing (instead of lon/lat)", json!({"type": "string", "maxLength": 16})),
+                    query(params::CATEGORY, "category ids (repeatable or comma-separated)", list("category ids")),
+                    query(params::LIMIT, "most results", json!({"type": "integer", "minimum": 1, "maximum": nearby::MAX_LIMIT, "default": nearby::DEFAULT_LIMIT})),
+                    query(params::RADIUS_M, "only assets within this distance", json!({"type": "number", "minimum": 1, "maximum": nearby::MAX_RADIUS_M})),
+                ],
+                "application/geo+json",
+            ),
+            "/api/wards": get("Every ward's population, IMD score, decile-1 share and asset counts", vec![query(params::COUNCIL, "council (LAD) codes", list("council codes"))], "application/json"),
+            "/api/wards/{code}": get("A ward's full profile: deprivation and domains, assets, small areas, vintages and join method", vec![path("code", "ward code")], "application/json"),
+            "/api/small-areas/{code}": get("A small area's deprivation, population, demand point, ward and assets", vec![path("code", "small-area code")], "application/json"),
+            "/api/export/{collection}": get(
+                "Download a collection (or all, as GeoPackage)",
+                vec![
+                    json!({"name": "collection", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets", "wards", "small_areas", "all"]}}),
+                    query(params::FORMAT, "file format", json!({"type": "string", "enum": formats, "default": "geojson"})),
+                    query(params::CATEGORY, "asset categories", list("category ids")),
+                    query(params::WARD, "ward codes", list("ward codes")),
+                    query(params::COUNCIL, "council codes", list("council codes")),
+                    query(params::BBOX, "min_lon,min_lat,max_lon,max_lat (CRS84)", json!({"type": "array", "items": {"type": "number"}, "minItems": 4, "maxItems": 4})),
+                ],
+                "application/octet-stream",
+            ),
+        },
+        "components": {
+            "schemas": {
+                "exception": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}, "description": {"type": "string"}}},
+            },
+            "responses": {
+                "BadRequest": {"description": "A parameter is wrong; the description names it and the allowed values", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}},
+                "NotFound": {"description": "No such resource", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}},
+            },
+        },
+    })
+}
+
+/// `GET /api`
+pub async fn openapi(
+    State(_state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = Query::parse(raw.as_deref(), &[params::F], &[])?;
+    if let Some(f) = q.get(params::F).filter(|f| *f != "json") {
+        return Err(ApiError::bad(format!("f={f:?} is not offered; use f=json")));
+    }
+    let doc = document(&ogc::base_url(&headers));
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/vnd.oai.openapi+json;version=3.0",
+        )],
+        doc.to_string(),
+    )
+        .into_response())
+}
