@@ -351,7 +351,7 @@ pub fn properties_object(
         .schema(dataset)
         .into_iter()
         .zip(properties(collection, dataset, i))
-        .filter(|(f, _)| only.is_none_or(|names| names.iter().any(|n| *n == f.name)))
+        .filter(|(f, _)| only.is_none_or(|names| names.contains(&f.name)))
         .map(|(f, v)| (f.name, v))
         .collect()
 }
@@ -445,7 +445,7 @@ fn value_matches(value: &Value, wanted: &[String]) -> bool {
         Value::Null => return false,
         other => other.to_string(),
     };
-    wanted.iter().any(|w| *w == as_text)
+    wanted.contains(&as_text)
 }
 
 /// Indexes of the features that pass the filter, in collection order.
