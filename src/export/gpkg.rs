@@ -1,4 +1,4 @@
-//! OGC GeoPackage 1.4 in EPSG:27700: one feature table per collection, plus
+//! OGC GeoPackage 1.3 in EPSG:27700: one feature table per collection, plus
 //! an attributes table with the dataset's provenance. Geometries are
 //! GeoPackage binary (header with envelope, then little-endian WKB).
 
@@ -14,8 +14,8 @@ use crate::model::Dataset;
 
 /// "GPKG" as the SQLite application id.
 const APPLICATION_ID: i32 = 0x4750_4B47;
-/// GeoPackage 1.4.0.
-const USER_VERSION: i32 = 10_400;
+/// GeoPackage 1.3.0 (what GDAL 3.6, in Debian 12, reads without a warning).
+const USER_VERSION: i32 = 10_300;
 /// OGC WKT of OSGB36 / British National Grid.
 const BNG_WKT: &str = r#"PROJCS["OSGB36 / British National Grid",GEOGCS["OSGB36",DATUM["Ordnance_Survey_of_Great_Britain_1936",SPHEROID["Airy 1830",6377563.396,299.3249646,AUTHORITY["EPSG","7001"]],AUTHORITY["EPSG","6277"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AUTHORITY["EPSG","4277"]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",49],PARAMETER["central_meridian",-2],PARAMETER["scale_factor",0.9996012717],PARAMETER["false_easting",400000],PARAMETER["false_northing",-100000],UNIT["metre",1,AUTHORITY["EPSG","9001"]],AXIS["Easting",EAST],AXIS["Northing",NORTH],AUTHORITY["EPSG","27700"]]"#;
 const WGS84_WKT: &str = r#"GEOGCS["WGS 84",DATUM["WGS_1984",SPHEROID["WGS 84",6378137,298.257223563,AUTHORITY["EPSG","7030"]],AUTHORITY["EPSG","6326"]],PRIMEM["Greenwich",0,AUTHORITY["EPSG","8901"]],UNIT["degree",0.0174532925199433,AUTHORITY["EPSG","9122"]],AXIS["Latitude",NORTH],AXIS["Longitude",EAST],AUTHORITY["EPSG","4326"]]"#;
