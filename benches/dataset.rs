@@ -93,14 +93,86 @@ fn national(c: &mut Criterion) {
             dataset.asset_index.nearest(queries[i], 10, &gp, None)
         })
     });
-    let ward_shapes: Vec<&geo::MultiPolygon> = dataset.wards.iter().map(|w| &w.bng).collect();
     c.bench_function("national/ward_point_in_polygon", |b| {
         b.iter(|| {
             i = (i + 1) % queries.len();
-            dataset.ward_index.containing(&ward_shapes, queries[i])
+            dataset.ward_at(queries[i])
         })
     });
 }
 
-criterion_group!(benches, demo, national);
+/// The five councils' manifest with its paths pointed at `ASSETMAP_REAL_DATA`.
+fn five_councils_manifest() -> Option<PathBuf> {
+    let data = PathBuf::from(std::env::var_os("ASSETMAP_REAL_DATA")?)
+        .canonicalize()
+        .ok()?;
+    let text = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/five-councils.toml"),
+    )
+    .ok()?;
+    let path = std::env::temp_dir().join("assetmap-bench-five.toml");
+    std::fs::write(
+        &path,
+        text.replace("../../shared/data", &data.display().to_string()),
+    )
+    .ok()?;
+    Some(path)
+}
+
+/// `/api/nearby` in process: the whole handler through the router, and `/health` beside it.
+fn nearby(c: &mut Criterion) {
+    use tower::ServiceExt;
+    let dataset = match five_councils_manifest() {
+        Some(m) => ingest::load_path(&m, &Quiet).map(|l| l.dataset),
+        None => assetmap::demo::load(&Quiet).map(|l| l.dataset),
+    };
+    let dataset = std::sync::Arc::new(dataset.unwrap_or_else(|f| panic!("{}", f.problem)));
+    let app = assetmap::http::router(assetmap::http::AppState::new(dataset.clone()));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let first = dataset.assets[0].lonlat;
+    let uris: Vec<String> = points(
+        1024,
+        Coord {
+            x: first.x - 0.05,
+            y: first.y - 0.03,
+        },
+        Coord {
+            x: first.x + 0.05,
+            y: first.y + 0.03,
+        },
+    )
+    .iter()
+    .map(|p| format!("/api/nearby?lon={:.5}&lat={:.5}&limit=10", p.x, p.y))
+    .collect();
+    let mut i = 0;
+    let mut group = c.benchmark_group("http");
+    group.bench_function("nearby_k10", |b| {
+        b.iter(|| {
+            i = (i + 1) % uris.len();
+            let request = axum::http::Request::get(&uris[i])
+                .body(axum::body::Body::empty())
+                .unwrap();
+            runtime
+                .block_on(app.clone().oneshot(request))
+                .unwrap()
+                .status()
+        })
+    });
+    group.bench_function("health", |b| {
+        b.iter(|| {
+            let request = axum::http::Request::get("/health")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            runtime
+                .block_on(app.clone().oneshot(request))
+                .unwrap()
+                .status()
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, demo, nearby, national);
 criterion_main!(benches);

@@ -177,7 +177,11 @@ impl PolygonIndex {
 
     /// The polygon containing `at`: the lowest-indexed polygon whose interior
     /// contains it, else the lowest-indexed one whose boundary it lies on.
-    pub fn containing(&self, polygons: &[&MultiPolygon], at: Coord) -> Option<usize> {
+    pub fn containing<'a>(
+        &self,
+        polygons: impl Fn(usize) -> &'a MultiPolygon,
+        at: Coord,
+    ) -> Option<usize> {
         let point = Point(at);
         let mut candidates: Vec<usize> = self
             .tree
@@ -188,18 +192,22 @@ impl PolygonIndex {
         candidates
             .iter()
             .copied()
-            .find(|&i| polygons[i].contains(&point))
+            .find(|&i| polygons(i).contains(&point))
             .or_else(|| {
                 candidates
                     .iter()
                     .copied()
-                    .find(|&i| polygons[i].intersects(&point))
+                    .find(|&i| polygons(i).intersects(&point))
             })
     }
 
     /// The nearest polygon to `at` and its distance in metres (0 when inside);
     /// ties go to the lowest index.
-    pub fn nearest(&self, polygons: &[&MultiPolygon], at: Coord) -> Option<(usize, f64)> {
+    pub fn nearest<'a>(
+        &self,
+        polygons: impl Fn(usize) -> &'a MultiPolygon,
+        at: Coord,
+    ) -> Option<(usize, f64)> {
         let point = Point(at);
         let mut best: Option<(usize, f64)> = None;
         for (entry, box_d2) in self
@@ -212,7 +220,7 @@ impl PolygonIndex {
                 }
             }
             let i = entry.data as usize;
-            let d = Euclidean.distance(&point, polygons[i]);
+            let d = Euclidean.distance(&point, polygons(i));
             let better = match best {
                 None => true,
                 Some((bi, bd)) => d < bd || (d == bd && i < bi),
@@ -354,19 +362,20 @@ mod tests {
         ]);
         let polys = vec![&left, &right];
         let index = PolygonIndex::new(polys.iter().copied());
-        assert_eq!(index.containing(&polys, Coord { x: 15.0, y: 5.0 }), Some(1));
+        let polys = |i: usize| polys[i];
+        assert_eq!(index.containing(polys, Coord { x: 15.0, y: 5.0 }), Some(1));
         assert_eq!(
-            index.containing(&polys, Coord { x: 10.0, y: 5.0 }),
+            index.containing(polys, Coord { x: 10.0, y: 5.0 }),
             Some(0),
             "shared edge goes to the lower index"
         );
-        assert_eq!(index.containing(&polys, Coord { x: 25.0, y: 5.0 }), None);
+        assert_eq!(index.containing(polys, Coord { x: 25.0, y: 5.0 }), None);
         assert_eq!(
-            index.nearest(&polys, Coord { x: 25.0, y: 5.0 }),
+            index.nearest(polys, Coord { x: 25.0, y: 5.0 }),
             Some((1, 5.0))
         );
         assert_eq!(
-            index.nearest(&polys, Coord { x: -3.0, y: 5.0 }),
+            index.nearest(polys, Coord { x: -3.0, y: 5.0 }),
             Some((0, 3.0))
         );
     }

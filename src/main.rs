@@ -210,9 +210,7 @@ fn serve(manifest: Option<PathBuf>, listen: SocketAddr) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let app = router(AppState {
-            dataset: Arc::new(dataset),
-        });
+        let app = router(AppState::new(Arc::new(dataset)));
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;

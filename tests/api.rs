@@ -46,7 +46,7 @@ impl Answer {
 }
 
 async fn call(method: &str, uri: &str) -> Answer {
-    let app = router(AppState { dataset: dataset() });
+    let app = router(AppState::new(dataset()));
     let request = Request::builder()
         .method(method)
         .uri(uri)

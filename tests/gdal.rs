@@ -16,20 +16,31 @@ use assetmap::model::Dataset;
 use common::{derived_assets, five_council_areas, load_manifest, real_data};
 
 fn ogrinfo_available() -> bool {
-    Command::new("ogrinfo").arg("--version").output().is_ok_and(|o| o.status.success())
+    Command::new("ogrinfo")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
 }
 
 /// The five councils' dataset, or `None` when the test should skip.
 fn five_councils() -> Option<Dataset> {
     let data = real_data()?;
-    assert!(ogrinfo_available(), "ASSETMAP_REAL_DATA is set but ogrinfo is missing: install gdal-bin");
-    let loaded = load_manifest(&(five_council_areas(&data) + &derived_assets(&data))).unwrap_or_else(|f| panic!("{}", f.problem));
+    assert!(
+        ogrinfo_available(),
+        "ASSETMAP_REAL_DATA is set but ogrinfo is missing: install gdal-bin"
+    );
+    let loaded = load_manifest(&(five_council_areas(&data) + &derived_assets(&data)))
+        .unwrap_or_else(|f| panic!("{}", f.problem));
     Some(loaded.dataset)
 }
 
 fn ogrinfo(args: &[&str]) -> String {
-    let out = Command::new("ogrinfo").args(args).output().expect("ogrinfo runs");
-    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    let out = Command::new("ogrinfo")
+        .args(args)
+        .output()
+        .expect("ogrinfo runs");
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "ogrinfo {args:?} failed:\n{text}");
     text
 }
@@ -42,8 +53,18 @@ fn feature_count(summary: &str) -> usize {
         .unwrap_or_else(|| panic!("no feature count in:\n{summary}"))
 }
 
-fn export_to(dataset: &Dataset, dir: &std::path::Path, collection: &str, format: &str, name: &str) -> String {
-    let request = ExportRequest { collection: collection.into(), format: format.into(), ..Default::default() };
+fn export_to(
+    dataset: &Dataset,
+    dir: &std::path::Path,
+    collection: &str,
+    format: &str,
+    name: &str,
+) -> String {
+    let request = ExportRequest {
+        collection: collection.into(),
+        format: format.into(),
+        ..Default::default()
+    };
     let bytes = export_request(dataset, &request).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, bytes).unwrap();
@@ -56,14 +77,22 @@ fn ogrinfo_reads_the_geopackage_with_counts_and_british_national_grid() {
     let dir = tempfile::tempdir().unwrap();
     let path = export_to(&d, dir.path(), "all", "gpkg", "five.gpkg");
     let listing = ogrinfo(&["-ro", &path]);
-    for layer in ["assets (Point)", "wards (Multi Polygon)", "small_areas (Multi Polygon)", "dataset_provenance (None)"] {
+    for layer in [
+        "assets (Point)",
+        "wards (Multi Polygon)",
+        "small_areas (Multi Polygon)",
+        "dataset_provenance (None)",
+    ] {
         assert!(listing.contains(layer), "{layer} in:\n{listing}");
     }
     assert!(!listing.contains("Warning"), "{listing}");
     for (layer, n) in [("assets", 1685), ("wards", 106), ("small_areas", 733)] {
         let summary = ogrinfo(&["-ro", "-so", &path, layer]);
         assert_eq!(feature_count(&summary), n, "{layer}");
-        assert!(summary.contains("ID[\"EPSG\",27700]"), "{layer} is in EPSG:27700:\n{summary}");
+        assert!(
+            summary.contains("ID[\"EPSG\",27700]"),
+            "{layer} is in EPSG:27700:\n{summary}"
+        );
     }
     let ward = ogrinfo(&["-ro", "-q", &path, "wards", "-where", "code = 'E05013802'"]);
     assert!(ward.contains("name (String) = "), "{ward}");
@@ -78,12 +107,21 @@ fn ogrinfo_reads_both_geojson_exports() {
     let summary = ogrinfo(&["-ro", "-so", "-al", &crs84]);
     assert_eq!(feature_count(&summary), 106);
     assert!(summary.contains("GEOGCRS[\"WGS 84\""), "{summary}");
-    let grid = export_to(&d, dir.path(), "assets", "geojson-27700", "assets-27700.geojson");
+    let grid = export_to(
+        &d,
+        dir.path(),
+        "assets",
+        "geojson-27700",
+        "assets-27700.geojson",
+    );
     let summary = ogrinfo(&["-ro", "-so", "-al", &grid]);
     assert_eq!(feature_count(&summary), 1685);
     assert!(summary.contains("ID[\"EPSG\",27700]"), "{summary}");
     let extent = summary.lines().find(|l| l.starts_with("Extent: ")).unwrap();
-    assert!(extent.contains("(3") && !extent.contains("(-"), "grid metres, not degrees: {extent}");
+    assert!(
+        extent.contains("(3") && !extent.contains("(-"),
+        "grid metres, not degrees: {extent}"
+    );
     let csv = export_to(&d, dir.path(), "small_areas", "csv", "small_areas.csv");
     assert_eq!(feature_count(&ogrinfo(&["-ro", "-so", "-al", &csv])), 733);
 }
@@ -96,7 +134,9 @@ fn serve(dataset: Dataset) -> SocketAddr {
         runtime.block_on(async move {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
             tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, router(AppState { dataset: Arc::new(dataset) })).await.unwrap();
+            axum::serve(listener, router(AppState::new(Arc::new(dataset))))
+                .await
+                .unwrap();
         });
     });
     rx.recv().unwrap()
@@ -109,25 +149,79 @@ fn gdal_reads_the_live_ogc_api() {
     let base = format!("http://{address}");
     let oapif = format!("OAPIF:{base}");
     let listing = ogrinfo(&["-ro", &oapif]);
-    assert!(listing.contains("wards (title: Electoral wards) (Multi Polygon)"), "{listing}");
+    assert!(
+        listing.contains("wards (title: Electoral wards) (Multi Polygon)"),
+        "{listing}"
+    );
     // Paging through all wards, 7 at a time (16 pages).
     let all = ogrinfo(&["-ro", "-al", "-q", &oapif, "wards", "-oo", "PAGE_SIZE=7"]);
-    assert_eq!(all.matches("OGRFeature(wards)").count(), 106, "{}", &all[..all.len().min(2000)]);
+    assert_eq!(
+        all.matches("OGRFeature(wards)").count(),
+        106,
+        "{}",
+        &all[..all.len().min(2000)]
+    );
     for code in ["E05013802", "E05015624", "E05011350"] {
         assert!(all.contains(code), "{code} was read");
     }
     // In British National Grid: the OAPIF driver of GDAL 3.7+ takes a CRS
     // option; GDAL 3.6 (Debian 12) does not, so read the items URL with
     // crs=EPSG:27700 through GDAL's GeoJSON driver instead.
-    let supports_crs = Command::new("ogrinfo").args(["--format", "OAPIF"]).output().is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("name=\"CRS\""));
+    let supports_crs = Command::new("ogrinfo")
+        .args(["--format", "OAPIF"])
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).contains("name=\"CRS\""));
     let summary = if supports_crs {
         ogrinfo(&["-ro", "-so", &oapif, "wards", "-oo", "CRS=EPSG:27700"])
     } else {
-        let url = format!("/vsicurl/{base}/collections/wards/items?limit=10000&crs=http://www.opengis.net/def/crs/EPSG/0/27700");
+        let url = format!(
+            "/vsicurl/{base}/collections/wards/items?limit=10000&crs=http://www.opengis.net/def/crs/EPSG/0/27700"
+        );
         ogrinfo(&["-ro", "-so", "-al", &url])
     };
     assert_eq!(feature_count(&summary), 106);
     assert!(summary.contains("ID[\"EPSG\",27700]"), "{summary}");
     let extent = summary.lines().find(|l| l.starts_with("Extent: ")).unwrap();
-    assert!(extent.starts_with("Extent: (3"), "easting/northing in metres: {extent}");
+    assert!(
+        extent.starts_with("Extent: (3"),
+        "easting/northing in metres: {extent}"
+    );
+}
+
+#[test]
+fn nearby_at_a_real_postcode_matches_a_brute_force_scan() {
+    let Some(d) = five_councils() else { return };
+    let at = d.postcodes["SW1A 1AA"];
+    let mut gps: Vec<(f64, String)> = d
+        .assets
+        .iter()
+        .filter(|a| a.category == "gp")
+        .map(|a| {
+            (
+                ((a.bng.x - at.x).powi(2) + (a.bng.y - at.y).powi(2)).sqrt(),
+                a.id.clone(),
+            )
+        })
+        .collect();
+    gps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
+    let address = serve(d);
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    use std::io::{Read, Write};
+    write!(stream, "GET /api/nearby?postcode=sw1a1aa&category=gp&limit=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let json: serde_json::Value = serde_json::from_str(body).unwrap();
+    assert_eq!(
+        json["ward"]["code"], "E05013806",
+        "SW1A 1AA is in Code-Point's ward"
+    );
+    let ids: Vec<&str> = json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["id"].as_str().unwrap())
+        .collect();
+    let expected: Vec<&str> = gps[..5].iter().map(|(_, id)| id.as_str()).collect();
+    assert_eq!(ids, expected);
 }

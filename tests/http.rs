@@ -13,9 +13,7 @@ use tower::ServiceExt;
 
 fn app() -> axum::Router {
     let loaded = assetmap::demo::load(&Quiet).unwrap_or_else(|f| panic!("{}", f.problem));
-    router(AppState {
-        dataset: Arc::new(loaded.dataset),
-    })
+    router(AppState::new(Arc::new(loaded.dataset)))
 }
 
 async fn get_json(app: axum::Router, uri: &str) -> (StatusCode, serde_json::Value) {

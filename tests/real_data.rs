@@ -176,7 +176,7 @@ fn point_in_polygon_and_nearest_agree_with_brute_force_scans() {
         let got: Vec<(f64, usize)> = hits.iter().map(|h| (h.distance_m, h.asset)).collect();
         assert_eq!(got, brute[..10].to_vec());
         assert_eq!(
-            d.ward_index.containing(&wards, at),
+            d.ward_index.containing(|i| wards[i], at),
             brute_force_polygon(&wards, at)
         );
     }

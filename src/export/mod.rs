@@ -253,16 +253,91 @@ pub enum ExportError {
 
 /// Formats a number with at most `decimals` decimals and no trailing zeros.
 pub(crate) fn number(value: f64, decimals: usize) -> String {
-    let mut s = format!("{value:.decimals$}");
-    if s.contains('.') {
-        while s.ends_with('0') {
-            s.pop();
+    let mut s = String::new();
+    push_number(&mut s, value, decimals);
+    s
+}
+
+/// Appends a number with at most `decimals` decimals and no trailing zeros.
+pub fn push_number(out: &mut String, value: f64, decimals: usize) {
+    use std::fmt::Write as _;
+    const POWERS: [i64; 10] = [
+        1,
+        10,
+        100,
+        1_000,
+        10_000,
+        100_000,
+        1_000_000,
+        10_000_000,
+        100_000_000,
+        1_000_000_000,
+    ];
+    let scaled = value * POWERS.get(decimals).copied().unwrap_or(1) as f64;
+    if decimals >= POWERS.len() || !scaled.is_finite() || scaled.abs() >= 9.0e15 {
+        // Rare: fall back to the formatter.
+        let start = out.len();
+        let _ = write!(out, "{value:.decimals$}");
+        if out[start..].contains('.') {
+            while out.ends_with('0') {
+                out.pop();
+            }
+            if out.ends_with('.') {
+                out.pop();
+            }
         }
-        if s.ends_with('.') {
-            s.pop();
-        }
+        return;
     }
-    if s == "-0" { "0".into() } else { s }
+    let units = scaled.round() as i64;
+    let scale = POWERS[decimals];
+    if units < 0 {
+        out.push('-');
+    }
+    let magnitude = units.unsigned_abs();
+    let _ = write!(out, "{}", magnitude / scale as u64);
+    let mut fraction = magnitude % scale as u64;
+    if fraction > 0 {
+        let mut width = decimals;
+        while fraction % 10 == 0 {
+            fraction /= 10;
+            width -= 1;
+        }
+        let _ = write!(out, ".{fraction:0width$}");
+    }
+}
+
+/// Appends a JSON string literal.
+pub fn push_json_str(out: &mut String, text: &str) {
+    use std::fmt::Write as _;
+    out.push('"');
+    let mut clean_from = 0;
+    for (i, b) in text.bytes().enumerate() {
+        if b >= 0x20 && b != b'"' && b != b'\\' {
+            continue;
+        }
+        out.push_str(&text[clean_from..i]);
+        match b {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            other => {
+                let _ = write!(out, "\\u{other:04x}");
+            }
+        }
+        clean_from = i + 1;
+    }
+    out.push_str(&text[clean_from..]);
+    out.push('"');
+}
+
+/// Appends a JSON string literal, or `null`.
+pub fn push_json_opt(out: &mut String, text: Option<&str>) {
+    match text {
+        Some(t) => push_json_str(out, t),
+        None => out.push_str("null"),
+    }
 }
 
 #[cfg(test)]
@@ -273,5 +348,17 @@ mod tests {
         assert_eq!(super::number(-0.1234567, 6), "-0.123457");
         assert_eq!(super::number(530000.0, 2), "530000");
         assert_eq!(super::number(-0.0000001, 6), "0");
+        assert_eq!(super::number(-0.25, 1), "-0.3");
+        assert_eq!(super::number(0.000_012, 6), "0.000012");
+        assert_eq!(super::number(-2.5e-7, 6), "0");
+        assert_eq!(super::number(1e300, 2).len(), 301);
+    }
+
+    #[test]
+    fn strings_are_escaped_as_json() {
+        let mut out = String::new();
+        super::push_json_str(&mut out, "a \"quote\", a \\ and\na \u{1} café");
+        let back: String = serde_json::from_str(&out).expect("valid JSON");
+        assert_eq!(back, "a \"quote\", a \\ and\na \u{1} café");
     }
 }

@@ -5,7 +5,7 @@ mod areas;
 mod dataset;
 mod error;
 mod export;
-mod nearby;
+pub mod nearby;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
@@ -34,6 +34,19 @@ pub const MAX_BODY_BYTES: usize = 256 * 1024;
 pub struct AppState {
     /// The loaded dataset, read-only.
     pub dataset: Arc<Dataset>,
+    /// Each asset's nearby-search GeoJSON, rendered once (see [`nearby::AssetJson`]).
+    pub asset_json: Arc<Vec<nearby::AssetJson>>,
+}
+
+impl AppState {
+    /// State for a dataset, with its per-asset JSON rendered.
+    pub fn new(dataset: Arc<Dataset>) -> AppState {
+        let asset_json = Arc::new(nearby::render_assets(&dataset));
+        AppState {
+            dataset,
+            asset_json,
+        }
+    }
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).

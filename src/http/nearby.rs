@@ -1,6 +1,8 @@
 //! Residents: `/api/nearby` (the nearest support to a place or postcode) and
 //! `/api/categories`.
 
+use std::fmt::Write as _;
+
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use axum::response::{IntoResponse, Response};
@@ -10,8 +12,8 @@ use serde_json::{Value, json};
 use super::params::{self, Query};
 use super::{ApiError, AppState};
 use crate::crs::{Crs, bng_to_wgs84};
-use crate::export::{GeoJsonCrs, geometry_json};
-use crate::features::Geometry;
+use crate::export::{push_json_opt, push_json_str, push_number};
+use crate::index::Hit;
 use crate::model::{Dataset, normalise_postcode};
 
 /// Default number of results.
@@ -123,59 +125,137 @@ pub async fn nearby(
     let hits = d
         .asset_index
         .nearest(origin.bng, limit, &categories, radius_m);
-    let ward_shapes: Vec<&geo::MultiPolygon> = d.wards.iter().map(|w| &w.bng).collect();
-    let ward = d.ward_index.containing(&ward_shapes, origin.bng);
-    let features: Vec<Value> = hits
-        .iter()
-        .map(|h| {
-            let a = &d.assets[h.asset];
-            let w = a.ward.map(|w| &d.wards[w]);
-            json!({
-                "type": "Feature",
-                "id": a.id,
-                "geometry": geometry_json(Geometry::Point { bng: a.bng, lonlat: a.lonlat }, GeoJsonCrs::Crs84),
-                "properties": {
-                    "distance_m": (h.distance_m * 10.0).round() / 10.0,
-                    "id": a.id,
-                    "name": a.name,
-                    "category": a.category,
-                    "category_label": d.info.category_labels.get(&a.category),
-                    "address": a.address,
-                    "postcode": a.postcode,
-                    "phone": a.phone,
-                    "email": a.email,
-                    "website": a.website,
-                    "opening_hours": a.opening_hours,
-                    "ward_code": w.map(|w| &w.code),
-                    "ward_name": w.map(|w| &w.name),
-                },
-            })
-        })
-        .collect();
-    let body = json!({
-        "type": "FeatureCollection",
-        "query": {
-            "lon": (origin.lonlat.x * 1e6).round() / 1e6,
-            "lat": (origin.lonlat.y * 1e6).round() / 1e6,
-            "easting": (origin.bng.x * 100.0).round() / 100.0,
-            "northing": (origin.bng.y * 100.0).round() / 100.0,
-            "postcode": origin.postcode,
-            "categories": categories,
-            "limit": limit,
-            "radius_m": radius_m,
-            "distance": "straight-line distance in British National Grid metres",
-        },
-        "outside_coverage": ward.is_none(),
-        "ward": ward.map(|w| json!({"code": d.wards[w].code, "name": d.wards[w].name})),
-        "numberReturned": features.len(),
-        "features": features,
-        "attribution": d.info.attribution,
-    });
+    let body = nearby_json(
+        d,
+        &state.asset_json,
+        &origin,
+        &hits,
+        &categories,
+        limit,
+        radius_m,
+    );
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
-        Json(body),
+        body,
     )
         .into_response())
+}
+
+/// Writes the nearby answer directly as GeoJSON text (this is the hot path).
+fn nearby_json(
+    d: &Dataset,
+    asset_json: &[AssetJson],
+    origin: &Origin,
+    hits: &[Hit],
+    categories: &[String],
+    limit: usize,
+    radius_m: Option<f64>,
+) -> String {
+    let mut out = String::with_capacity(512 + hits.len() * 512);
+    out.push_str("{\"type\":\"FeatureCollection\",\"query\":{\"lon\":");
+    push_number(&mut out, origin.lonlat.x, 6);
+    out.push_str(",\"lat\":");
+    push_number(&mut out, origin.lonlat.y, 6);
+    out.push_str(",\"easting\":");
+    push_number(&mut out, origin.bng.x, 2);
+    out.push_str(",\"northing\":");
+    push_number(&mut out, origin.bng.y, 2);
+    out.push_str(",\"postcode\":");
+    push_json_opt(&mut out, origin.postcode.as_deref());
+    out.push_str(",\"categories\":[");
+    for (k, c) in categories.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        push_json_str(&mut out, c);
+    }
+    let _ = write!(out, "],\"limit\":{limit},\"radius_m\":");
+    match radius_m {
+        Some(r) => push_number(&mut out, r, 2),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"distance\":\"straight-line distance in British National Grid metres\"}");
+    let ward = d.ward_at(origin.bng);
+    let _ = write!(out, ",\"outside_coverage\":{},\"ward\":", ward.is_none());
+    match ward {
+        Some(w) => {
+            out.push_str("{\"code\":");
+            push_json_str(&mut out, &d.wards[w].code);
+            out.push_str(",\"name\":");
+            push_json_str(&mut out, &d.wards[w].name);
+            out.push('}');
+        }
+        None => out.push_str("null"),
+    }
+    let _ = write!(out, ",\"numberReturned\":{},\"attribution\":", hits.len());
+    push_json_opt(&mut out, d.info.attribution.as_deref());
+    out.push_str(",\"features\":[");
+    for (k, h) in hits.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        let rendered = &asset_json[h.asset];
+        out.push_str(&rendered.text[..rendered.split]);
+        push_number(&mut out, (h.distance_m * 10.0).round() / 10.0, 1);
+        out.push_str(&rendered.text[rendered.split..]);
+    }
+    out.push_str("]}");
+    out
+}
+
+/// One asset's feature as nearby search returns it, rendered once at start-up:
+/// `text[..split]` ends just before the distance, `text[split..]` follows it.
+pub struct AssetJson {
+    text: String,
+    split: usize,
+}
+
+/// Renders every asset's nearby-search feature.
+pub fn render_assets(d: &Dataset) -> Vec<AssetJson> {
+    d.assets
+        .iter()
+        .map(|a| {
+            let mut out = String::with_capacity(512);
+            out.push_str("{\"type\":\"Feature\",\"id\":");
+            push_json_str(&mut out, &a.id);
+            out.push_str(",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+            push_number(&mut out, a.lonlat.x, 6);
+            out.push(',');
+            push_number(&mut out, a.lonlat.y, 6);
+            out.push_str("]},\"properties\":{\"distance_m\":");
+            let split = out.len();
+            let ward = a.ward.map(|w| &d.wards[w]);
+            let fields: [(&str, Option<&str>); 13] = [
+                ("id", Some(&a.id)),
+                ("name", Some(&a.name)),
+                ("category", Some(&a.category)),
+                (
+                    "category_label",
+                    d.info.category_labels.get(&a.category).map(String::as_str),
+                ),
+                ("address", a.address.as_deref()),
+                ("postcode", a.postcode.as_deref()),
+                ("phone", a.phone.as_deref()),
+                ("email", a.email.as_deref()),
+                ("website", a.website.as_deref()),
+                ("opening_hours", a.opening_hours.as_deref()),
+                ("ward_code", ward.map(|w| w.code.as_str())),
+                ("ward_name", ward.map(|w| w.name.as_str())),
+                (
+                    "small_area_code",
+                    a.small_area.map(|s| d.small_areas[s].code.as_str()),
+                ),
+            ];
+            for (name, value) in fields {
+                out.push_str(",\"");
+                out.push_str(name);
+                out.push_str("\":");
+                push_json_opt(&mut out, value);
+            }
+            out.push_str("}}");
+            AssetJson { text: out, split }
+        })
+        .collect()
 }
 
 /// `GET /api/categories`: category ids, labels and asset counts.

@@ -283,7 +283,7 @@ impl Plan<'_> {
             let near = self
                 .wards
                 .index
-                .nearest(self.wards.shapes, bng)
+                .nearest(|i| self.wards.shapes[i], bng)
                 .is_some_and(|(_, d)| d <= max_m);
             if !near {
                 return Outcome::Filtered;

@@ -71,10 +71,10 @@ pub(crate) fn join(
         if !area.demand.x.is_finite() {
             continue;
         }
-        if let Some(w) = ward_index.containing(&ward_shapes, area.demand) {
+        if let Some(w) = ward_index.containing(|i| ward_shapes[i], area.demand) {
             area.ward = Some(w);
             area.ward_assignment = WardAssignment::Contains;
-        } else if let Some((w, distance_m)) = ward_index.nearest(&ward_shapes, area.demand) {
+        } else if let Some((w, distance_m)) = ward_index.nearest(|i| ward_shapes[i], area.demand) {
             area.ward = Some(w);
             area.ward_assignment = WardAssignment::Nearest { distance_m };
         }
@@ -84,8 +84,8 @@ pub(crate) fn join(
     let area_shapes: Vec<&MultiPolygon> = small_areas.iter().map(|s| &s.bng).collect();
     let small_area_index = PolygonIndex::new(area_shapes.iter().copied());
     for asset in &mut assets {
-        asset.ward = ward_index.containing(&ward_shapes, asset.bng);
-        asset.small_area = small_area_index.containing(&area_shapes, asset.bng);
+        asset.ward = ward_index.containing(|i| ward_shapes[i], asset.bng);
+        asset.small_area = small_area_index.containing(|i| area_shapes[i], asset.bng);
     }
 
     // 4. Roll-up to wards.

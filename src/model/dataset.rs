@@ -118,6 +118,17 @@ pub struct DatasetSummary<'a> {
 }
 
 impl Dataset {
+    /// The ward whose polygon contains a grid point.
+    pub fn ward_at(&self, at: Coord) -> Option<usize> {
+        self.ward_index.containing(|i| &self.wards[i].bng, at)
+    }
+
+    /// The small area whose polygon contains a grid point.
+    pub fn small_area_at(&self, at: Coord) -> Option<usize> {
+        self.small_area_index
+            .containing(|i| &self.small_areas[i].bng, at)
+    }
+
     /// Category ids with their asset counts.
     pub fn category_counts(&self) -> BTreeMap<String, usize> {
         let mut counts = BTreeMap::new();
