@@ -360,7 +360,7 @@ mod tests {
         let right = MultiPolygon(vec![
             polygon![(x: 10.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 10.0), (x: 10.0, y: 10.0)],
         ]);
-        let polys = vec![&left, &right];
+        let polys = [&left, &right];
         let index = PolygonIndex::new(polys.iter().copied());
         let polys = |i: usize| polys[i];
         assert_eq!(index.containing(polys, Coord { x: 15.0, y: 5.0 }), Some(1));
