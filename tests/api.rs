@@ -776,3 +776,54 @@ async fn bad_requests_get_precise_client_errors() {
             .contains("read-only")
     );
 }
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let app = router(AppState::new(dataset()));
+    let body = vec![b'x'; assetmap::http::MAX_BODY_BYTES + 1];
+    let request = Request::builder()
+        .method("GET")
+        .uri("/api/categories")
+        .header("content-length", body.len())
+        .body(Body::from(body))
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+}
+
+#[test]
+fn the_export_command_writes_filtered_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let binary = env!("CARGO_BIN_EXE_assetmap");
+    let out = dir.path().join("gp.csv");
+    let status = std::process::Command::new(binary)
+        .args([
+            "export",
+            "--collection",
+            "assets",
+            "--format",
+            "csv",
+            "--category",
+            "gp",
+            "--output",
+        ])
+        .arg(&out)
+        .env_remove("ASSETMAP_MANIFEST")
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let text = std::fs::read_to_string(&out).unwrap();
+    assert_eq!(text.lines().count(), dataset().category_counts()["gp"] + 1);
+    assert!(text.lines().skip(1).all(|l| l.contains(",gp,")));
+    let bad = std::process::Command::new(binary)
+        .args(["export", "--collection", "parks", "--output"])
+        .arg(dir.path().join("x"))
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("no collection \"parks\""));
+}
