@@ -249,6 +249,7 @@ mod tests {
             email: None,
             website: None,
             opening_hours: None,
+            capacity: None,
             source: "test".into(),
             bng: Coord { x, y },
             lonlat: Coord { x: 0.0, y: 0.0 },

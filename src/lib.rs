@@ -6,6 +6,7 @@
 //! ([`crs`]), spatial indexes ([`index`]), the fictional demo town ([`demo`])
 //! and the HTTP API ([`http`]).
 
+pub mod analysis;
 pub mod crs;
 pub mod demo;
 pub mod export;

@@ -289,6 +289,18 @@ impl Plan<'_> {
                 return Outcome::Filtered;
             }
         }
+        let capacity = match s.capacity.as_ref().map(|c| (c, record.get(c))) {
+            None | Some((_, None)) => None,
+            Some((column, Some(text))) => match text.parse::<f64>() {
+                Ok(v) if v.is_finite() && v >= 0.0 => Some(v),
+                _ => {
+                    return skipped(
+                        "bad capacity",
+                        format!("{column:?} is {text:?}, not a number of 0 or more"),
+                    );
+                }
+            },
+        };
         let lonlat = match crs::bng_to_wgs84(bng.x, bng.y) {
             Ok(ll) => ll,
             Err(_) => {
@@ -308,6 +320,7 @@ impl Plan<'_> {
             email: s.email.as_ref().and_then(|c| record.get(c)),
             website: s.website.as_ref().and_then(|c| record.get(c)),
             opening_hours: self.text(record, &s.opening_hours, true),
+            capacity,
             source: s.source.clone(),
             bng,
             lonlat,
@@ -421,6 +434,7 @@ pub(crate) fn load_source(
         ("phone", &source.phone),
         ("email", &source.email),
         ("website", &source.website),
+        ("capacity", &source.capacity),
         ("x", &source.x),
         ("y", &source.y),
     ];

@@ -181,6 +181,16 @@ pub(crate) fn build_dataset(
             .map(|(i, a)| (a.id.clone(), i))
             .collect(),
         asset_index: AssetIndex::new(&assets),
+        demand_index: rstar::RTree::bulk_load(
+            small_areas
+                .iter()
+                .enumerate()
+                .filter(|(_, s)| s.demand.x.is_finite() && s.demand.y.is_finite())
+                .map(|(i, s)| {
+                    rstar::primitives::GeomWithData::new([s.demand.x, s.demand.y], i as u32)
+                })
+                .collect(),
+        ),
         info,
         wards,
         small_areas,

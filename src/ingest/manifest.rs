@@ -243,6 +243,9 @@ pub struct AssetSource {
     pub website: Option<String>,
     /// Column(s) with opening hours; several are labelled with their column names.
     pub opening_hours: Option<Columns>,
+    /// Column with a capacity (e.g. GP list size or FTE) used as supply in
+    /// access measures instead of 1 per asset.
+    pub capacity: Option<String>,
     /// Rows to keep.
     #[serde(default)]
     pub filter: Vec<Filter>,

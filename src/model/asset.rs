@@ -24,6 +24,8 @@ pub struct Asset {
     pub website: Option<String>,
     /// Opening hours as text.
     pub opening_hours: Option<String>,
+    /// Supply for access measures (S_j); `None` counts as 1.
+    pub capacity: Option<f64>,
     /// Name of the manifest source the asset came from.
     pub source: String,
     /// Position in British National Grid metres.

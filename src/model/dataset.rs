@@ -89,6 +89,8 @@ pub struct Dataset {
     pub ward_index: PolygonIndex,
     /// Point-in-polygon index over the small areas.
     pub small_area_index: PolygonIndex,
+    /// R-tree of small-area demand points (data: small-area index).
+    pub demand_index: rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], u32>>,
     /// Ward code to index.
     pub ward_by_code: HashMap<String, usize>,
     /// Small-area code to index.
