@@ -6,6 +6,9 @@
 //! ([`crs`]), spatial indexes ([`index`]), the fictional demo town ([`demo`])
 //! and the HTTP API ([`http`]).
 
+// The OpenAPI document is one large `json!` literal.
+#![recursion_limit = "256"]
+
 pub mod analysis;
 pub mod crs;
 pub mod demo;

@@ -77,6 +77,35 @@ enum Command {
         #[arg(long, short)]
         output: PathBuf,
     },
+    /// Gap analysis (docs/methods.md): per ward or small area, for one category.
+    Gaps {
+        /// Dataset manifest (TOML). Without one, the built-in demo.
+        manifest: Option<PathBuf>,
+        /// Asset category, e.g. gp.
+        #[arg(long)]
+        category: String,
+        /// D: coverage distance in metres (100..10000).
+        #[arg(long, default_value_t = assetmap::analysis::DEFAULT_COVERAGE_M)]
+        coverage_m: f64,
+        /// d0: 2SFCA catchment in metres (100..10000).
+        #[arg(long, default_value_t = assetmap::analysis::DEFAULT_CATCHMENT_M)]
+        catchment_m: f64,
+        /// Rank among one council's wards (LAD code) instead of all.
+        #[arg(long)]
+        council: Option<String>,
+        /// none (2SFCA) or steps (E2SFCA weights 1/0.68/0.22 over thirds of d0).
+        #[arg(long, default_value = "none")]
+        decay: String,
+        /// wards or small-areas.
+        #[arg(long, default_value = "wards")]
+        level: String,
+        /// csv, geojson or json.
+        #[arg(long, default_value = "csv")]
+        format: String,
+        /// File to write (default: standard output).
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
     /// Write the fictional demo dataset (Fictionford) into a folder.
     DemoData {
         /// Folder to write into (the repository keeps it in data/demo).
@@ -155,6 +184,49 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&output, &bytes)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {} bytes to {}", bytes.len(), output.display());
+            Ok(())
+        }
+        Command::Gaps {
+            manifest,
+            category,
+            coverage_m,
+            catchment_m,
+            council,
+            decay,
+            level,
+            format,
+            output,
+        } => {
+            let loaded = load(manifest.as_ref()).map_err(|f| {
+                anyhow::anyhow!("the dataset could not be loaded:\n  {}", f.problem)
+            })?;
+            let dataset = loaded.dataset;
+            let mut params = assetmap::analysis::GapParams::new(&category);
+            params.coverage_m = coverage_m;
+            params.catchment_m = catchment_m;
+            params.council = council;
+            params.decay = assetmap::analysis::Decay::parse(&decay)
+                .ok_or_else(|| anyhow::anyhow!("--decay {decay:?}: use none or steps"))?;
+            params.check(&dataset)?;
+            let level = match level.as_str() {
+                "wards" => assetmap::export::GapLevel::Wards,
+                "small-areas" => assetmap::export::GapLevel::SmallAreas,
+                other => anyhow::bail!("--level {other:?}: use wards or small-areas"),
+            };
+            let result = assetmap::analysis::analyse(&dataset, &params);
+            let text = match format.as_str() {
+                "csv" => assetmap::export::gaps_csv(&dataset, &result, level),
+                "geojson" => assetmap::export::gaps_geojson(&dataset, &result, level).to_string(),
+                "json" => serde_json::to_string_pretty(&assetmap::export::gaps_json(
+                    &dataset, &result, level,
+                ))?,
+                other => anyhow::bail!("--format {other:?}: use csv, geojson or json"),
+            };
+            match output {
+                Some(path) => std::fs::write(&path, text)
+                    .with_context(|| format!("writing {}", path.display()))?,
+                None => print!("{text}"),
+            }
             Ok(())
         }
         Command::DemoData { dir } => {

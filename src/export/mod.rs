@@ -2,10 +2,12 @@
 //! or EPSG:27700 for council GIS), CSV with coordinates, and OGC GeoPackage.
 
 mod csv;
+mod gaps;
 mod geojson;
 mod gpkg;
 
 pub use self::csv::write_csv;
+pub use self::gaps::{GapLevel, gaps_csv, gaps_geojson, gaps_json, provenance, ward_properties};
 pub use self::geojson::{GeoJsonCrs, feature_json, geometry_json, write_feature_collection};
 pub use self::gpkg::write_geopackage;
 

@@ -5,6 +5,7 @@ mod areas;
 mod dataset;
 mod error;
 mod export;
+pub mod gaps;
 pub mod nearby;
 pub mod ogc;
 pub mod openapi;
@@ -36,7 +37,13 @@ pub struct AppState {
     pub dataset: Arc<Dataset>,
     /// Each asset's nearby-search GeoJSON, rendered once (see [`nearby::AssetJson`]).
     pub asset_json: Arc<Vec<nearby::AssetJson>>,
+    /// Gap analyses by parameters (cleared when it reaches [`GAP_CACHE_ENTRIES`]).
+    pub gap_cache:
+        Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<crate::analysis::GapResult>>>>,
 }
+
+/// How many gap analyses are kept.
+pub const GAP_CACHE_ENTRIES: usize = 64;
 
 impl AppState {
     /// State for a dataset, with its per-asset JSON rendered.
@@ -45,12 +52,13 @@ impl AppState {
         AppState {
             dataset,
             asset_json,
+            gap_cache: Arc::default(),
         }
     }
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 16] = [
+pub const ROUTES: [&str; 20] = [
     "/",
     "/conformance",
     "/collections",
@@ -67,6 +75,10 @@ pub const ROUTES: [&str; 16] = [
     "/api/wards/{code}",
     "/api/small-areas/{code}",
     "/api/export/{collection}",
+    "/api/gaps",
+    "/api/gaps/small-areas",
+    "/api/gaps/suggest",
+    "/api/gaps/scenario",
 ];
 
 /// The whole API.
@@ -88,6 +100,10 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[13], get(areas::ward))
         .route(ROUTES[14], get(areas::small_area))
         .route(ROUTES[15], get(export::download))
+        .route(ROUTES[16], get(gaps::wards))
+        .route(ROUTES[17], get(gaps::small_areas))
+        .route(ROUTES[18], get(gaps::suggest))
+        .route(ROUTES[19], axum::routing::post(gaps::scenario))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

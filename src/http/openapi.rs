@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::ogc::{self, SUPPORTED_CRS};
 use super::params::{self, Query};
-use super::{ApiError, AppState, nearby};
+use super::{ApiError, AppState, gaps, nearby};
 use crate::export::ExportFormat;
 
 fn query(name: &str, description: &str, schema: Value) -> Value {
@@ -44,6 +44,52 @@ fn f_param() -> Value {
 
 fn list(description: &str) -> Value {
     json!({"type": "array", "items": {"type": "string", "maxLength": params::MAX_VALUE_LEN}, "description": description})
+}
+
+fn distance_schema() -> Value {
+    json!({"type": "number", "minimum": crate::analysis::MIN_DISTANCE_M, "maximum": crate::analysis::MAX_DISTANCE_M})
+}
+
+fn gap_params(with_format: bool) -> Vec<Value> {
+    let mut out = vec![
+        json!({"name": params::CATEGORY, "in": "query", "required": true, "description": "asset category (see /api/categories)", "schema": {"type": "string"}}),
+        query(
+            gaps::COVERAGE_M,
+            "D: coverage distance in metres (inclusive)",
+            {
+                let mut s = distance_schema();
+                s["default"] = json!(crate::analysis::DEFAULT_COVERAGE_M);
+                s
+            },
+        ),
+        query(
+            gaps::CATCHMENT_M,
+            "d0: 2SFCA catchment in metres (inclusive)",
+            {
+                let mut s = distance_schema();
+                s["default"] = json!(crate::analysis::DEFAULT_CATCHMENT_M);
+                s
+            },
+        ),
+        query(
+            params::COUNCIL,
+            "rank among this council's wards (LAD code) instead of all",
+            json!({"type": "string"}),
+        ),
+        query(
+            gaps::DECAY,
+            "none (2SFCA) or steps (E2SFCA weights 1/0.68/0.22 over thirds of d0)",
+            json!({"type": "string", "enum": ["none", "steps"], "default": "none"}),
+        ),
+    ];
+    if with_format {
+        out.push(query(
+            params::FORMAT,
+            "json, or geojson with polygons",
+            json!({"type": "string", "enum": ["json", "geojson"], "default": "json"}),
+        ));
+    }
+    out
 }
 
 /// The OpenAPI document.
@@ -143,6 +189,31 @@ pub fn document(base: &str) -> Value {
             "/api/wards": get("Every ward's population, IMD score, decile-1 share and asset counts", vec![query(params::COUNCIL, "council (LAD) codes", list("council codes"))], "application/json"),
             "/api/wards/{code}": get("A ward's full profile: deprivation and domains, assets, small areas, vintages and join method", vec![path("code", "ward code")], "application/json"),
             "/api/small-areas/{code}": get("A small area's deprivation, population, demand point, ward and assets", vec![path("code", "small-area code")], "application/json"),
+            "/api/gaps": get("Gap analysis per ward: coverage, 2SFCA access, need and access percentiles, gap, underserved; with provenance", gap_params(true), "application/json"),
+            "/api/gaps/small-areas": get("Gap analysis per small area: nearest asset, covered, access per 1000", gap_params(true), "application/json"),
+            "/api/gaps/suggest": get("Up to n candidate sites, chosen greedily to cover the most deprived uncovered residents", {
+                let mut p = gap_params(false);
+                p.push(query(gaps::N, "how many sites", json!({"type": "integer", "minimum": 1, "maximum": crate::analysis::MAX_SUGGESTIONS, "default": 5})));
+                p
+            }, "application/json"),
+            "/api/gaps/scenario": {"post": {
+                "summary": "What-if: per-ward before/after/delta of coverage, access and gap with hypothetical assets added and existing ones removed (the live data is unchanged)",
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                    "type": "object",
+                    "required": ["category"],
+                    "additionalProperties": false,
+                    "properties": {
+                        "category": {"type": "string"},
+                        "coverage_m": distance_schema(),
+                        "catchment_m": distance_schema(),
+                        "council": {"type": "string"},
+                        "decay": {"type": "string", "enum": ["none", "steps"]},
+                        "add": {"type": "array", "maxItems": gaps::MAX_ADDED, "items": {"type": "object", "properties": {"lon": {"type": "number"}, "lat": {"type": "number"}, "easting": {"type": "number"}, "northing": {"type": "number"}}}},
+                        "remove": {"type": "array", "maxItems": gaps::MAX_REMOVED, "items": {"type": "string"}},
+                    },
+                }}}},
+                "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/BadRequest"}},
+            }},
             "/api/export/{collection}": get(
                 "Download a collection (or all, as GeoPackage)",
                 vec![

@@ -1,0 +1,288 @@
+//! Planners: `/api/gaps`, `/api/gaps/small-areas`, `/api/gaps/scenario`,
+//! `/api/gaps/suggest`. Results are cached per parameter set.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{RawQuery, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use geo::Coord;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::params::{self, Query};
+use super::{ApiError, AppState};
+use crate::analysis::{self, Decay, GapParams, GapResult, MAX_SUGGESTIONS};
+use crate::crs::{Crs, bng_to_wgs84};
+use crate::export::{GapLevel, gaps_geojson, gaps_json, provenance};
+
+/// `coverage_m`
+pub const COVERAGE_M: &str = "coverage_m";
+/// `catchment_m`
+pub const CATCHMENT_M: &str = "catchment_m";
+/// `decay`
+pub const DECAY: &str = "decay";
+/// `n`
+pub const N: &str = "n";
+/// Most hypothetical assets in one scenario.
+pub const MAX_ADDED: usize = 200;
+/// Most removed assets in one scenario.
+pub const MAX_REMOVED: usize = 2000;
+
+/// Reads the shared parameters (`category` is required).
+pub fn gap_params(state: &AppState, q: &Query) -> Result<GapParams, ApiError> {
+    let category = q
+        .get(params::CATEGORY)
+        .ok_or_else(|| ApiError::bad("category is required (see /api/categories)"))?;
+    let mut p = GapParams::new(category);
+    p.coverage_m = q
+        .number(
+            COVERAGE_M,
+            analysis::MIN_DISTANCE_M,
+            analysis::MAX_DISTANCE_M,
+        )?
+        .unwrap_or(p.coverage_m);
+    p.catchment_m = q
+        .number(
+            CATCHMENT_M,
+            analysis::MIN_DISTANCE_M,
+            analysis::MAX_DISTANCE_M,
+        )?
+        .unwrap_or(p.catchment_m);
+    p.council = q.get(params::COUNCIL).map(str::to_string);
+    if let Some(d) = q.get(DECAY) {
+        p.decay = Decay::parse(d).ok_or_else(|| {
+            ApiError::bad(format!("decay {d:?} is not offered; use none or steps"))
+        })?;
+    }
+    p.check(&state.dataset)
+        .map_err(|e| ApiError::bad(e.to_string()))?;
+    Ok(p)
+}
+
+/// The analysis for these parameters, from the cache or computed off the async threads.
+pub async fn cached(state: &AppState, p: GapParams) -> Result<Arc<GapResult>, ApiError> {
+    let key = format!("{p:?}");
+    if let Some(hit) = state
+        .gap_cache
+        .lock()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return Ok(hit);
+    }
+    let dataset = state.dataset.clone();
+    let result = Arc::new(
+        tokio::task::spawn_blocking(move || analysis::analyse(&dataset, &p))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    );
+    if let Ok(mut cache) = state.gap_cache.lock() {
+        if cache.len() >= super::GAP_CACHE_ENTRIES {
+            cache.clear();
+        }
+        cache.insert(key, result.clone());
+    }
+    Ok(result)
+}
+
+const GAP_PARAMS: [&str; 6] = [
+    params::CATEGORY,
+    COVERAGE_M,
+    CATCHMENT_M,
+    params::COUNCIL,
+    DECAY,
+    params::FORMAT,
+];
+
+fn respond(
+    state: &AppState,
+    result: &GapResult,
+    level: GapLevel,
+    format: Option<&str>,
+) -> Result<Response, ApiError> {
+    match format.unwrap_or("json") {
+        "json" => Ok(Json(gaps_json(&state.dataset, result, level)).into_response()),
+        "geojson" => Ok((
+            [(header::CONTENT_TYPE, "application/geo+json")],
+            gaps_geojson(&state.dataset, result, level).to_string(),
+        )
+            .into_response()),
+        other => Err(ApiError::bad(format!(
+            "format {other:?} is not offered; use json or geojson"
+        ))),
+    }
+}
+
+/// `GET /api/gaps`: per-ward figures.
+pub async fn wards(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
+    let p = gap_params(&state, &q)?;
+    let result = cached(&state, p).await?;
+    respond(&state, &result, GapLevel::Wards, q.get(params::FORMAT))
+}
+
+/// `GET /api/gaps/small-areas`: per-small-area figures.
+pub async fn small_areas(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
+    let p = gap_params(&state, &q)?;
+    let result = cached(&state, p).await?;
+    respond(&state, &result, GapLevel::SmallAreas, q.get(params::FORMAT))
+}
+
+/// `GET /api/gaps/suggest?category=&n=&council=`: greedy candidate sites.
+pub async fn suggest(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let q = Query::parse(
+        raw.as_deref(),
+        &[
+            params::CATEGORY,
+            N,
+            params::COUNCIL,
+            COVERAGE_M,
+            CATCHMENT_M,
+            DECAY,
+        ],
+        &[],
+    )?;
+    let p = gap_params(&state, &q)?;
+    let n = q.integer(N, 1, MAX_SUGGESTIONS)?.unwrap_or(5);
+    let dataset = state.dataset.clone();
+    let params = p.clone();
+    let suggestions = tokio::task::spawn_blocking(move || analysis::suggest(&dataset, &params, n))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let result = cached(&state, p).await?;
+    let list: Vec<Value> = suggestions
+        .iter()
+        .map(|s| {
+            let ll = bng_to_wgs84(s.bng.x, s.bng.y).unwrap_or(Coord {
+                x: f64::NAN,
+                y: f64::NAN,
+            });
+            let mut v = serde_json::to_value(s).unwrap_or(Value::Null);
+            v["lon"] = json!((ll.x * 1e6).round() / 1e6);
+            v["lat"] = json!((ll.y * 1e6).round() / 1e6);
+            v["easting"] = json!((s.bng.x * 100.0).round() / 100.0);
+            v["northing"] = json!((s.bng.y * 100.0).round() / 100.0);
+            v
+        })
+        .collect();
+    Ok(Json(json!({
+        "method": "greedy: each pick maximises the newly covered population weighted by IMD score, among small-area demand points",
+        "n": n,
+        "suggestions": list,
+        "provenance": provenance(&state.dataset, &result),
+    }))
+    .into_response())
+}
+
+/// A point in a scenario: longitude/latitude or easting/northing.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioPoint {
+    lon: Option<f64>,
+    lat: Option<f64>,
+    easting: Option<f64>,
+    northing: Option<f64>,
+}
+
+/// The body of `POST /api/gaps/scenario`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioRequest {
+    category: String,
+    coverage_m: Option<f64>,
+    catchment_m: Option<f64>,
+    council: Option<String>,
+    decay: Option<String>,
+    #[serde(default)]
+    add: Vec<ScenarioPoint>,
+    #[serde(default)]
+    remove: Vec<String>,
+}
+
+/// `POST /api/gaps/scenario`: per-ward before/after/delta with hypothetical changes.
+pub async fn scenario(
+    State(state): State<AppState>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let request: ScenarioRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad(format!("the body must be JSON like {{\"category\":\"gp\",\"add\":[{{\"lon\":-0.14,\"lat\":51.5}}],\"remove\":[\"gp:A81001\"]}}: {e}")))?;
+    let d = &state.dataset;
+    let mut p = GapParams::new(&request.category);
+    p.coverage_m = request.coverage_m.unwrap_or(p.coverage_m);
+    p.catchment_m = request.catchment_m.unwrap_or(p.catchment_m);
+    p.council = request.council.clone();
+    if let Some(text) = &request.decay {
+        p.decay = Decay::parse(text).ok_or_else(|| {
+            ApiError::bad(format!("decay {text:?} is not offered; use none or steps"))
+        })?;
+    }
+    p.check(d).map_err(|e| ApiError::bad(e.to_string()))?;
+    if request.add.len() > MAX_ADDED || request.remove.len() > MAX_REMOVED {
+        return Err(ApiError::bad(format!(
+            "a scenario adds at most {MAX_ADDED} and removes at most {MAX_REMOVED} assets"
+        )));
+    }
+    let mut add = Vec::with_capacity(request.add.len());
+    for (k, point) in request.add.iter().enumerate() {
+        let at = match (point.lon, point.lat, point.easting, point.northing) {
+            (Some(lon), Some(lat), None, None) => Crs::Wgs84.to_bng(lon, lat),
+            (None, None, Some(e), Some(n)) => Crs::Bng.to_bng(e, n),
+            _ => {
+                return Err(ApiError::bad(format!(
+                    "add[{k}] needs lon and lat, or easting and northing"
+                )));
+            }
+        };
+        add.push(at.map_err(|e| ApiError::bad(format!("add[{k}]: {e}")))?);
+    }
+    let mut remove = Vec::with_capacity(request.remove.len());
+    for id in &request.remove {
+        let &i = d
+            .asset_by_id
+            .get(id)
+            .ok_or_else(|| ApiError::bad(format!("remove: no asset with id {id:?}")))?;
+        if d.assets[i].category != p.category {
+            return Err(ApiError::bad(format!(
+                "remove: {id} is a {}, not a {}",
+                d.assets[i].category, p.category
+            )));
+        }
+        remove.push(i);
+    }
+    let dataset = state.dataset.clone();
+    let params = p.clone();
+    let s =
+        tokio::task::spawn_blocking(move || analysis::scenario(&dataset, &params, &add, &remove))
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let changed: Vec<&analysis::ScenarioWard> = s
+        .wards
+        .iter()
+        .filter(|w| {
+            w.coverage[2].is_some_and(|x| x != 0.0)
+                || w.access_per_1000[2].is_some_and(|x| x != 0.0)
+                || w.gap[2].is_some_and(|x| x != 0.0)
+        })
+        .collect();
+    Ok(Json(json!({
+        "parameters": p,
+        "added": request.add.len(),
+        "removed": request.remove,
+        "wards_changed": changed.len(),
+        "wards": s.wards,
+        "provenance_before": provenance(d, &s.before),
+        "note": "computed on a copy; the live data is unchanged",
+    }))
+    .into_response())
+}
