@@ -827,3 +827,216 @@ fn the_export_command_writes_filtered_files() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("no collection \"parks\""));
 }
+
+async fn post(uri: &str, body: &str) -> Answer {
+    let app = router(AppState::new(dataset()));
+    let request = Request::builder()
+        .method("POST")
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Answer {
+        status,
+        headers,
+        bytes,
+    }
+}
+
+#[tokio::test]
+async fn gaps_per_ward_carry_figures_and_provenance() {
+    let body = get("/api/gaps?category=gp&coverage_m=900&catchment_m=2000&decay=steps")
+        .await
+        .json();
+    assert_eq!(body["count"], 20);
+    let p = &body["provenance"];
+    assert_eq!(p["parameters"]["coverage_m"], 900.0);
+    assert_eq!(p["parameters"]["catchment_m"], 2000.0);
+    assert_eq!(p["parameters"]["decay"], "steps");
+    assert_eq!(p["vintages"]["deprivation"], "IoD2025-like (fictional)");
+    assert_eq!(
+        p["dataset"]["content_hash"],
+        dataset().info.content_hash.as_str()
+    );
+    assert_eq!(p["result_hash"].as_str().unwrap().len(), 64);
+    let wards = body["wards"].as_array().unwrap();
+    assert!(
+        wards.iter().any(|w| w["underserved"] == true),
+        "the demo's docks are underserved for GPs"
+    );
+    for w in wards {
+        let gap = w["gap"].as_f64().unwrap();
+        assert!((gap - (w["need"].as_f64().unwrap() - w["access"].as_f64().unwrap())).abs() < 1e-5);
+        assert_eq!(w["underserved"].as_bool().unwrap(), gap >= 0.5);
+        let coverage = w["coverage"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&coverage));
+    }
+    let geo = get("/api/gaps?category=gp&format=geojson").await;
+    assert_eq!(geo.header("content-type"), "application/geo+json");
+    let geo = geo.json();
+    assert_eq!(geo["features"].as_array().unwrap().len(), 20);
+    assert_eq!(geo["features"][0]["geometry"]["type"], "MultiPolygon");
+    let small = get("/api/gaps/small-areas?category=food_bank").await.json();
+    assert_eq!(small["small_areas"].as_array().unwrap().len(), 116);
+    // The same request twice gives the same result hash (and comes from the cache).
+    let again = get("/api/gaps?category=gp&coverage_m=900&catchment_m=2000&decay=steps")
+        .await
+        .json();
+    assert_eq!(again["provenance"]["result_hash"], p["result_hash"]);
+}
+
+#[tokio::test]
+async fn suggestions_and_scenarios_answer_planners() {
+    let body = get("/api/gaps/suggest?category=gp&n=3").await.json();
+    let list = body["suggestions"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    let gains: Vec<f64> = list
+        .iter()
+        .map(|s| s["weighted_gain"].as_f64().unwrap())
+        .collect();
+    assert!(
+        gains.windows(2).all(|w| w[0] >= w[1]),
+        "greedy gains do not grow: {gains:?}"
+    );
+    assert!(list[0]["newly_covered_population"].as_f64().unwrap() > 0.0);
+    assert!(list[0]["lon"].is_number() && !list[0]["wards"].as_array().unwrap().is_empty());
+
+    let site = &list[0];
+    let scenario = format!(
+        r#"{{"category":"gp","add":[{{"lon":{},"lat":{}}}],"remove":["gp:Z81001"]}}"#,
+        site["lon"], site["lat"]
+    );
+    let a = post("/api/gaps/scenario", &scenario).await;
+    assert_eq!(
+        a.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&a.bytes)
+    );
+    let body = a.json();
+    assert!(body["wards_changed"].as_u64().unwrap() >= 1);
+    let helped = body["wards"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|w| w["code"] == site["wards"][0])
+        .unwrap();
+    assert!(helped["coverage"][2].as_f64().unwrap() > 0.0, "{helped}");
+    assert_eq!(
+        dataset().assets.len(),
+        dataset().asset_by_id.len(),
+        "the dataset is untouched"
+    );
+}
+
+#[tokio::test]
+async fn bad_gap_requests_get_precise_client_errors() {
+    let cases: [(&str, u16, &str); 9] = [
+        ("/api/gaps", 400, "category is required"),
+        (
+            "/api/gaps?category=spaceport",
+            400,
+            "unknown category \"spaceport\"",
+        ),
+        (
+            "/api/gaps?category=gp&coverage_m=50",
+            400,
+            "coverage_m must be between 100 and 10000",
+        ),
+        (
+            "/api/gaps?category=gp&catchment_m=10001",
+            400,
+            "catchment_m must be between 100 and 10000",
+        ),
+        (
+            "/api/gaps?category=gp&catchment_m=NaN",
+            400,
+            "catchment_m must be a number",
+        ),
+        (
+            "/api/gaps?category=gp&decay=linear",
+            400,
+            "decay \"linear\" is not offered",
+        ),
+        (
+            "/api/gaps?category=gp&council=E99",
+            400,
+            "council \"E99\" has no wards",
+        ),
+        (
+            "/api/gaps?category=gp&format=shp",
+            400,
+            "format \"shp\" is not offered",
+        ),
+        (
+            "/api/gaps/suggest?category=gp&n=51",
+            400,
+            "n must be a whole number from 1 to 50",
+        ),
+    ];
+    for (uri, status, message) in cases {
+        let a = get(uri).await;
+        assert_eq!(a.status.as_u16(), status, "{uri}");
+        assert!(
+            a.json()["description"].as_str().unwrap().contains(message),
+            "{uri}: {}",
+            a.json()["description"]
+        );
+    }
+    let bodies: [(&str, &str); 6] = [
+        ("not json", "the body must be JSON"),
+        (
+            r#"{"category":"gp","add":[{"lon":1.9}]}"#,
+            "add[0] needs lon and lat, or easting and northing",
+        ),
+        (
+            r#"{"category":"gp","add":[{"lon":101,"lat":100}]}"#,
+            "latitude 100 is outside -90..90",
+        ),
+        (
+            r#"{"category":"gp","remove":["gp:NOPE"]}"#,
+            "no asset with id \"gp:NOPE\"",
+        ),
+        (
+            r#"{"category":"gp","remove":["pharmacy:ZA100"]}"#,
+            "is a pharmacy, not a gp",
+        ),
+        (
+            r#"{"category":"gp","colour":"red"}"#,
+            "unknown field `colour`",
+        ),
+    ];
+    for (body, message) in bodies {
+        let a = post("/api/gaps/scenario", body).await;
+        assert_eq!(a.status, StatusCode::BAD_REQUEST, "{body}");
+        assert!(
+            a.json()["description"].as_str().unwrap().contains(message),
+            "{body}: {}",
+            a.json()["description"]
+        );
+    }
+    let many: Vec<String> = (0..201)
+        .map(|_| r#"{"lon":1.99,"lat":52.39}"#.to_string())
+        .collect();
+    let a = post(
+        "/api/gaps/scenario",
+        &format!(r#"{{"category":"gp","add":[{}]}}"#, many.join(",")),
+    )
+    .await;
+    assert!(
+        a.json()["description"]
+            .as_str()
+            .unwrap()
+            .contains("at most 200")
+    );
+}
