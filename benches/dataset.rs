@@ -93,6 +93,15 @@ fn national(c: &mut Criterion) {
             dataset.asset_index.nearest(queries[i], 10, &gp, None)
         })
     });
+    let mut group = c.benchmark_group("gaps");
+    group.sample_size(10);
+    group.bench_function("national_all_categories", |b| {
+        b.iter(|| {
+            ["gp", "pharmacy", "library"]
+                .map(|category| assetmap::analysis::analyse(&dataset, &assetmap::analysis::GapParams::new(category)).wards.len())
+        })
+    });
+    group.finish();
     c.bench_function("national/ward_point_in_polygon", |b| {
         b.iter(|| {
             i = (i + 1) % queries.len();
@@ -158,6 +167,16 @@ fn nearby(c: &mut Criterion) {
                 .block_on(app.clone().oneshot(request))
                 .unwrap()
                 .status()
+        })
+    });
+    group.bench_function("gaps_all_categories_uncached", |b| {
+        b.iter(|| {
+            dataset
+                .info
+                .category_labels
+                .keys()
+                .map(|category| assetmap::analysis::analyse(&dataset, &assetmap::analysis::GapParams::new(category)).wards.len())
+                .sum::<usize>()
         })
     });
     group.bench_function("health", |b| {
