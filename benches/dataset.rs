@@ -97,8 +97,11 @@ fn national(c: &mut Criterion) {
     group.sample_size(10);
     group.bench_function("national_all_categories", |b| {
         b.iter(|| {
-            ["gp", "pharmacy", "library"]
-                .map(|category| assetmap::analysis::analyse(&dataset, &assetmap::analysis::GapParams::new(category)).wards.len())
+            ["gp", "pharmacy", "library"].map(|category| {
+                assetmap::analysis::analyse(&dataset, &assetmap::analysis::GapParams::new(category))
+                    .wards
+                    .len()
+            })
         })
     });
     group.finish();
@@ -138,6 +141,7 @@ fn nearby(c: &mut Criterion) {
     let dataset = std::sync::Arc::new(dataset.unwrap_or_else(|f| panic!("{}", f.problem)));
     let app = assetmap::http::router(assetmap::http::AppState::new(dataset.clone()));
     let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
         .build()
         .unwrap();
     let first = dataset.assets[0].lonlat;
@@ -175,7 +179,14 @@ fn nearby(c: &mut Criterion) {
                 .info
                 .category_labels
                 .keys()
-                .map(|category| assetmap::analysis::analyse(&dataset, &assetmap::analysis::GapParams::new(category)).wards.len())
+                .map(|category| {
+                    assetmap::analysis::analyse(
+                        &dataset,
+                        &assetmap::analysis::GapParams::new(category),
+                    )
+                    .wards
+                    .len()
+                })
                 .sum::<usize>()
         })
     });
