@@ -18,3 +18,4 @@ pub mod http;
 pub mod index;
 pub mod ingest;
 pub mod model;
+pub mod tiles;

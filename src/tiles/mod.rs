@@ -1,0 +1,714 @@
+//! Mapbox Vector Tiles of the dataset: clustered assets, and ward and
+//! small-area choropleths.
+//!
+//! A tile is made in steps: select from an R-tree (polygons by bounding box,
+//! points from the zoom's cluster level), clip, simplify, quantise and fix
+//! rings ([`polygon`]), then encode ([`mvt`]). Assets are clustered per zoom
+//! over the whole dataset ([`cluster`]) so clusters agree across tile edges.
+//! Assets can be added, moved and removed at run time; each edit returns
+//! exactly the tiles whose content changed.
+
+pub mod cluster;
+pub mod mvt;
+pub mod polygon;
+
+use std::collections::{BTreeSet, HashMap};
+use std::hash::{Hash, Hasher};
+use std::sync::{Arc, RwLock};
+
+use geo::{BoundingRect, Coord, MapCoords, MultiPolygon};
+use rstar::primitives::{GeomWithData, Rectangle};
+use rstar::{AABB, RTree};
+
+use crate::analysis::GapResult;
+use crate::crs::WEB_MERCATOR_MAX_LAT;
+use crate::model::Dataset;
+use cluster::{Hierarchy, Input};
+use mvt::{Geometry, Layer, Value};
+use polygon::{Frame, tile_polygon};
+
+/// Highest zoom served.
+pub const MAX_ZOOM: u8 = 22;
+
+/// A tile address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TileId {
+    /// Zoom.
+    pub z: u8,
+    /// Column.
+    pub x: u32,
+    /// Row.
+    pub y: u32,
+}
+
+/// Why a tile address was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum TileError {
+    /// Zoom out of 0..=22.
+    #[error("zoom must be a whole number from 0 to {MAX_ZOOM} (got {0})")]
+    Zoom(String),
+    /// Column or row out of range for the zoom.
+    #[error("{axis} must be a whole number from 0 to {max} at zoom {z} (got {got})")]
+    Range {
+        /// x or y
+        axis: &'static str,
+        /// largest allowed
+        max: u64,
+        /// zoom
+        z: u8,
+        /// what was given
+        got: String,
+    },
+}
+
+impl TileId {
+    /// Checks a tile address given as text.
+    pub fn parse(z: &str, x: &str, y: &str) -> Result<TileId, TileError> {
+        let z: u8 = z
+            .parse()
+            .ok()
+            .filter(|z| *z <= MAX_ZOOM)
+            .ok_or_else(|| TileError::Zoom(z.to_string()))?;
+        let max = (1u64 << z) - 1;
+        let coord = |axis: &'static str, text: &str| {
+            text.parse::<u64>()
+                .ok()
+                .filter(|v| *v <= max)
+                .map(|v| v as u32)
+                .ok_or(TileError::Range {
+                    axis,
+                    max,
+                    z,
+                    got: text.to_string(),
+                })
+        };
+        Ok(TileId {
+            z,
+            x: coord("x", x)?,
+            y: coord("y", y)?,
+        })
+    }
+
+    fn frame(self) -> Frame {
+        Frame {
+            scale: f64::powi(2.0, i32::from(self.z)),
+            x: f64::from(self.x),
+            y: f64::from(self.y),
+        }
+    }
+
+    /// The tile's box in normalised Web Mercator, grown by `margin` tile units.
+    fn bounds(self, margin: f64) -> ([f64; 2], [f64; 2]) {
+        let size = 1.0 / f64::powi(2.0, i32::from(self.z));
+        let m = margin / f64::from(mvt::EXTENT) * size;
+        let (x0, y0) = (f64::from(self.x) * size, f64::from(self.y) * size);
+        ([x0 - m, y0 - m], [x0 + size + m, y0 + size + m])
+    }
+
+    /// The tile containing a normalised Web Mercator point at zoom `z`.
+    pub fn containing(z: u8, x: f64, y: f64) -> TileId {
+        let n = f64::powi(2.0, i32::from(z));
+        let max = (1u32 << z) - 1;
+        TileId {
+            z,
+            x: ((x * n).floor().max(0.0) as u32).min(max),
+            y: ((y * n).floor().max(0.0) as u32).min(max),
+        }
+    }
+}
+
+/// The layers a tile can hold.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TileLayer {
+    /// Clustered assets.
+    Assets,
+    /// Ward polygons.
+    Wards,
+    /// Small-area polygons.
+    SmallAreas,
+    /// All three in one tile.
+    All,
+}
+
+impl TileLayer {
+    /// Parses a layer name.
+    pub fn parse(name: &str) -> Option<TileLayer> {
+        match name {
+            "assets" => Some(TileLayer::Assets),
+            "wards" => Some(TileLayer::Wards),
+            "small_areas" => Some(TileLayer::SmallAreas),
+            "all" => Some(TileLayer::All),
+            _ => None,
+        }
+    }
+
+    /// The layer name.
+    pub fn name(self) -> &'static str {
+        match self {
+            TileLayer::Assets => "assets",
+            TileLayer::Wards => "wards",
+            TileLayer::SmallAreas => "small_areas",
+            TileLayer::All => "all",
+        }
+    }
+
+    /// Whether asset edits can change it.
+    pub fn has_assets(self) -> bool {
+        matches!(self, TileLayer::Assets | TileLayer::All)
+    }
+}
+
+/// Longitude/latitude to normalised Web Mercator (0..1, y down).
+pub fn normalised_mercator(lonlat: Coord) -> Coord {
+    let lat = lonlat
+        .y
+        .clamp(-WEB_MERCATOR_MAX_LAT, WEB_MERCATOR_MAX_LAT)
+        .to_radians();
+    Coord {
+        x: (lonlat.x + 180.0) / 360.0,
+        y: (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0,
+    }
+}
+
+/// An asset as the tiles know it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LivePoint {
+    /// Asset id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Category id.
+    pub category: String,
+    /// Normalised Web Mercator position.
+    pub at: Coord,
+}
+
+struct LiveAssets {
+    points: Vec<Option<LivePoint>>,
+    hierarchies: HashMap<String, Arc<Hierarchy>>,
+}
+
+/// Most category filters whose cluster hierarchies are kept.
+const MAX_HIERARCHIES: usize = 32;
+
+type BoxTree = RTree<GeomWithData<Rectangle<[f64; 2]>, u32>>;
+
+fn box_tree(shapes: &[MultiPolygon]) -> BoxTree {
+    RTree::bulk_load(
+        shapes
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| {
+                let r = s.bounding_rect()?;
+                Some(GeomWithData::new(
+                    Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+                    i as u32,
+                ))
+            })
+            .collect(),
+    )
+}
+
+/// Tiles whose content an edit changed, per asset filter key (`""` = all categories).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Changes {
+    /// (filter key, tile)
+    pub tiles: BTreeSet<(String, TileId)>,
+}
+
+/// Everything needed to make tiles, built once per dataset.
+pub struct TileSource {
+    wards: Vec<MultiPolygon>,
+    ward_tree: BoxTree,
+    areas: Vec<MultiPolygon>,
+    area_tree: BoxTree,
+    categories: Vec<String>,
+    cluster_max_zoom: u8,
+    live: RwLock<LiveAssets>,
+}
+
+fn mercator_shape(shape: &MultiPolygon) -> MultiPolygon {
+    shape.map_coords(normalised_mercator)
+}
+
+impl TileSource {
+    /// Projects the dataset for tiles; assets cluster up to `cluster_max_zoom`.
+    pub fn new(dataset: &Dataset, cluster_max_zoom: u8) -> TileSource {
+        let wards: Vec<MultiPolygon> = dataset
+            .wards
+            .iter()
+            .map(|w| mercator_shape(&w.lonlat))
+            .collect();
+        let areas: Vec<MultiPolygon> = dataset
+            .small_areas
+            .iter()
+            .map(|s| mercator_shape(&s.lonlat))
+            .collect();
+        let points = dataset
+            .assets
+            .iter()
+            .map(|a| {
+                Some(LivePoint {
+                    id: a.id.clone(),
+                    name: a.name.clone(),
+                    category: a.category.clone(),
+                    at: normalised_mercator(a.lonlat),
+                })
+            })
+            .collect();
+        TileSource {
+            ward_tree: box_tree(&wards),
+            area_tree: box_tree(&areas),
+            wards,
+            areas,
+            categories: dataset.info.category_labels.keys().cloned().collect(),
+            cluster_max_zoom: cluster_max_zoom.min(MAX_ZOOM - 1),
+            live: RwLock::new(LiveAssets {
+                points,
+                hierarchies: HashMap::new(),
+            }),
+        }
+    }
+
+    /// The highest clustered zoom.
+    pub fn cluster_max_zoom(&self) -> u8 {
+        self.cluster_max_zoom
+    }
+
+    /// The categories, in the order cluster counts use.
+    pub fn categories(&self) -> &[String] {
+        &self.categories
+    }
+
+    /// The filter key of a category list (sorted, comma-joined; empty = all).
+    pub fn filter_key(categories: &[String]) -> String {
+        let mut sorted: Vec<&str> = categories.iter().map(String::as_str).collect();
+        sorted.sort_unstable();
+        sorted.dedup();
+        sorted.join(",")
+    }
+
+    fn build_hierarchy(&self, points: &[Option<LivePoint>], key: &str) -> Hierarchy {
+        let wanted: Vec<&str> = if key.is_empty() {
+            Vec::new()
+        } else {
+            key.split(',').collect()
+        };
+        let inputs: Vec<Input> = points
+            .iter()
+            .enumerate()
+            .filter_map(|(i, p)| p.as_ref().map(|p| (i, p)))
+            .filter(|(_, p)| wanted.is_empty() || wanted.contains(&p.category.as_str()))
+            .map(|(i, p)| Input {
+                x: p.at.x,
+                y: p.at.y,
+                category: self
+                    .categories
+                    .iter()
+                    .position(|c| *c == p.category)
+                    .unwrap_or(0) as u32,
+                asset: i as u32,
+            })
+            .collect();
+        Hierarchy::build(&inputs, self.categories.len(), self.cluster_max_zoom)
+    }
+
+    fn hierarchy(&self, key: &str) -> Arc<Hierarchy> {
+        if let Some(h) = self
+            .live
+            .read()
+            .ok()
+            .and_then(|l| l.hierarchies.get(key).cloned())
+        {
+            return h;
+        }
+        let mut live = match self.live.write() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if let Some(h) = live.hierarchies.get(key) {
+            return h.clone();
+        }
+        let h = Arc::new(self.build_hierarchy(&live.points, key));
+        if live.hierarchies.len() >= MAX_HIERARCHIES {
+            live.hierarchies.retain(|k, _| k.is_empty());
+        }
+        live.hierarchies.insert(key.to_string(), h.clone());
+        h
+    }
+
+    /// Renders a tile; an empty tile is an empty vector.
+    pub fn render(
+        &self,
+        dataset: &Dataset,
+        tile: TileId,
+        layer: TileLayer,
+        categories: &[String],
+        gaps: Option<&GapResult>,
+    ) -> Vec<u8> {
+        let mut layers = Vec::new();
+        if matches!(layer, TileLayer::SmallAreas | TileLayer::All) {
+            layers.push(self.small_area_layer(dataset, tile));
+        }
+        if matches!(layer, TileLayer::Wards | TileLayer::All) {
+            layers.push(self.ward_layer(dataset, tile, gaps));
+        }
+        if layer.has_assets() {
+            layers.push(self.asset_layer(tile, categories));
+        }
+        mvt::encode_tile(&layers)
+    }
+
+    fn polygons_in(&self, tree: &BoxTree, tile: TileId) -> Vec<usize> {
+        let (min, max) = tile.bounds(polygon::BUFFER);
+        let mut out: Vec<usize> = tree
+            .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .map(|e| e.data as usize)
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn ward_layer(&self, d: &Dataset, tile: TileId, gaps: Option<&GapResult>) -> Layer {
+        let mut layer = Layer::new("wards");
+        for i in self.polygons_in(&self.ward_tree, tile) {
+            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(&self.wards[i], tile.frame())
+                .into_iter()
+                .flatten()
+                .collect();
+            if rings.is_empty() {
+                continue;
+            }
+            let w = &d.wards[i];
+            let mut props: Vec<(&str, Option<Value>)> = vec![
+                ("code", Some(Value::String(w.code.clone()))),
+                ("name", Some(Value::String(w.name.clone()))),
+                ("council_code", w.council_code.clone().map(Value::String)),
+                ("population", Some(Value::Double(w.population))),
+                (
+                    "imd_score",
+                    w.imd_score
+                        .map(|v| Value::Double((v * 1000.0).round() / 1000.0)),
+                ),
+                (
+                    "decile1_share",
+                    w.decile1_share
+                        .map(|v| Value::Double((v * 10_000.0).round() / 10_000.0)),
+                ),
+            ];
+            if let Some(g) = gaps.map(|r| &r.wards[i]) {
+                let round = |v: Option<f64>| v.map(|x| Value::Double((x * 1e6).round() / 1e6));
+                props.push((
+                    "gap_category",
+                    Some(Value::String(
+                        gaps.map(|r| r.params.category.clone()).unwrap_or_default(),
+                    )),
+                ));
+                props.push(("coverage", round(g.coverage)));
+                props.push(("access_per_1000", round(g.access_per_1000)));
+                props.push(("need", round(g.need)));
+                props.push(("access", round(g.access)));
+                props.push(("gap", round(g.gap)));
+                props.push(("underserved", Some(Value::Bool(g.underserved))));
+            }
+            layer.add(Some(i as u64), &Geometry::Polygon(rings), &props);
+        }
+        layer
+    }
+
+    fn small_area_layer(&self, d: &Dataset, tile: TileId) -> Layer {
+        let mut layer = Layer::new("small_areas");
+        for i in self.polygons_in(&self.area_tree, tile) {
+            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(&self.areas[i], tile.frame())
+                .into_iter()
+                .flatten()
+                .collect();
+            if rings.is_empty() {
+                continue;
+            }
+            let s = &d.small_areas[i];
+            let dep = s.deprivation.as_ref();
+            let props: [(&str, Option<Value>); 6] = [
+                ("code", Some(Value::String(s.code.clone()))),
+                ("name", s.name.clone().map(Value::String)),
+                (
+                    "ward_code",
+                    s.ward.map(|w| Value::String(d.wards[w].code.clone())),
+                ),
+                ("population", s.population.map(Value::Double)),
+                ("imd_score", dep.map(|x| Value::Double(x.score))),
+                (
+                    "imd_decile",
+                    dep.and_then(|x| x.decile).map(|v| Value::Int(i64::from(v))),
+                ),
+            ];
+            layer.add(Some(i as u64), &Geometry::Polygon(rings), &props);
+        }
+        layer
+    }
+
+    fn asset_layer(&self, tile: TileId, categories: &[String]) -> Layer {
+        let mut layer = Layer::new("assets");
+        let key = Self::filter_key(categories);
+        let h = self.hierarchy(&key);
+        let (min, max) = tile.bounds(0.0);
+        let live = match self.live.read() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let frame = tile.frame();
+        for i in h.in_box(tile.z, min, max) {
+            let node = &h.level(tile.z)[i];
+            // Each node belongs to the one tile its position falls in.
+            if TileId::containing(tile.z, node.x, node.y) != tile {
+                continue;
+            }
+            let p = frame.to_tile(Coord {
+                x: node.x,
+                y: node.y,
+            });
+            let geometry = Geometry::Point(p.x.round() as i32, p.y.round() as i32);
+            match node.asset.filter(|_| node.count == 1) {
+                Some(a) => {
+                    let Some(point) = live.points.get(a as usize).and_then(Option::as_ref) else {
+                        continue;
+                    };
+                    layer.add(
+                        Some(u64::from(a)),
+                        &geometry,
+                        &[
+                            ("id", Some(Value::String(point.id.clone()))),
+                            ("name", Some(Value::String(point.name.clone()))),
+                            ("category", Some(Value::String(point.category.clone()))),
+                        ],
+                    );
+                }
+                None => {
+                    let mut props: Vec<(String, Option<Value>)> = vec![
+                        ("cluster".into(), Some(Value::Bool(true))),
+                        (
+                            "point_count".into(),
+                            Some(Value::Int(i64::from(node.count))),
+                        ),
+                        (
+                            "expansion_zoom".into(),
+                            Some(Value::Int(i64::from(h.expansion_zoom(tile.z, i)))),
+                        ),
+                    ];
+                    for (c, n) in self.categories.iter().zip(&node.categories) {
+                        if *n > 0 {
+                            props.push((format!("count_{c}"), Some(Value::Int(i64::from(*n)))));
+                        }
+                    }
+                    let borrowed: Vec<(&str, Option<Value>)> =
+                        props.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                    let id = (1u64 << 40)
+                        | (u64::from(node_first(&h, tile.z, i)) << 5)
+                        | u64::from(tile.z);
+                    layer.add(Some(id), &geometry, &borrowed);
+                }
+            }
+        }
+        layer
+    }
+
+    /// Adds an asset; returns its index and the tiles that changed.
+    pub fn add_asset(&self, point: LivePoint) -> (usize, Changes) {
+        self.edit(|points| {
+            points.push(Some(point));
+            points.len() - 1
+        })
+    }
+
+    /// Moves an asset to a new longitude/latitude.
+    pub fn move_asset(&self, index: usize, lonlat: Coord) -> Changes {
+        self.edit(|points| {
+            if let Some(Some(p)) = points.get_mut(index) {
+                p.at = normalised_mercator(lonlat);
+            }
+        })
+        .1
+    }
+
+    /// Removes an asset.
+    pub fn remove_asset(&self, index: usize) -> Changes {
+        self.edit(|points| {
+            if let Some(slot) = points.get_mut(index) {
+                *slot = None;
+            }
+        })
+        .1
+    }
+
+    /// Applies an edit and diffs every kept hierarchy zoom by zoom.
+    fn edit<T>(&self, change: impl FnOnce(&mut Vec<Option<LivePoint>>) -> T) -> (T, Changes) {
+        let mut live = match self.live.write() {
+            Ok(l) => l,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let before_points = live.points.clone();
+        let out = change(&mut live.points);
+        let mut changes = Changes::default();
+        let keys: Vec<String> = if live.hierarchies.contains_key("") {
+            live.hierarchies.keys().cloned().collect()
+        } else {
+            let mut k: Vec<String> = live.hierarchies.keys().cloned().collect();
+            k.push(String::new());
+            k
+        };
+        for key in keys {
+            let old = live
+                .hierarchies
+                .get(&key)
+                .cloned()
+                .unwrap_or_else(|| Arc::new(self.build_hierarchy(&before_points, &key)));
+            let new = Arc::new(self.build_hierarchy(&live.points, &key));
+            for tile in diff(&old, &new, &before_points, &live.points) {
+                changes.tiles.insert((key.clone(), tile));
+            }
+            live.hierarchies.insert(key, new);
+        }
+        (out, changes)
+    }
+}
+
+fn node_first(h: &Hierarchy, z: u8, i: usize) -> u32 {
+    // The smallest asset index in the node: follow the first child down.
+    let (mut level, mut idx) = ((z as usize).min(h.max_zoom as usize + 1), i);
+    while level <= h.max_zoom as usize {
+        idx = h.levels[level][idx]
+            .children
+            .iter()
+            .copied()
+            .min()
+            .unwrap_or(0) as usize;
+        level += 1;
+    }
+    h.levels[level][idx].asset.unwrap_or(0)
+}
+
+/// Fingerprints of every tile's asset content at zoom `z`.
+fn fingerprints(h: &Hierarchy, z: u8, points: &[Option<LivePoint>]) -> HashMap<TileId, u64> {
+    let mut per_tile: HashMap<TileId, Vec<u64>> = HashMap::new();
+    for (i, node) in h.level(z).iter().enumerate() {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        node.x.to_bits().hash(&mut hasher);
+        node.y.to_bits().hash(&mut hasher);
+        node.count.hash(&mut hasher);
+        node.categories.hash(&mut hasher);
+        if node.count == 1 {
+            node.asset.hash(&mut hasher);
+            node.asset
+                .and_then(|a| points.get(a as usize).cloned().flatten())
+                .map(|p| (p.id, p.name, p.category))
+                .hash(&mut hasher);
+        } else {
+            h.expansion_zoom(z, i).hash(&mut hasher);
+            node_first(h, z, i).hash(&mut hasher);
+        }
+        per_tile
+            .entry(TileId::containing(z, node.x, node.y))
+            .or_default()
+            .push(hasher.finish());
+    }
+    per_tile
+        .into_iter()
+        .map(|(t, mut v)| {
+            v.sort_unstable();
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            v.hash(&mut hasher);
+            (t, hasher.finish())
+        })
+        .collect()
+}
+
+/// The tiles, over every zoom, whose asset content differs between two states.
+fn diff(
+    old: &Hierarchy,
+    new: &Hierarchy,
+    old_points: &[Option<LivePoint>],
+    new_points: &[Option<LivePoint>],
+) -> BTreeSet<TileId> {
+    let mut out = BTreeSet::new();
+    for z in 0..=old.max_zoom {
+        let (a, b) = (
+            fingerprints(old, z, old_points),
+            fingerprints(new, z, new_points),
+        );
+        for (t, fa) in &a {
+            if b.get(t) != Some(fa) {
+                out.insert(*t);
+            }
+        }
+        for t in b.keys() {
+            if !a.contains_key(t) {
+                out.insert(*t);
+            }
+        }
+    }
+    // Beyond the clustered zooms each point is drawn alone in its own tile.
+    let max_len = old_points.len().max(new_points.len());
+    for i in 0..max_len {
+        let (p, q) = (
+            old_points.get(i).cloned().flatten(),
+            new_points.get(i).cloned().flatten(),
+        );
+        if p == q {
+            continue;
+        }
+        for z in old.max_zoom + 1..=MAX_ZOOM {
+            for point in [&p, &q].into_iter().flatten() {
+                out.insert(TileId::containing(z, point.at.x, point.at.y));
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tile_addresses_are_checked() {
+        assert_eq!(
+            TileId::parse("3", "7", "0"),
+            Ok(TileId { z: 3, x: 7, y: 0 })
+        );
+        assert!(
+            TileId::parse("23", "0", "0")
+                .unwrap_err()
+                .to_string()
+                .contains("0 to 22")
+        );
+        assert!(
+            TileId::parse("3", "8", "0")
+                .unwrap_err()
+                .to_string()
+                .contains("x must be a whole number from 0 to 7 at zoom 3")
+        );
+        assert!(TileId::parse("3", "0", "-1").is_err());
+        assert!(TileId::parse("x", "0", "0").is_err());
+    }
+
+    #[test]
+    fn mercator_matches_the_tile_scheme() {
+        // London is in tile 0/0/0, 1/0/0 and 10/511/340.
+        let london = normalised_mercator(Coord {
+            x: -0.1276,
+            y: 51.5072,
+        });
+        assert_eq!(
+            TileId::containing(1, london.x, london.y),
+            TileId { z: 1, x: 0, y: 0 }
+        );
+        assert_eq!(
+            TileId::containing(10, london.x, london.y),
+            TileId {
+                z: 10,
+                x: 511,
+                y: 340
+            }
+        );
+    }
+}

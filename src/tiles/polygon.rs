@@ -1,0 +1,210 @@
+//! Polygons for a tile: the pipeline from normalised Web Mercator to valid
+//! MVT rings.
+//!
+//! 1. Transform to tile units (0..4096, y down).
+//! 2. Clip to the tile plus its buffer (only polygons that cross it).
+//! 3. Simplify (Ramer–Douglas–Peucker, about a pixel of a 512-pixel tile).
+//! 4. Quantise to integers; drop repeated points and rings with no area.
+//! 5. Fix rings: exteriors positive area and holes negative (MVT 2.1), and
+//!    resolve any self-intersection quantisation made; drop what stays invalid.
+
+use geo::{
+    BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect, Simplify, Validation,
+};
+
+use super::mvt::EXTENT;
+
+/// Buffer around the tile, tile units.
+pub const BUFFER: f64 = 64.0;
+/// Simplification tolerance, tile units (one pixel of a 512-pixel tile).
+pub const SIMPLIFY: f64 = EXTENT as f64 / 512.0;
+
+/// A tile's placement in normalised Web Mercator.
+#[derive(Debug, Clone, Copy)]
+pub struct Frame {
+    /// 2^z
+    pub scale: f64,
+    /// Tile column.
+    pub x: f64,
+    /// Tile row.
+    pub y: f64,
+}
+
+impl Frame {
+    /// Normalised Web Mercator to tile units.
+    pub fn to_tile(&self, c: Coord) -> Coord {
+        Coord {
+            x: (c.x * self.scale - self.x) * EXTENT as f64,
+            y: (c.y * self.scale - self.y) * EXTENT as f64,
+        }
+    }
+}
+
+fn signed_area(ring: &[(i32, i32)]) -> i64 {
+    let n = ring.len();
+    (0..n)
+        .map(|i| {
+            let (x1, y1) = ring[i];
+            let (x2, y2) = ring[(i + 1) % n];
+            i64::from(x1) * i64::from(y2) - i64::from(x2) * i64::from(y1)
+        })
+        .sum()
+}
+
+fn quantise_ring(ring: &LineString) -> Option<Vec<(i32, i32)>> {
+    let mut out: Vec<(i32, i32)> = Vec::with_capacity(ring.0.len());
+    for c in &ring.0 {
+        let p = (c.x.round() as i32, c.y.round() as i32);
+        if out.last() != Some(&p) {
+            out.push(p);
+        }
+    }
+    while out.len() > 1 && out.first() == out.last() {
+        out.pop();
+    }
+    (out.len() >= 3 && signed_area(&out) != 0).then_some(out)
+}
+
+fn to_geo(rings: &[Vec<(i32, i32)>]) -> Polygon {
+    let line = |r: &Vec<(i32, i32)>| {
+        let mut l = LineString::from(
+            r.iter()
+                .map(|&(x, y)| (f64::from(x), f64::from(y)))
+                .collect::<Vec<_>>(),
+        );
+        l.close();
+        l
+    };
+    Polygon::new(line(&rings[0]), rings[1..].iter().map(line).collect())
+}
+
+/// Quantises polygons and orders their rings for MVT; `None` parts are dropped.
+fn quantise(shape: &MultiPolygon) -> Vec<Vec<Vec<(i32, i32)>>> {
+    let mut out = Vec::new();
+    for polygon in &shape.0 {
+        let Some(mut exterior) = quantise_ring(polygon.exterior()) else {
+            continue;
+        };
+        if signed_area(&exterior) < 0 {
+            exterior.reverse();
+        }
+        let mut rings = vec![exterior];
+        for hole in polygon.interiors() {
+            if let Some(mut h) = quantise_ring(hole) {
+                if signed_area(&h) > 0 {
+                    h.reverse();
+                }
+                rings.push(h);
+            }
+        }
+        out.push(rings);
+    }
+    out
+}
+
+/// Runs the pipeline on one (multi)polygon given in normalised Web Mercator.
+/// Returns MVT polygons (each: exterior, then holes) or nothing when the
+/// shape vanishes at this zoom.
+pub fn tile_polygon(shape: &MultiPolygon, frame: Frame) -> Vec<Vec<Vec<(i32, i32)>>> {
+    // 1. Transform.
+    let mut local = shape.clone();
+    for polygon in &mut local.0 {
+        polygon.exterior_mut(|r| r.0.iter_mut().for_each(|c| *c = frame.to_tile(*c)));
+        polygon.interiors_mut(|rs| {
+            rs.iter_mut()
+                .for_each(|r| r.0.iter_mut().for_each(|c| *c = frame.to_tile(*c)))
+        });
+    }
+    // 2. Clip, when the shape crosses the buffered tile.
+    let (lo, hi) = (-BUFFER, EXTENT as f64 + BUFFER);
+    let Some(bounds) = local.bounding_rect() else {
+        return Vec::new();
+    };
+    if bounds.max().x < lo || bounds.min().x > hi || bounds.max().y < lo || bounds.min().y > hi {
+        return Vec::new();
+    }
+    let inside = bounds.min().x >= lo
+        && bounds.max().x <= hi
+        && bounds.min().y >= lo
+        && bounds.max().y <= hi;
+    let clipped = if inside {
+        local
+    } else {
+        let window = Rect::new(Coord { x: lo, y: lo }, Coord { x: hi, y: hi }).to_polygon();
+        local.intersection(&MultiPolygon(vec![window]))
+    };
+    // 3. Simplify.
+    let simple = clipped.simplify(SIMPLIFY);
+    // 4. and 5. Quantise and fix.
+    let mut out = Vec::new();
+    for rings in quantise(&simple) {
+        if to_geo(&rings).is_valid() {
+            out.push(rings);
+            continue;
+        }
+        // Quantisation made it invalid: resolve with a union, quantise again.
+        let resolved = MultiPolygon(vec![to_geo(&rings)]).union(&MultiPolygon(Vec::new()));
+        out.extend(
+            quantise(&resolved)
+                .into_iter()
+                .filter(|r| to_geo(r).is_valid()),
+        );
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::polygon;
+
+    #[test]
+    fn a_polygon_crossing_the_edge_is_clipped_to_the_buffer() {
+        let frame = Frame {
+            scale: 1.0,
+            x: 0.0,
+            y: 0.0,
+        };
+        // A square from the middle of the tile to well beyond its right edge.
+        let shape = MultiPolygon(vec![
+            polygon![(x: 0.5, y: 0.25), (x: 2.0, y: 0.25), (x: 2.0, y: 0.75), (x: 0.5, y: 0.75)],
+        ]);
+        let out = tile_polygon(&shape, frame);
+        assert_eq!(out.len(), 1);
+        let max_x = out[0][0].iter().map(|p| p.0).max().expect("points");
+        assert_eq!(max_x, EXTENT as i32 + BUFFER as i32);
+        assert!(
+            signed_area(&out[0][0]) > 0,
+            "exterior has positive area (clockwise, y down)"
+        );
+    }
+
+    #[test]
+    fn a_polygon_smaller_than_a_unit_vanishes() {
+        let frame = Frame {
+            scale: 1.0,
+            x: 0.0,
+            y: 0.0,
+        };
+        let tiny = MultiPolygon(vec![
+            polygon![(x: 0.5, y: 0.5), (x: 0.50001, y: 0.5), (x: 0.50001, y: 0.50001)],
+        ]);
+        assert!(tile_polygon(&tiny, frame).is_empty());
+    }
+
+    #[test]
+    fn holes_wind_the_other_way() {
+        let frame = Frame {
+            scale: 1.0,
+            x: 0.0,
+            y: 0.0,
+        };
+        let with_hole = MultiPolygon(vec![polygon!(
+            exterior: [(x: 0.1, y: 0.1), (x: 0.9, y: 0.1), (x: 0.9, y: 0.9), (x: 0.1, y: 0.9)],
+            interiors: [[(x: 0.4, y: 0.4), (x: 0.6, y: 0.4), (x: 0.6, y: 0.6), (x: 0.4, y: 0.6)]],
+        )]);
+        let out = tile_polygon(&with_hole, frame);
+        assert_eq!(out[0].len(), 2);
+        assert!(signed_area(&out[0][0]) > 0 && signed_area(&out[0][1]) < 0);
+    }
+}
