@@ -10,6 +10,7 @@ pub mod nearby;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod tiles;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -37,28 +38,76 @@ pub struct AppState {
     pub dataset: Arc<Dataset>,
     /// Each asset's nearby-search GeoJSON, rendered once (see [`nearby::AssetJson`]).
     pub asset_json: Arc<Vec<nearby::AssetJson>>,
+    /// Projected geometry and cluster hierarchies for vector tiles.
+    pub tiles: Arc<crate::tiles::TileSource>,
+    /// Rendered tiles.
+    pub tile_cache: Arc<tiles::TileCache>,
     /// Gap analyses by parameters (cleared when it reaches [`GAP_CACHE_ENTRIES`]).
     pub gap_cache:
         Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<crate::analysis::GapResult>>>>,
 }
 
+/// Default tile cache budget, bytes.
+pub const DEFAULT_TILE_CACHE_BYTES: usize = 128 * 1024 * 1024;
+
 /// How many gap analyses are kept.
 pub const GAP_CACHE_ENTRIES: usize = 64;
 
 impl AppState {
-    /// State for a dataset, with its per-asset JSON rendered.
+    /// State for a dataset with the default tile options.
     pub fn new(dataset: Arc<Dataset>) -> AppState {
+        AppState::with_tiles(
+            dataset,
+            crate::tiles::cluster::DEFAULT_MAX_ZOOM,
+            DEFAULT_TILE_CACHE_BYTES,
+        )
+    }
+
+    /// State for a dataset: assets cluster up to `cluster_max_zoom`; rendered
+    /// tiles are cached up to `tile_cache_bytes` (0 turns the cache off).
+    pub fn with_tiles(
+        dataset: Arc<Dataset>,
+        cluster_max_zoom: u8,
+        tile_cache_bytes: usize,
+    ) -> AppState {
         let asset_json = Arc::new(nearby::render_assets(&dataset));
+        let tiles = Arc::new(crate::tiles::TileSource::new(&dataset, cluster_max_zoom));
         AppState {
             dataset,
             asset_json,
+            tiles,
+            tile_cache: Arc::new(tiles::TileCache::new(tile_cache_bytes)),
             gap_cache: Arc::default(),
         }
+    }
+
+    /// Moves an asset (the internal editing API): re-clusters, and evicts
+    /// exactly the cached tiles whose content changed.
+    pub fn move_asset(&self, id: &str, lonlat: geo::Coord) -> Option<crate::tiles::Changes> {
+        let &i = self.dataset.asset_by_id.get(id)?;
+        let changes = self.tiles.move_asset(i, lonlat);
+        self.tile_cache.invalidate(&changes);
+        Some(changes)
+    }
+
+    /// Removes an asset from the tiles (the internal editing API).
+    pub fn remove_asset(&self, id: &str) -> Option<crate::tiles::Changes> {
+        let &i = self.dataset.asset_by_id.get(id)?;
+        let changes = self.tiles.remove_asset(i);
+        self.tile_cache.invalidate(&changes);
+        Some(changes)
+    }
+
+    /// Adds an asset to the tiles (the internal editing API).
+    pub fn add_asset(&self, point: crate::tiles::LivePoint) -> crate::tiles::Changes {
+        let (_, changes) = self.tiles.add_asset(point);
+        self.tile_cache.invalidate(&changes);
+        changes
     }
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 20] = [
+pub const ROUTES: [&str; 22] = [
     "/",
     "/conformance",
     "/collections",
@@ -79,6 +128,8 @@ pub const ROUTES: [&str; 20] = [
     "/api/gaps/small-areas",
     "/api/gaps/suggest",
     "/api/gaps/scenario",
+    "/tiles/{layer}/{z}/{x}/{y}.mvt",
+    "/tiles/{layer}.json",
 ];
 
 /// The whole API.
@@ -104,6 +155,8 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[17], get(gaps::small_areas))
         .route(ROUTES[18], get(gaps::suggest))
         .route(ROUTES[19], axum::routing::post(gaps::scenario))
+        .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
+        .route("/tiles/{file}", get(tiles::tilejson))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

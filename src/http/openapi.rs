@@ -214,6 +214,23 @@ pub fn document(base: &str) -> Value {
                 }}}},
                 "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/BadRequest"}},
             }},
+            "/tiles/{layer}/{z}/{x}/{y}.mvt": get(
+                "A Mapbox Vector Tile (2.1); 204 when empty; strong ETag, If-None-Match, gzip",
+                vec![
+                    json!({"name": "layer", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets", "wards", "small_areas", "all"]}}),
+                    json!({"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": crate::tiles::MAX_ZOOM}}),
+                    json!({"name": "x", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}, "description": "0 to 2^z - 1"}),
+                    json!({"name": "y", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0}, "description": "0 to 2^z - 1"}),
+                    query(params::CATEGORY, "assets, all: cluster only these categories", list("category ids")),
+                    query(super::tiles::GAPS, "wards, all: add gap figures for this category", json!({"type": "string"})),
+                    query(gaps::COVERAGE_M, "with gaps: D", distance_schema()),
+                    query(gaps::CATCHMENT_M, "with gaps: d0", distance_schema()),
+                    query(params::COUNCIL, "with gaps: rank within a council", json!({"type": "string"})),
+                    query(gaps::DECAY, "with gaps: none or steps", json!({"type": "string", "enum": ["none", "steps"]})),
+                ],
+                super::tiles::MVT_TYPE,
+            ),
+            "/tiles/{layer}.json": get("TileJSON 3.0.0 of a tile layer", vec![json!({"name": "layer", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets", "wards", "small_areas", "all"]}})], "application/json"),
             "/api/export/{collection}": get(
                 "Download a collection (or all, as GeoPackage)",
                 vec![

@@ -1,0 +1,396 @@
+//! `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0):
+//! strong ETags from content, `If-None-Match` -> 304, gzip when accepted, 204
+//! for an empty tile, and a bounded in-memory cache that asset edits
+//! invalidate exactly.
+
+use std::collections::{HashMap, VecDeque};
+use std::io::Write as _;
+use std::sync::{Arc, Mutex};
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::params::{self, Query};
+use super::{ApiError, AppState, gaps};
+use crate::features::{self, Collection};
+use crate::tiles::{Changes, MAX_ZOOM, TileId, TileLayer};
+
+/// `Cache-Control` of a tile: browsers revalidate with the ETag after a minute.
+pub const CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
+/// MVT media type.
+pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+/// `gaps` (category whose gap figures ward tiles carry)
+pub const GAPS: &str = "gaps";
+
+/// A rendered tile.
+pub struct CachedTile {
+    raw: Bytes,
+    gzip: Bytes,
+    etag: String,
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct TileKey {
+    layer: TileLayer,
+    tile: TileId,
+    filter: String,
+    gaps: String,
+}
+
+/// A bounded cache of rendered tiles (first in, first out by bytes).
+#[derive(Default)]
+pub struct TileCache {
+    budget: usize,
+    inner: Mutex<CacheInner>,
+}
+
+#[derive(Default)]
+struct CacheInner {
+    tiles: HashMap<TileKey, Arc<CachedTile>>,
+    order: VecDeque<TileKey>,
+    bytes: usize,
+}
+
+impl TileCache {
+    /// A cache holding at most `budget` bytes (0 turns it off).
+    pub fn new(budget: usize) -> TileCache {
+        TileCache {
+            budget,
+            inner: Mutex::default(),
+        }
+    }
+
+    fn get(&self, key: &TileKey) -> Option<Arc<CachedTile>> {
+        self.inner.lock().ok()?.tiles.get(key).cloned()
+    }
+
+    fn put(&self, key: TileKey, tile: Arc<CachedTile>) {
+        let size = tile.raw.len() + tile.gzip.len() + 64;
+        if self.budget == 0 || size > self.budget {
+            return;
+        }
+        let Ok(mut c) = self.inner.lock() else { return };
+        while c.bytes + size > self.budget {
+            let Some(old) = c.order.pop_front() else {
+                break;
+            };
+            if let Some(t) = c.tiles.remove(&old) {
+                c.bytes -= t.raw.len() + t.gzip.len() + 64;
+            }
+        }
+        if let Some(previous) = c.tiles.insert(key.clone(), tile) {
+            c.bytes -= previous.raw.len() + previous.gzip.len() + 64;
+        } else {
+            c.order.push_back(key);
+        }
+        c.bytes += size;
+    }
+
+    /// Drops exactly the cached asset-bearing tiles an edit changed; returns how many.
+    pub fn invalidate(&self, changes: &Changes) -> usize {
+        let Ok(mut c) = self.inner.lock() else {
+            return 0;
+        };
+        let doomed: Vec<TileKey> = c
+            .tiles
+            .keys()
+            .filter(|k| k.layer.has_assets() && changes.tiles.contains(&(k.filter.clone(), k.tile)))
+            .cloned()
+            .collect();
+        for k in &doomed {
+            if let Some(t) = c.tiles.remove(k) {
+                c.bytes -= t.raw.len() + t.gzip.len() + 64;
+            }
+        }
+        c.order.retain(|k| !doomed.contains(k));
+        doomed.len()
+    }
+
+    /// Number of cached tiles.
+    pub fn len(&self) -> usize {
+        self.inner.lock().map(|c| c.tiles.len()).unwrap_or(0)
+    }
+
+    /// Whether nothing is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn etag_of(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("\"{hex}\"")
+}
+
+fn gzip(bytes: &[u8]) -> Bytes {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    if encoder.write_all(bytes).is_err() {
+        return Bytes::new();
+    }
+    encoder.finish().map(Bytes::from).unwrap_or_default()
+}
+
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|part| {
+            let mut pieces = part.trim().split(';');
+            let coding = pieces.next().unwrap_or("").trim();
+            let q_zero = pieces.any(|p| p.trim().replace(' ', "") == "q=0");
+            (coding == "gzip" || coding == "*") && !q_zero
+        })
+}
+
+/// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`
+pub async fn tile(
+    State(state): State<AppState>,
+    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let layer = TileLayer::parse(&layer).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no tile layer {layer:?}; layers are assets, wards, small_areas, all"
+        ))
+    })?;
+    let y = file
+        .strip_suffix(".mvt")
+        .ok_or_else(|| ApiError::bad(format!("tile {file:?} must be {{y}}.mvt")))?;
+    let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad(e.to_string()))?;
+    let q = Query::parse(
+        raw.as_deref(),
+        &[
+            params::CATEGORY,
+            GAPS,
+            gaps::COVERAGE_M,
+            gaps::CATCHMENT_M,
+            params::COUNCIL,
+            gaps::DECAY,
+        ],
+        &[params::CATEGORY],
+    )?;
+    if !layer.has_assets() && q.has(params::CATEGORY) {
+        return Err(ApiError::bad(
+            "category filters the assets layer; use it with assets or all",
+        ));
+    }
+    let categories = super::nearby::categories(&state.dataset, &q)?;
+    let gap_result = match q.get(GAPS) {
+        Some(category) if matches!(layer, TileLayer::Wards | TileLayer::All) => {
+            let mut rewritten: Vec<String> = q
+                .pairs()
+                .iter()
+                .filter(|(n, _)| n != GAPS && n != params::CATEGORY)
+                .map(|(n, v)| format!("{n}={v}"))
+                .collect();
+            rewritten.push(format!("category={category}"));
+            let gq = Query::parse(
+                Some(&rewritten.join("&")),
+                &[
+                    params::CATEGORY,
+                    gaps::COVERAGE_M,
+                    gaps::CATCHMENT_M,
+                    params::COUNCIL,
+                    gaps::DECAY,
+                ],
+                &[],
+            )?;
+            Some(gaps::cached(&state, gaps::gap_params(&state, &gq)?).await?)
+        }
+        Some(_) => {
+            return Err(ApiError::bad(
+                "gaps colours the wards layer; use it with wards or all",
+            ));
+        }
+        None if q.has(gaps::COVERAGE_M)
+            || q.has(gaps::CATCHMENT_M)
+            || q.has(gaps::DECAY)
+            || q.has(params::COUNCIL) =>
+        {
+            return Err(ApiError::bad(
+                "coverage_m, catchment_m, council and decay go with gaps=<category>",
+            ));
+        }
+        None => None,
+    };
+    let key = TileKey {
+        layer,
+        tile,
+        filter: crate::tiles::TileSource::filter_key(&categories),
+        gaps: gap_result
+            .as_ref()
+            .map(|r| format!("{:?}", r.params))
+            .unwrap_or_default(),
+    };
+    let cached = match state.tile_cache.get(&key) {
+        Some(t) => t,
+        None => {
+            let (dataset, source) = (state.dataset.clone(), state.tiles.clone());
+            let rendered = tokio::task::spawn_blocking(move || {
+                let raw = source.render(&dataset, tile, layer, &categories, gap_result.as_deref());
+                let gz = if raw.is_empty() {
+                    Bytes::new()
+                } else {
+                    gzip(&raw)
+                };
+                CachedTile {
+                    etag: etag_of(&raw),
+                    raw: Bytes::from(raw),
+                    gzip: gz,
+                }
+            })
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            let t = Arc::new(rendered);
+            state.tile_cache.put(key, t.clone());
+            t
+        }
+    };
+    if cached.raw.is_empty() {
+        return Ok((
+            StatusCode::NO_CONTENT,
+            [(header::CACHE_CONTROL, CACHE_CONTROL)],
+        )
+            .into_response());
+    }
+    let mut response_headers = HeaderMap::new();
+    response_headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Ok(v) = HeaderValue::from_str(&cached.etag) {
+        response_headers.insert(header::ETAG, v);
+    }
+    let matches = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim() == cached.etag || t.trim() == "*")
+        });
+    if matches {
+        return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
+    }
+    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    if accepts_gzip(&headers) && !cached.gzip.is_empty() {
+        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        return Ok((response_headers, cached.gzip.clone()).into_response());
+    }
+    Ok((response_headers, cached.raw.clone()).into_response())
+}
+
+fn fields(collection: Collection, state: &AppState) -> Value {
+    let mut out = serde_json::Map::new();
+    let kinds: Vec<(String, &str)> = match collection {
+        Collection::Assets => {
+            let mut v = vec![
+                ("id".to_string(), "String"),
+                ("name".to_string(), "String"),
+                ("category".to_string(), "String"),
+                ("cluster".to_string(), "Boolean"),
+                ("point_count".to_string(), "Number"),
+                ("expansion_zoom".to_string(), "Number"),
+            ];
+            v.extend(
+                state
+                    .tiles
+                    .categories()
+                    .iter()
+                    .map(|c| (format!("count_{c}"), "Number")),
+            );
+            v
+        }
+        Collection::Wards => ["code", "name", "council_code", "gap_category"]
+            .iter()
+            .map(|n| (n.to_string(), "String"))
+            .chain(
+                [
+                    "population",
+                    "imd_score",
+                    "decile1_share",
+                    "coverage",
+                    "access_per_1000",
+                    "need",
+                    "access",
+                    "gap",
+                ]
+                .iter()
+                .map(|n| (n.to_string(), "Number")),
+            )
+            .chain(std::iter::once(("underserved".to_string(), "Boolean")))
+            .collect(),
+        Collection::SmallAreas => ["code", "name", "ward_code"]
+            .iter()
+            .map(|n| (n.to_string(), "String"))
+            .chain(
+                ["population", "imd_score", "imd_decile"]
+                    .iter()
+                    .map(|n| (n.to_string(), "Number")),
+            )
+            .collect(),
+    };
+    for (name, kind) in kinds {
+        out.insert(name, Value::String(kind.into()));
+    }
+    Value::Object(out)
+}
+
+/// `GET /tiles/{layer}.json`: TileJSON 3.0.0.
+pub async fn tilejson(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(file): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    Query::parse(raw.as_deref(), &[], &[])?;
+    let name = file
+        .strip_suffix(".json")
+        .ok_or_else(|| ApiError::NotFound(format!("no resource /tiles/{file}")))?;
+    let layer = TileLayer::parse(name).ok_or_else(|| {
+        ApiError::NotFound(format!(
+            "no tile layer {name:?}; layers are assets, wards, small_areas, all"
+        ))
+    })?;
+    let d = &state.dataset;
+    let collections: Vec<Collection> = match layer {
+        TileLayer::Assets => vec![Collection::Assets],
+        TileLayer::Wards => vec![Collection::Wards],
+        TileLayer::SmallAreas => vec![Collection::SmallAreas],
+        TileLayer::All => vec![
+            Collection::SmallAreas,
+            Collection::Wards,
+            Collection::Assets,
+        ],
+    };
+    let bounds =
+        features::extent_lonlat(Collection::Wards, d).unwrap_or([-180.0, -85.0, 180.0, 85.0]);
+    let base = super::ogc::base_url(&headers);
+    let vector_layers: Vec<Value> = collections
+        .iter()
+        .map(|c| json!({"id": c.id(), "description": c.description(), "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": fields(*c, &state)}))
+        .collect();
+    Ok(Json(json!({
+        "tilejson": "3.0.0",
+        "name": format!("{} – {}", d.info.name, layer.name()),
+        "description": format!("assetmap {} tiles; assets cluster up to zoom {}", layer.name(), state.tiles.cluster_max_zoom()),
+        "version": env!("CARGO_PKG_VERSION"),
+        "attribution": d.info.attribution,
+        "scheme": "xyz",
+        "tiles": [format!("{base}/tiles/{}/{{z}}/{{x}}/{{y}}.mvt", layer.name())],
+        "minzoom": 0,
+        "maxzoom": MAX_ZOOM,
+        "bounds": bounds,
+        "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 11],
+        "vector_layers": vector_layers,
+    })))
+}
