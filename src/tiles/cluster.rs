@@ -198,7 +198,7 @@ mod tests {
             s = s.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
             let x = 0.5 + ((s >> 20) % 10_000) as f64 * 1e-6;
             let y = 0.3 + ((s >> 40) % 10_000) as f64 * 1e-6;
-            points.push(input(x, y, (i % 3) as u32, i));
+            points.push(input(x, y, i % 3, i));
         }
         let h = Hierarchy::build(&points, 3, 13);
         for z in 0..=14u8 {
