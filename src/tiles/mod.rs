@@ -591,9 +591,14 @@ fn node_first(h: &Hierarchy, z: u8, i: usize) -> u32 {
 fn fingerprints(h: &Hierarchy, z: u8, points: &[Option<LivePoint>]) -> HashMap<TileId, u64> {
     let mut per_tile: HashMap<TileId, Vec<u64>> = HashMap::new();
     for (i, node) in h.level(z).iter().enumerate() {
+        let tile = TileId::containing(z, node.x, node.y);
+        // The position as the tile encodes it.
+        let at = tile.frame().to_tile(Coord {
+            x: node.x,
+            y: node.y,
+        });
         let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        node.x.to_bits().hash(&mut hasher);
-        node.y.to_bits().hash(&mut hasher);
+        (at.x.round() as i64, at.y.round() as i64).hash(&mut hasher);
         node.count.hash(&mut hasher);
         node.categories.hash(&mut hasher);
         if node.count == 1 {

@@ -1,0 +1,650 @@
+//! Vector tiles: decoded with an independent decoder (Python
+//! `mapbox-vector-tile`, installed by `.ci/run`) and compared with brute-force
+//! selections over the real five-council data; HTTP caching behaviour; and
+//! exact invalidation when an asset moves.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::process::Command;
+use std::sync::Arc;
+
+use assetmap::http::{AppState, router};
+use assetmap::ingest::Quiet;
+use assetmap::model::Dataset;
+use assetmap::tiles::{TileId, TileLayer, normalised_mercator};
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use common::{derived_assets, five_council_areas, load_manifest, real_data};
+use geo::{
+    Area, BooleanOps, Coord, LineString, MapCoords, MultiPolygon, Polygon, Rect, Validation,
+};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+fn decoder_available() -> bool {
+    Command::new("python3")
+        .args(["-c", "import mapbox_vector_tile"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Decodes tiles with Python `mapbox-vector-tile`; `None` (skip) when it is
+/// missing and the real-data variable is unset.
+fn decode(tiles: &[(TileId, Vec<u8>)]) -> Option<Vec<Value>> {
+    if !decoder_available() {
+        assert!(
+            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
+            "python3 -m pip install mapbox-vector-tile==2.1.0 (CI installs it)"
+        );
+        eprintln!("mapbox-vector-tile is not installed: skipping");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (t, bytes) in tiles {
+        let path = dir.path().join(format!("{}-{}-{}.mvt", t.z, t.x, t.y));
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path);
+    }
+    let mut out = Vec::new();
+    for chunk in paths.chunks(500) {
+        let run = Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/decode_mvt.py"
+            ))
+            .args(chunk)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        out.extend(
+            String::from_utf8(run.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<Value>(l).unwrap()),
+        );
+    }
+    Some(out)
+}
+
+fn five_councils() -> Option<Dataset> {
+    let data = real_data()?;
+    Some(
+        load_manifest(&(five_council_areas(&data) + &derived_assets(&data)))
+            .unwrap_or_else(|f| panic!("{}", f.problem))
+            .dataset,
+    )
+}
+
+fn demo() -> Arc<Dataset> {
+    Arc::new(assetmap::demo::load(&Quiet).unwrap().dataset)
+}
+
+/// Tiles at zoom z covering a longitude/latitude box.
+fn tiles_over(z: u8, min: Coord, max: Coord) -> Vec<TileId> {
+    let (a, b) = (
+        normalised_mercator(Coord { x: min.x, y: max.y }),
+        normalised_mercator(Coord { x: max.x, y: min.y }),
+    );
+    let (t0, t1) = (
+        TileId::containing(z, a.x, a.y),
+        TileId::containing(z, b.x, b.y),
+    );
+    let mut out = Vec::new();
+    for x in t0.x..=t1.x {
+        for y in t0.y..=t1.y {
+            out.push(TileId { z, x, y });
+        }
+    }
+    out
+}
+
+fn tile_frame(t: TileId) -> impl Fn(Coord) -> Coord {
+    let n = f64::powi(2.0, i32::from(t.z));
+    move |c: Coord| {
+        let m = normalised_mercator(c);
+        Coord {
+            x: (m.x * n - f64::from(t.x)) * 4096.0,
+            y: (m.y * n - f64::from(t.y)) * 4096.0,
+        }
+    }
+}
+
+fn rings_of(geometry: &Value, kind: &str) -> Vec<Vec<Vec<(f64, f64)>>> {
+    let polygon = |p: &Value| -> Vec<Vec<(f64, f64)>> {
+        p.as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                r.as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                    .collect()
+            })
+            .collect()
+    };
+    match kind {
+        "Polygon" => vec![polygon(geometry)],
+        "MultiPolygon" => geometry.as_array().unwrap().iter().map(polygon).collect(),
+        other => panic!("unexpected {other}"),
+    }
+}
+
+fn shoelace(ring: &[(f64, f64)]) -> f64 {
+    ring.windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum()
+}
+
+#[test]
+fn decoded_tiles_match_brute_force_selections_on_real_data() {
+    let Some(d) = five_councils() else { return };
+    let state = AppState::with_tiles(Arc::new(d), 13, 0);
+    let d = state.dataset.clone();
+    // Westminster and central Manchester at several zooms.
+    let mut tiles = Vec::new();
+    for (min, max) in [
+        (Coord { x: -0.19, y: 51.49 }, Coord { x: -0.13, y: 51.53 }),
+        (Coord { x: -2.26, y: 53.46 }, Coord { x: -2.22, y: 53.49 }),
+    ] {
+        for z in [8, 11, 13, 14, 15] {
+            tiles.extend(tiles_over(z, min, max));
+        }
+    }
+    let rendered: Vec<(TileId, Vec<u8>)> = tiles
+        .iter()
+        .map(|&t| (t, state.tiles.render(&d, t, TileLayer::All, &[], None)))
+        .collect();
+    let Some(decoded) = decode(&rendered) else {
+        return;
+    };
+    let mut checked_wards = 0;
+    for ((tile, _), dec) in rendered.iter().zip(&decoded) {
+        let layers = &dec["layers"];
+        let to_tile = tile_frame(*tile);
+        // Wards: present if they meet the tile by more than a few units; never if they miss the buffered tile.
+        let got: BTreeSet<String> = layers["wards"]["features"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .map(|f| f["properties"]["code"].as_str().unwrap().to_string())
+                    .collect()
+            })
+            .unwrap_or_default();
+        let tile_rect = MultiPolygon(vec![
+            Rect::new(
+                Coord { x: 0.0, y: 0.0 },
+                Coord {
+                    x: 4096.0,
+                    y: 4096.0,
+                },
+            )
+            .to_polygon(),
+        ]);
+        let buffered = MultiPolygon(vec![
+            Rect::new(
+                Coord { x: -64.0, y: -64.0 },
+                Coord {
+                    x: 4160.0,
+                    y: 4160.0,
+                },
+            )
+            .to_polygon(),
+        ]);
+        for w in &d.wards {
+            let local = w.lonlat.map_coords(&to_tile);
+            let inside = local.intersection(&tile_rect).unsigned_area();
+            let near = local.intersection(&buffered).unsigned_area();
+            if inside > 64.0 {
+                assert!(
+                    got.contains(&w.code),
+                    "{tile:?}: ward {} ({inside} units² inside) is missing",
+                    w.code
+                );
+            }
+            if near == 0.0 {
+                assert!(
+                    !got.contains(&w.code),
+                    "{tile:?}: ward {} is outside the buffered tile",
+                    w.code
+                );
+            }
+        }
+        checked_wards += got.len();
+        // Assets beyond the clustered zooms: exactly those whose position is in the tile.
+        if tile.z > 13 {
+            let got: BTreeSet<String> = layers["assets"]["features"]
+                .as_array()
+                .map(|f| {
+                    f.iter()
+                        .map(|f| f["properties"]["id"].as_str().unwrap().to_string())
+                        .collect()
+                })
+                .unwrap_or_default();
+            let expected: BTreeSet<String> = d
+                .assets
+                .iter()
+                .filter(|a| {
+                    let m = normalised_mercator(a.lonlat);
+                    TileId::containing(tile.z, m.x, m.y) == *tile
+                })
+                .map(|a| a.id.clone())
+                .collect();
+            assert_eq!(got, expected, "{tile:?}");
+        }
+        // Every coordinate within extent + buffer; polygons valid with MVT winding.
+        for (name, layer) in layers.as_object().unwrap() {
+            for f in layer["features"].as_array().unwrap() {
+                let kind = f["type"].as_str().unwrap();
+                if kind == "Point" {
+                    let (x, y) = (
+                        f["geometry"][0].as_f64().unwrap(),
+                        f["geometry"][1].as_f64().unwrap(),
+                    );
+                    assert!(
+                        (0.0..4096.0).contains(&x) && (0.0..4096.0).contains(&y),
+                        "{name} point {x},{y}"
+                    );
+                    continue;
+                }
+                for polygon in rings_of(&f["geometry"], kind) {
+                    for (k, ring) in polygon.iter().enumerate() {
+                        assert!(
+                            ring.iter().all(|&(x, y)| (-64.0..=4160.0).contains(&x)
+                                && (-64.0..=4160.0).contains(&y)),
+                            "{name} {tile:?}"
+                        );
+                        let area = shoelace(ring);
+                        assert!(
+                            if k == 0 { area > 0.0 } else { area < 0.0 },
+                            "{name} {tile:?}: ring {k} winding"
+                        );
+                    }
+                    let geo_polygon = Polygon::new(
+                        LineString::from(polygon[0].clone()),
+                        polygon[1..]
+                            .iter()
+                            .map(|r| LineString::from(r.clone()))
+                            .collect(),
+                    );
+                    assert!(
+                        geo_polygon.is_valid(),
+                        "{name} {tile:?} {}: {:?}",
+                        f["properties"]["code"],
+                        geo_polygon.validation_errors()
+                    );
+                }
+            }
+        }
+    }
+    assert!(checked_wards > 100, "{checked_wards}");
+}
+
+#[test]
+fn each_asset_is_counted_once_across_a_zooms_tiles() {
+    let Some(d) = five_councils() else { return };
+    let state = AppState::with_tiles(Arc::new(d), 13, 0);
+    let d = state.dataset.clone();
+    for z in [4u8, 7, 10, 12] {
+        // Every tile over the assets' extent (a cluster's centre can fall in a
+        // tile that holds none of its members).
+        let (mut min, mut max): (Coord, Coord) = (
+            Coord { x: 180.0, y: 90.0 },
+            Coord {
+                x: -180.0,
+                y: -90.0,
+            },
+        );
+        for a in &d.assets {
+            min = Coord {
+                x: min.x.min(a.lonlat.x),
+                y: min.y.min(a.lonlat.y),
+            };
+            max = Coord {
+                x: max.x.max(a.lonlat.x),
+                y: max.y.max(a.lonlat.y),
+            };
+        }
+        let tiles = tiles_over(z, min, max);
+        let rendered: Vec<(TileId, Vec<u8>)> = tiles
+            .iter()
+            .map(|&t| (t, state.tiles.render(&d, t, TileLayer::Assets, &[], None)))
+            .collect();
+        let Some(decoded) = decode(&rendered) else {
+            return;
+        };
+        let mut total = 0;
+        let mut gp = 0;
+        for dec in &decoded {
+            for f in dec["layers"]["assets"]["features"]
+                .as_array()
+                .into_iter()
+                .flatten()
+            {
+                let p = &f["properties"];
+                match p["point_count"].as_u64() {
+                    Some(n) => {
+                        total += n;
+                        gp += p["count_gp"].as_u64().unwrap_or(0);
+                        assert!(
+                            p["expansion_zoom"]
+                                .as_u64()
+                                .is_some_and(|e| e > u64::from(z)),
+                            "a cluster expands at a deeper zoom: {p}"
+                        );
+                    }
+                    None => {
+                        total += 1;
+                        gp += u64::from(p["category"] == "gp");
+                    }
+                }
+            }
+        }
+        assert_eq!(total as usize, d.assets.len(), "zoom {z}");
+        assert_eq!(gp, 540, "zoom {z}");
+    }
+}
+
+async fn fetch(
+    app: &axum::Router,
+    uri: &str,
+    headers: &[(&str, &str)],
+) -> (StatusCode, axum::http::HeaderMap, Vec<u8>) {
+    let mut request = Request::get(uri);
+    for (k, v) in headers {
+        request = request.header(*k, *v);
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    (
+        status,
+        headers,
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+}
+
+/// A tile of the demo town with assets in it, at zoom z.
+fn demo_tile(d: &Dataset, z: u8) -> TileId {
+    let m = normalised_mercator(d.assets[0].lonlat);
+    TileId::containing(z, m.x, m.y)
+}
+
+#[tokio::test]
+async fn tiles_have_strong_etags_revalidate_and_gzip() {
+    let d = demo();
+    let app = router(AppState::new(d.clone()));
+    let t = demo_tile(&d, 12);
+    let uri = format!("/tiles/all/{}/{}/{}.mvt", t.z, t.x, t.y);
+    let (status, headers, raw) = fetch(&app, &uri, &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        headers["content-type"],
+        "application/vnd.mapbox-vector-tile"
+    );
+    assert_eq!(
+        headers["cache-control"],
+        "public, max-age=60, must-revalidate"
+    );
+    let etag = headers["etag"].to_str().unwrap().to_string();
+    assert!(
+        etag.starts_with('"') && !etag.starts_with("W/"),
+        "strong ETag: {etag}"
+    );
+    let (status, headers, body) = fetch(&app, &uri, &[("if-none-match", &etag)]).await;
+    assert_eq!(status, StatusCode::NOT_MODIFIED);
+    assert!(body.is_empty());
+    assert_eq!(headers["etag"].to_str().unwrap(), etag);
+    let (_, headers, gz) = fetch(&app, &uri, &[("accept-encoding", "gzip, br")]).await;
+    assert_eq!(headers["content-encoding"], "gzip");
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped).unwrap();
+    assert_eq!(unzipped, raw);
+    let (status, _, _) = fetch(&app, "/tiles/all/5/0/0.mvt", &[]).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "an empty tile");
+    for (uri, code, message) in [
+        (
+            "/tiles/all/23/0/0.mvt",
+            400,
+            "zoom must be a whole number from 0 to 22",
+        ),
+        (
+            "/tiles/all/2/4/0.mvt",
+            400,
+            "x must be a whole number from 0 to 3 at zoom 2",
+        ),
+        (
+            "/tiles/all/2/0/9.mvt",
+            400,
+            "y must be a whole number from 0 to 3 at zoom 2",
+        ),
+        ("/tiles/all/2/0/1.png", 400, "must be {y}.mvt"),
+        ("/tiles/roads/2/0/1.mvt", 404, "no tile layer \"roads\""),
+        (
+            "/tiles/wards/2/0/1.mvt?category=gp",
+            400,
+            "category filters the assets layer",
+        ),
+        (
+            "/tiles/assets/2/0/1.mvt?category=spaceport",
+            400,
+            "unknown category",
+        ),
+        (
+            "/tiles/assets/2/0/1.mvt?gaps=gp",
+            400,
+            "gaps colours the wards layer",
+        ),
+        ("/tiles/roads.json", 404, "no tile layer \"roads\""),
+    ] {
+        let (status, _, body) = fetch(&app, uri, &[]).await;
+        assert_eq!(status.as_u16(), code, "{uri}");
+        let v: Value = serde_json::from_slice(&body).unwrap();
+        assert!(
+            v["description"].as_str().unwrap().contains(message),
+            "{uri}: {v}"
+        );
+    }
+    let (_, _, body) = fetch(&app, "/tiles/all.json", &[]).await;
+    let tj: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(tj["tilejson"], "3.0.0");
+    assert_eq!(tj["vector_layers"].as_array().unwrap().len(), 3);
+    assert_eq!(tj["vector_layers"][2]["fields"]["point_count"], "Number");
+    assert!(
+        tj["tiles"][0]
+            .as_str()
+            .unwrap()
+            .ends_with("/tiles/all/{z}/{x}/{y}.mvt")
+    );
+    assert_eq!(tj["bounds"].as_array().unwrap().len(), 4);
+}
+
+#[tokio::test]
+async fn ward_tiles_carry_gap_figures_for_a_category() {
+    let d = demo();
+    let state = AppState::new(d.clone());
+    let t = demo_tile(&d, 12);
+    let plain = state.tiles.render(&d, t, TileLayer::Wards, &[], None);
+    let gaps = assetmap::analysis::analyse(&d, &assetmap::analysis::GapParams::new("gp"));
+    let coloured = state
+        .tiles
+        .render(&d, t, TileLayer::Wards, &[], Some(&gaps));
+    assert!(coloured.len() > plain.len());
+    let Some(decoded) = decode(&[(t, coloured)]) else {
+        return;
+    };
+    let features = decoded[0]["layers"]["wards"]["features"]
+        .as_array()
+        .unwrap();
+    for f in features {
+        let code = f["properties"]["code"].as_str().unwrap();
+        let w = gaps.wards.iter().find(|w| w.code == code).unwrap();
+        assert_eq!(
+            f["properties"]["underserved"].as_bool(),
+            Some(w.underserved)
+        );
+        assert!((f["properties"]["gap"].as_f64().unwrap() - w.gap.unwrap()).abs() < 1e-6);
+    }
+}
+
+/// Every tile of the demo town at zooms 0..=16, plus 14..=22 around some points.
+fn demo_tiles(d: &Dataset, around: &[Coord]) -> Vec<TileId> {
+    let (mut min, mut max): (Coord, Coord) = (
+        Coord { x: 180.0, y: 90.0 },
+        Coord {
+            x: -180.0,
+            y: -90.0,
+        },
+    );
+    for a in &d.assets {
+        min = Coord {
+            x: min.x.min(a.lonlat.x),
+            y: min.y.min(a.lonlat.y),
+        };
+        max = Coord {
+            x: max.x.max(a.lonlat.x),
+            y: max.y.max(a.lonlat.y),
+        };
+    }
+    let mut out: Vec<TileId> = (0..=16).flat_map(|z| tiles_over(z, min, max)).collect();
+    for z in 14..=22 {
+        for &p in around {
+            let pad = Coord { x: 0.002, y: 0.002 };
+            out.extend(tiles_over(z, p - pad, p + pad));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[test]
+fn moving_an_asset_changes_exactly_the_tiles_it_affects() {
+    let d = demo();
+    let state = AppState::with_tiles(d.clone(), 13, 64 * 1024 * 1024);
+    let id = d.assets[7].id.clone();
+    let from = d.assets[7].lonlat;
+    let to = Coord {
+        x: from.x + 0.004,
+        y: from.y - 0.002,
+    };
+    let tiles = demo_tiles(&d, &[from, to]);
+    let etags = |state: &AppState| -> BTreeMap<TileId, Vec<u8>> {
+        tiles
+            .iter()
+            .map(|&t| (t, state.tiles.render(&d, t, TileLayer::Assets, &[], None)))
+            .collect()
+    };
+    let before = etags(&state);
+    let changes = state.move_asset(&id, to).unwrap();
+    let after = etags(&state);
+    let changed: BTreeSet<TileId> = tiles
+        .iter()
+        .copied()
+        .filter(|t| before[t] != after[t])
+        .collect();
+    let predicted: BTreeSet<TileId> = changes
+        .tiles
+        .iter()
+        .filter(|(k, _)| k.is_empty())
+        .map(|(_, t)| *t)
+        .filter(|t| before.contains_key(t))
+        .collect();
+    assert!(!changed.is_empty());
+    assert_eq!(
+        predicted, changed,
+        "the change set is exactly the tiles whose content changed"
+    );
+    // Beyond the clustered zooms: the old and the new tile at each zoom.
+    for z in 14..=22 {
+        let (a, b) = (normalised_mercator(from), normalised_mercator(to));
+        assert!(
+            changed.contains(&TileId::containing(z, a.x, a.y))
+                && changed.contains(&TileId::containing(z, b.x, b.y)),
+            "zoom {z}"
+        );
+    }
+    assert!(
+        changed.len() < tiles.len() / 4,
+        "most tiles are untouched: {} of {}",
+        changed.len(),
+        tiles.len()
+    );
+}
+
+#[tokio::test]
+async fn the_tile_cache_evicts_only_the_changed_tiles() {
+    let d = demo();
+    let state = AppState::with_tiles(d.clone(), 13, 64 * 1024 * 1024);
+    let app = router(state.clone());
+    let from = d.assets[3].lonlat;
+    let to = Coord {
+        x: from.x - 0.003,
+        y: from.y + 0.001,
+    };
+    let tiles = demo_tiles(&d, &[from, to]);
+    let mut etags = BTreeMap::new();
+    for t in &tiles {
+        for layer in ["assets", "wards"] {
+            let (status, headers, _) = fetch(
+                &app,
+                &format!("/tiles/{layer}/{}/{}/{}.mvt", t.z, t.x, t.y),
+                &[],
+            )
+            .await;
+            // Empty tiles (204) are cached too, with no ETag.
+            let etag = if status == StatusCode::OK {
+                headers["etag"].to_str().unwrap().to_string()
+            } else {
+                String::new()
+            };
+            etags.insert((layer, *t), etag);
+        }
+    }
+    let cached = state.tile_cache.len();
+    assert!(cached > 100);
+    let changes = state.move_asset(&d.assets[3].id, to).unwrap();
+    let evicted = cached - state.tile_cache.len();
+    let expected_evicted = etags
+        .keys()
+        .filter(|(layer, t)| *layer == "assets" && changes.tiles.contains(&(String::new(), *t)))
+        .count();
+    assert_eq!(
+        evicted, expected_evicted,
+        "only changed asset tiles leave the cache"
+    );
+    for ((layer, t), etag) in etags.iter().filter(|(_, e)| !e.is_empty()) {
+        let (status, _, _) = fetch(
+            &app,
+            &format!("/tiles/{layer}/{}/{}/{}.mvt", t.z, t.x, t.y),
+            &[("if-none-match", etag)],
+        )
+        .await;
+        let changed = *layer == "assets" && changes.tiles.contains(&(String::new(), *t));
+        if !changed {
+            assert_eq!(
+                status,
+                StatusCode::NOT_MODIFIED,
+                "{layer} {t:?} is unchanged"
+            );
+        }
+    }
+}
