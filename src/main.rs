@@ -13,6 +13,8 @@ use assetmap::ingest::{self, ImportFailure, Loaded, Progress};
 
 /// Default address `serve` listens on.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default tile cache, MiB.
+const DEFAULT_TILE_CACHE_MB: u64 = 128;
 
 /// Maps community assets for UK councils: where residents can find support,
 /// and which deprived wards are underserved.
@@ -26,6 +28,7 @@ struct Cli {
 const ENV_HELP: &str = "Environment:
   ASSETMAP_MANIFEST   manifest for `serve` (same as --manifest)
   ASSETMAP_LISTEN     address for `serve` (same as --listen)
+  ASSETMAP_CLUSTER_MAX_ZOOM, ASSETMAP_TILE_CACHE_MB   tile options of `serve`
   RUST_LOG            log filter, e.g. `info` or `assetmap=debug` (default: info)
 
 With no command, `assetmap` runs `serve` on the built-in demo dataset.";
@@ -40,6 +43,12 @@ enum Command {
         /// Address and port to listen on.
         #[arg(long, env = "ASSETMAP_LISTEN", default_value = DEFAULT_LISTEN)]
         listen: SocketAddr,
+        /// Highest zoom at which assets are clustered in vector tiles (0..21).
+        #[arg(long, env = "ASSETMAP_CLUSTER_MAX_ZOOM", default_value_t = assetmap::tiles::cluster::DEFAULT_MAX_ZOOM, value_parser = clap::value_parser!(u8).range(0..=21))]
+        cluster_max_zoom: u8,
+        /// Memory for rendered vector tiles, MiB (0 turns the tile cache off).
+        #[arg(long, env = "ASSETMAP_TILE_CACHE_MB", default_value_t = DEFAULT_TILE_CACHE_MB, value_parser = clap::value_parser!(u64).range(0..=65_536))]
+        tile_cache_mb: u64,
     },
     /// Load a manifest's files, validate and join them, and print the import report.
     /// Exits 1 when the import cannot complete.
@@ -153,11 +162,14 @@ fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match cli.command.unwrap_or(Command::Serve {
+    let default = Command::Serve {
         manifest: None,
         listen: DEFAULT_LISTEN.parse()?,
-    }) {
-        Command::Serve { manifest, listen } => serve(manifest, listen),
+        cluster_max_zoom: assetmap::tiles::cluster::DEFAULT_MAX_ZOOM,
+        tile_cache_mb: DEFAULT_TILE_CACHE_MB,
+    };
+    match cli.command.unwrap_or(default) {
+        Command::Serve { manifest, listen, cluster_max_zoom, tile_cache_mb } => serve(manifest, listen, cluster_max_zoom, tile_cache_mb),
         Command::Check { manifest, json } => check(&manifest, json),
         Command::Export {
             manifest,
@@ -259,7 +271,7 @@ fn check(manifest: &PathBuf, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(manifest: Option<PathBuf>, listen: SocketAddr) -> anyhow::Result<()> {
+fn serve(manifest: Option<PathBuf>, listen: SocketAddr, cluster_max_zoom: u8, tile_cache_mb: u64) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
         Err(failure) => {
@@ -282,7 +294,8 @@ fn serve(manifest: Option<PathBuf>, listen: SocketAddr) -> anyhow::Result<()> {
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let app = router(AppState::new(Arc::new(dataset)));
+        let state = AppState::with_tiles(Arc::new(dataset), cluster_max_zoom, (tile_cache_mb as usize) * 1024 * 1024);
+        let app = router(state);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
                 let _ = tokio::signal::ctrl_c().await;
