@@ -93,6 +93,53 @@ fn national(c: &mut Criterion) {
             dataset.asset_index.nearest(queries[i], 10, &gp, None)
         })
     });
+    // Cold tile generation (no cache), one tile at a time, z 10..16 under
+    // real assets: the distribution, then a criterion bench over the same list.
+    let source =
+        assetmap::tiles::TileSource::new(&dataset, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
+    let tiles: Vec<assetmap::tiles::TileId> = dataset
+        .assets
+        .iter()
+        .step_by(7)
+        .enumerate()
+        .map(|(k, a)| {
+            let m = assetmap::tiles::normalised_mercator(a.lonlat);
+            assetmap::tiles::TileId::containing(10 + (k % 7) as u8, m.x, m.y)
+        })
+        .collect();
+    let mut times: Vec<f64> = tiles
+        .iter()
+        .map(|&t| {
+            let started = std::time::Instant::now();
+            let bytes = source.render(&dataset, t, assetmap::tiles::TileLayer::All, &[], None);
+            std::hint::black_box(bytes);
+            started.elapsed().as_secs_f64() * 1000.0
+        })
+        .collect();
+    times.sort_by(f64::total_cmp);
+    let pct = |p: f64| times[((times.len() - 1) as f64 * p) as usize];
+    eprintln!(
+        "cold tile generation, all layers, z10..16, {} tiles: p50 {:.2} ms, p90 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        times.len(),
+        pct(0.5),
+        pct(0.9),
+        pct(0.99),
+        times[times.len() - 1]
+    );
+    let mut k = 0;
+    c.bench_function("national/tile_all_layers_z10_16", |b| {
+        b.iter(|| {
+            k = (k + 1) % tiles.len();
+            source.render(
+                &dataset,
+                tiles[k],
+                assetmap::tiles::TileLayer::All,
+                &[],
+                None,
+            )
+        })
+    });
+
     let mut group = c.benchmark_group("gaps");
     group.sample_size(10);
     group.bench_function("national_all_categories", |b| {

@@ -169,7 +169,12 @@ fn main() -> anyhow::Result<()> {
         tile_cache_mb: DEFAULT_TILE_CACHE_MB,
     };
     match cli.command.unwrap_or(default) {
-        Command::Serve { manifest, listen, cluster_max_zoom, tile_cache_mb } => serve(manifest, listen, cluster_max_zoom, tile_cache_mb),
+        Command::Serve {
+            manifest,
+            listen,
+            cluster_max_zoom,
+            tile_cache_mb,
+        } => serve(manifest, listen, cluster_max_zoom, tile_cache_mb),
         Command::Check { manifest, json } => check(&manifest, json),
         Command::Export {
             manifest,
@@ -271,7 +276,12 @@ fn check(manifest: &PathBuf, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn serve(manifest: Option<PathBuf>, listen: SocketAddr, cluster_max_zoom: u8, tile_cache_mb: u64) -> anyhow::Result<()> {
+fn serve(
+    manifest: Option<PathBuf>,
+    listen: SocketAddr,
+    cluster_max_zoom: u8,
+    tile_cache_mb: u64,
+) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
         Err(failure) => {
@@ -294,7 +304,11 @@ fn serve(manifest: Option<PathBuf>, listen: SocketAddr, cluster_max_zoom: u8, ti
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let state = AppState::with_tiles(Arc::new(dataset), cluster_max_zoom, (tile_cache_mb as usize) * 1024 * 1024);
+        let state = AppState::with_tiles(
+            Arc::new(dataset),
+            cluster_max_zoom,
+            (tile_cache_mb as usize) * 1024 * 1024,
+        );
         let app = router(state);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

@@ -648,3 +648,142 @@ async fn the_tile_cache_evicts_only_the_changed_tiles() {
         }
     }
 }
+
+/// Readable text of decoded tiles: layer, feature count, then each feature's
+/// id, type, first coordinate and properties.
+fn snapshot_text(decoded: &[Value]) -> String {
+    let mut out = String::new();
+    for tile in decoded {
+        let file = tile["file"].as_str().unwrap();
+        out.push_str(&format!(
+            "tile {}\n",
+            std::path::Path::new(file)
+                .file_stem()
+                .unwrap()
+                .to_string_lossy()
+        ));
+        let layers = tile["layers"].as_object().unwrap();
+        for (name, layer) in layers {
+            let features = layer["features"].as_array().unwrap();
+            out.push_str(&format!(
+                "  layer {name}: {} features, extent {}\n",
+                features.len(),
+                layer["extent"]
+            ));
+            for f in features {
+                let mut first = &f["geometry"];
+                while first.get(0).is_some_and(Value::is_array) {
+                    first = &first[0];
+                }
+                let props: Vec<String> = f["properties"]
+                    .as_object()
+                    .unwrap()
+                    .iter()
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect();
+                out.push_str(&format!(
+                    "    {} {} at {} {}\n",
+                    f["id"],
+                    f["type"].as_str().unwrap(),
+                    first,
+                    props.join(" ")
+                ));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn decoded_demo_tiles_match_their_snapshot() {
+    let d = demo();
+    let state = AppState::new(d.clone());
+    let tiles: Vec<(TileId, Vec<u8>)> = [12u8, 14]
+        .iter()
+        .map(|&z| demo_tile(&d, z))
+        .map(|t| (t, state.tiles.render(&d, t, TileLayer::All, &[], None)))
+        .collect();
+    let Some(decoded) = decode(&tiles) else {
+        return;
+    };
+    let text = snapshot_text(&decoded);
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/snapshots/demo_tiles.txt"
+    );
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let expected = std::fs::read_to_string(path)
+        .expect("tests/snapshots/demo_tiles.txt (UPDATE_SNAPSHOTS=1 writes it)");
+    assert_eq!(
+        text, expected,
+        "decoded tiles changed; if intended, run with UPDATE_SNAPSHOTS=1 and review the diff"
+    );
+}
+
+#[test]
+fn category_filters_cluster_only_the_chosen_categories() {
+    let d = demo();
+    let state = AppState::new(d.clone());
+    let wanted = vec!["gp".to_string(), "pharmacy".to_string()];
+    let (mut min, mut max): (Coord, Coord) = (
+        Coord { x: 180.0, y: 90.0 },
+        Coord {
+            x: -180.0,
+            y: -90.0,
+        },
+    );
+    for a in &d.assets {
+        min = Coord {
+            x: min.x.min(a.lonlat.x),
+            y: min.y.min(a.lonlat.y),
+        };
+        max = Coord {
+            x: max.x.max(a.lonlat.x),
+            y: max.y.max(a.lonlat.y),
+        };
+    }
+    let tiles: Vec<(TileId, Vec<u8>)> = [10u8, 13, 15]
+        .iter()
+        .flat_map(|&z| tiles_over(z, min, max))
+        .map(|t| {
+            (
+                t,
+                state.tiles.render(&d, t, TileLayer::Assets, &wanted, None),
+            )
+        })
+        .collect();
+    let Some(decoded) = decode(&tiles) else {
+        return;
+    };
+    let expected = d
+        .assets
+        .iter()
+        .filter(|a| wanted.contains(&a.category))
+        .count() as u64;
+    let mut per_zoom: BTreeMap<u8, u64> = BTreeMap::new();
+    for ((t, _), dec) in tiles.iter().zip(&decoded) {
+        for f in dec["layers"]["assets"]["features"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let p = &f["properties"];
+            let n = p["point_count"].as_u64().unwrap_or(1);
+            if n == 1 {
+                assert!(wanted.contains(&p["category"].as_str().unwrap().to_string()));
+            } else {
+                assert_eq!(
+                    p["count_gp"].as_u64().unwrap_or(0) + p["count_pharmacy"].as_u64().unwrap_or(0),
+                    n
+                );
+            }
+            *per_zoom.entry(t.z).or_insert(0) += n;
+        }
+    }
+    assert_eq!(
+        per_zoom.values().copied().collect::<Vec<_>>(),
+        vec![expected; 3]
+    );
+}

@@ -377,7 +377,10 @@ pub async fn tilejson(
     let base = super::ogc::base_url(&headers);
     let vector_layers: Vec<Value> = collections
         .iter()
-        .map(|c| json!({"id": c.id(), "description": c.description(), "minzoom": 0, "maxzoom": MAX_ZOOM, "fields": fields(*c, &state)}))
+        .map(|c| {
+            let minzoom = if *c == Collection::SmallAreas { crate::tiles::SMALL_AREAS_MIN_ZOOM } else { 0 };
+            json!({"id": c.id(), "description": c.description(), "minzoom": minzoom, "maxzoom": MAX_ZOOM, "fields": fields(*c, &state)})
+        })
         .collect();
     Ok(Json(json!({
         "tilejson": "3.0.0",

@@ -29,6 +29,8 @@ use polygon::{Frame, tile_polygon};
 
 /// Highest zoom served.
 pub const MAX_ZOOM: u8 = 22;
+/// Lowest zoom of the small-area layer (below it an LSOA is a few pixels).
+pub const SMALL_AREAS_MIN_ZOOM: u8 = 8;
 
 /// A tile address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -347,7 +349,8 @@ impl TileSource {
         gaps: Option<&GapResult>,
     ) -> Vec<u8> {
         let mut layers = Vec::new();
-        if matches!(layer, TileLayer::SmallAreas | TileLayer::All) {
+        if matches!(layer, TileLayer::SmallAreas | TileLayer::All) && tile.z >= SMALL_AREAS_MIN_ZOOM
+        {
             layers.push(self.small_area_layer(dataset, tile));
         }
         if matches!(layer, TileLayer::Wards | TileLayer::All) {

@@ -3,6 +3,30 @@
 //! commands). Decoding is left to independent decoders in the tests.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// FNV-1a: keys and values are short, and SipHash showed in profiles.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 {
+            0xcbf2_9ce4_8422_2325
+        } else {
+            self.0
+        };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 
 /// Tile extent: coordinates run 0..EXTENT across a tile.
 pub const EXTENT: u32 = 4096;
@@ -101,9 +125,9 @@ enum ValueKey {
 pub struct Layer {
     name: String,
     keys: Vec<String>,
-    key_index: HashMap<String, u32>,
+    key_index: FastMap<String, u32>,
     values: Vec<Value>,
-    value_index: HashMap<ValueKey, u32>,
+    value_index: FastMap<ValueKey, u32>,
     features: Vec<Vec<u8>>,
 }
 
@@ -113,9 +137,9 @@ impl Layer {
         Layer {
             name: name.into(),
             keys: Vec::new(),
-            key_index: HashMap::new(),
+            key_index: FastMap::default(),
             values: Vec::new(),
-            value_index: HashMap::new(),
+            value_index: FastMap::default(),
             features: Vec::new(),
         }
     }
