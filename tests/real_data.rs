@@ -497,6 +497,33 @@ y = "centroid_northing"
     assert_eq!(d.assets.len(), 6_740 + 11_204 + 2_907);
     let total: f64 = d.wards.iter().map(|w| w.population).sum();
     assert_eq!(total, 56_490_108.0);
+
+    // Low-zoom tiles of the national wards stay small.
+    let source = assetmap::tiles::TileSource::new(d, 13);
+    let mut largest = 0;
+    for z in [4u8, 5, 6] {
+        let (a, b) = (
+            assetmap::tiles::normalised_mercator(Coord { x: -6.5, y: 55.9 }),
+            assetmap::tiles::normalised_mercator(Coord { x: 1.8, y: 49.8 }),
+        );
+        let (t0, t1) = (
+            assetmap::tiles::TileId::containing(z, a.x, a.y),
+            assetmap::tiles::TileId::containing(z, b.x, b.y),
+        );
+        for x in t0.x..=t1.x {
+            for y in t0.y..=t1.y {
+                let tile = assetmap::tiles::TileId { z, x, y };
+                let bytes = source.render(d, tile, assetmap::tiles::TileLayer::Wards, &[], None);
+                assert!(bytes.len() < 500_000, "{tile:?} is {} bytes", bytes.len());
+                largest = largest.max(bytes.len());
+            }
+        }
+    }
+    assert!(
+        largest > 10_000,
+        "the low-zoom tiles hold the wards ({largest} bytes)"
+    );
+    eprintln!("largest national ward tile at z4..6: {largest} bytes");
 }
 
 /// The national GP, pharmacy and library files with the derived table's filters.

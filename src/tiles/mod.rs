@@ -2,6 +2,7 @@
 //! small-area choropleths.
 //!
 //! A tile is made in steps: select from an R-tree (polygons by bounding box,
+//! leaving out those less than a pixel across,
 //! points from the zoom's cluster level), clip, simplify, quantise and fix
 //! rings ([`polygon`]), then encode ([`mvt`]). Assets are clustered per zoom
 //! over the whole dataset ([`cluster`]) so clusters agree across tile edges.
@@ -364,8 +365,16 @@ impl TileSource {
 
     fn polygons_in(&self, tree: &BoxTree, tile: TileId) -> Vec<usize> {
         let (min, max) = tile.bounds(polygon::BUFFER);
+        // Shapes less than a pixel across both ways are not drawn (as tile
+        // generalisation usually does): skip them before any work.
+        let pixel = polygon::tolerance(tile.z)
+            / (f64::from(mvt::EXTENT) * f64::powi(2.0, i32::from(tile.z)));
         let mut out: Vec<usize> = tree
             .locate_in_envelope_intersecting(&AABB::from_corners(min, max))
+            .filter(|e| {
+                let (lo, hi) = (e.geom().lower(), e.geom().upper());
+                hi[0] - lo[0] >= pixel || hi[1] - lo[1] >= pixel
+            })
             .map(|e| e.data as usize)
             .collect();
         out.sort_unstable();
@@ -375,10 +384,11 @@ impl TileSource {
     fn ward_layer(&self, d: &Dataset, tile: TileId, gaps: Option<&GapResult>) -> Layer {
         let mut layer = Layer::new("wards");
         for i in self.polygons_in(&self.ward_tree, tile) {
-            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(&self.wards[i], tile.frame())
-                .into_iter()
-                .flatten()
-                .collect();
+            let rings: Vec<Vec<(i32, i32)>> =
+                tile_polygon(&self.wards[i], tile.frame(), polygon::tolerance(tile.z))
+                    .into_iter()
+                    .flatten()
+                    .collect();
             if rings.is_empty() {
                 continue;
             }
@@ -422,10 +432,11 @@ impl TileSource {
     fn small_area_layer(&self, d: &Dataset, tile: TileId) -> Layer {
         let mut layer = Layer::new("small_areas");
         for i in self.polygons_in(&self.area_tree, tile) {
-            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(&self.areas[i], tile.frame())
-                .into_iter()
-                .flatten()
-                .collect();
+            let rings: Vec<Vec<(i32, i32)>> =
+                tile_polygon(&self.areas[i], tile.frame(), polygon::tolerance(tile.z))
+                    .into_iter()
+                    .flatten()
+                    .collect();
             if rings.is_empty() {
                 continue;
             }

@@ -3,7 +3,7 @@
 //!
 //! 1. Transform to tile units (0..4096, y down).
 //! 2. Clip to the tile plus its buffer (only polygons that cross it).
-//! 3. Simplify (Ramer–Douglas–Peucker, about a pixel of a 512-pixel tile).
+//! 3. Simplify (Ramer–Douglas–Peucker, a pixel of a 512-pixel tile; two below zoom 8).
 //! 4. Quantise to integers; drop repeated points and rings with no area.
 //! 5. Fix rings: exteriors positive area and holes negative (MVT 2.1), and
 //!    resolve any self-intersection quantisation made; drop what stays invalid.
@@ -18,6 +18,18 @@ use super::mvt::EXTENT;
 pub const BUFFER: f64 = 64.0;
 /// Simplification tolerance, tile units (one pixel of a 512-pixel tile).
 pub const SIMPLIFY: f64 = EXTENT as f64 / 512.0;
+/// Below this zoom polygons are generalised twice as hard (a country's
+/// wards in one tile must stay small).
+pub const COARSE_BELOW_ZOOM: u8 = 8;
+
+/// The simplification tolerance at a zoom, tile units.
+pub fn tolerance(z: u8) -> f64 {
+    if z < COARSE_BELOW_ZOOM {
+        2.0 * SIMPLIFY
+    } else {
+        SIMPLIFY
+    }
+}
 
 /// A tile's placement in normalised Web Mercator.
 #[derive(Debug, Clone, Copy)]
@@ -105,7 +117,11 @@ fn quantise(shape: &MultiPolygon) -> Vec<Vec<Vec<(i32, i32)>>> {
 /// Runs the pipeline on one (multi)polygon given in normalised Web Mercator.
 /// Returns MVT polygons (each: exterior, then holes) or nothing when the
 /// shape vanishes at this zoom.
-pub fn tile_polygon(shape: &MultiPolygon, frame: Frame) -> Vec<Vec<Vec<(i32, i32)>>> {
+pub fn tile_polygon(
+    shape: &MultiPolygon,
+    frame: Frame,
+    tolerance: f64,
+) -> Vec<Vec<Vec<(i32, i32)>>> {
     // 1. Transform.
     let mut local = shape.clone();
     for polygon in &mut local.0 {
@@ -134,7 +150,7 @@ pub fn tile_polygon(shape: &MultiPolygon, frame: Frame) -> Vec<Vec<Vec<(i32, i32
         local.intersection(&MultiPolygon(vec![window]))
     };
     // 3. Simplify.
-    let simple = clipped.simplify(SIMPLIFY);
+    let simple = clipped.simplify(tolerance);
     // 4. and 5. Quantise and fix.
     let mut out = Vec::new();
     for rings in quantise(&simple) {
@@ -169,7 +185,7 @@ mod tests {
         let shape = MultiPolygon(vec![
             polygon![(x: 0.5, y: 0.25), (x: 2.0, y: 0.25), (x: 2.0, y: 0.75), (x: 0.5, y: 0.75)],
         ]);
-        let out = tile_polygon(&shape, frame);
+        let out = tile_polygon(&shape, frame, SIMPLIFY);
         assert_eq!(out.len(), 1);
         let max_x = out[0][0].iter().map(|p| p.0).max().expect("points");
         assert_eq!(max_x, EXTENT as i32 + BUFFER as i32);
@@ -189,7 +205,7 @@ mod tests {
         let tiny = MultiPolygon(vec![
             polygon![(x: 0.5, y: 0.5), (x: 0.50001, y: 0.5), (x: 0.50001, y: 0.50001)],
         ]);
-        assert!(tile_polygon(&tiny, frame).is_empty());
+        assert!(tile_polygon(&tiny, frame, SIMPLIFY).is_empty());
     }
 
     #[test]
@@ -203,7 +219,7 @@ mod tests {
             exterior: [(x: 0.1, y: 0.1), (x: 0.9, y: 0.1), (x: 0.9, y: 0.9), (x: 0.1, y: 0.9)],
             interiors: [[(x: 0.4, y: 0.4), (x: 0.6, y: 0.4), (x: 0.6, y: 0.6), (x: 0.4, y: 0.6)]],
         )]);
-        let out = tile_polygon(&with_hole, frame);
+        let out = tile_polygon(&with_hole, frame, SIMPLIFY);
         assert_eq!(out[0].len(), 2);
         assert!(signed_area(&out[0][0]) > 0 && signed_area(&out[0][1]) < 0);
     }
