@@ -219,12 +219,20 @@ pub struct Changes {
     pub tiles: BTreeSet<(String, TileId)>,
 }
 
+/// Shapes pre-generalised for one zoom (built on first use).
+type Generalised = std::sync::OnceLock<Vec<MultiPolygon>>;
+
+/// Zooms up to this one get pre-generalised shapes.
+const GENERALISE_UP_TO_ZOOM: u8 = 13;
+
 /// Everything needed to make tiles, built once per dataset.
 pub struct TileSource {
     wards: Vec<MultiPolygon>,
     ward_tree: BoxTree,
     areas: Vec<MultiPolygon>,
     area_tree: BoxTree,
+    ward_levels: Vec<Generalised>,
+    area_levels: Vec<Generalised>,
     categories: Vec<String>,
     cluster_max_zoom: u8,
     live: RwLock<LiveAssets>,
@@ -262,6 +270,12 @@ impl TileSource {
         TileSource {
             ward_tree: box_tree(&wards),
             area_tree: box_tree(&areas),
+            ward_levels: (0..=GENERALISE_UP_TO_ZOOM)
+                .map(|_| Generalised::new())
+                .collect(),
+            area_levels: (0..=GENERALISE_UP_TO_ZOOM)
+                .map(|_| Generalised::new())
+                .collect(),
             wards,
             areas,
             categories: dataset.info.category_labels.keys().cloned().collect(),
@@ -270,6 +284,30 @@ impl TileSource {
                 points,
                 hierarchies: HashMap::new(),
             }),
+        }
+    }
+
+    /// Shape `i` for zoom `z`: at low zooms pre-generalised once with half the
+    /// tile tolerance (the tile pipeline still simplifies, quantises and fixes
+    /// it), so a dense tile does not simplify thousands of full-detail rings.
+    fn shape<'a>(
+        &self,
+        full: &'a [MultiPolygon],
+        levels: &'a [Generalised],
+        z: u8,
+        i: usize,
+    ) -> &'a MultiPolygon {
+        match levels.get(z as usize) {
+            Some(level) => {
+                let epsilon = 0.5 * polygon::tolerance(z)
+                    / (f64::from(mvt::EXTENT) * f64::powi(2.0, i32::from(z)));
+                &level.get_or_init(|| {
+                    full.iter()
+                        .map(|s| geo::Simplify::simplify(s, epsilon))
+                        .collect()
+                })[i]
+            }
+            None => &full[i],
         }
     }
 
@@ -384,11 +422,14 @@ impl TileSource {
     fn ward_layer(&self, d: &Dataset, tile: TileId, gaps: Option<&GapResult>) -> Layer {
         let mut layer = Layer::new("wards");
         for i in self.polygons_in(&self.ward_tree, tile) {
-            let rings: Vec<Vec<(i32, i32)>> =
-                tile_polygon(&self.wards[i], tile.frame(), polygon::tolerance(tile.z))
-                    .into_iter()
-                    .flatten()
-                    .collect();
+            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(
+                self.shape(&self.wards, &self.ward_levels, tile.z, i),
+                tile.frame(),
+                polygon::tolerance(tile.z),
+            )
+            .into_iter()
+            .flatten()
+            .collect();
             if rings.is_empty() {
                 continue;
             }
@@ -432,11 +473,14 @@ impl TileSource {
     fn small_area_layer(&self, d: &Dataset, tile: TileId) -> Layer {
         let mut layer = Layer::new("small_areas");
         for i in self.polygons_in(&self.area_tree, tile) {
-            let rings: Vec<Vec<(i32, i32)>> =
-                tile_polygon(&self.areas[i], tile.frame(), polygon::tolerance(tile.z))
-                    .into_iter()
-                    .flatten()
-                    .collect();
+            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(
+                self.shape(&self.areas, &self.area_levels, tile.z, i),
+                tile.frame(),
+                polygon::tolerance(tile.z),
+            )
+            .into_iter()
+            .flatten()
+            .collect();
             if rings.is_empty() {
                 continue;
             }

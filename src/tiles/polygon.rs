@@ -90,6 +90,79 @@ fn to_geo(rings: &[Vec<(i32, i32)>]) -> Polygon {
     Polygon::new(line(&rings[0]), rings[1..].iter().map(line).collect())
 }
 
+fn orient(a: (i32, i32), b: (i32, i32), c: (i32, i32)) -> i64 {
+    (i64::from(b.0) - i64::from(a.0)) * (i64::from(c.1) - i64::from(a.1))
+        - (i64::from(b.1) - i64::from(a.1)) * (i64::from(c.0) - i64::from(a.0))
+}
+
+fn on_segment(a: (i32, i32), b: (i32, i32), p: (i32, i32)) -> bool {
+    p.0 >= a.0.min(b.0) && p.0 <= a.0.max(b.0) && p.1 >= a.1.min(b.1) && p.1 <= a.1.max(b.1)
+}
+
+/// Whether closed segments ab and cd share any point (exact, integers).
+fn segments_meet(a: (i32, i32), b: (i32, i32), c: (i32, i32), d: (i32, i32)) -> bool {
+    let (o1, o2, o3, o4) = (
+        orient(a, b, c),
+        orient(a, b, d),
+        orient(c, d, a),
+        orient(c, d, b),
+    );
+    if o1.signum() * o2.signum() < 0 && o3.signum() * o4.signum() < 0 {
+        return true;
+    }
+    (o1 == 0 && on_segment(a, b, c))
+        || (o2 == 0 && on_segment(a, b, d))
+        || (o3 == 0 && on_segment(c, d, a))
+        || (o4 == 0 && on_segment(c, d, b))
+}
+
+/// Rings this long or longer are checked by geo's validation instead.
+const FAST_CHECK_MAX: usize = 64;
+
+/// Whether a single ring (open, distinct consecutive points, non-zero area)
+/// is simple: no two non-adjacent edges meet and no edge folds back on the
+/// next. `None` when the ring is too long for the pairwise check.
+fn simple_ring(ring: &[(i32, i32)]) -> Option<bool> {
+    let n = ring.len();
+    if n >= FAST_CHECK_MAX {
+        return None;
+    }
+    let edge = |i: usize| (ring[i], ring[(i + 1) % n]);
+    for i in 0..n {
+        let (a, b) = edge(i);
+        let (_, c) = edge((i + 1) % n);
+        // Fold-back at the shared vertex b.
+        if orient(a, b, c) == 0
+            && (i64::from(b.0 - a.0) * i64::from(c.0 - b.0)
+                + i64::from(b.1 - a.1) * i64::from(c.1 - b.1))
+                < 0
+        {
+            return Some(false);
+        }
+        for j in i + 2..n {
+            if i == 0 && j == n - 1 {
+                continue;
+            }
+            let (c, d) = edge(j);
+            if segments_meet(a, b, c, d) {
+                return Some(false);
+            }
+        }
+    }
+    Some(true)
+}
+
+/// Whether a quantised polygon is valid: the exact fast check for a single
+/// ring, geo's full validation otherwise.
+fn valid(rings: &[Vec<(i32, i32)>]) -> bool {
+    if rings.len() == 1 {
+        if let Some(simple) = simple_ring(&rings[0]) {
+            return simple;
+        }
+    }
+    to_geo(rings).is_valid()
+}
+
 /// Quantises polygons and orders their rings for MVT; `None` parts are dropped.
 fn quantise(shape: &MultiPolygon) -> Vec<Vec<Vec<(i32, i32)>>> {
     let mut out = Vec::new();
@@ -154,7 +227,7 @@ pub fn tile_polygon(
     // 4. and 5. Quantise and fix.
     let mut out = Vec::new();
     for rings in quantise(&simple) {
-        if to_geo(&rings).is_valid() {
+        if valid(&rings) {
             out.push(rings);
             continue;
         }
@@ -206,6 +279,25 @@ mod tests {
             polygon![(x: 0.5, y: 0.5), (x: 0.50001, y: 0.5), (x: 0.50001, y: 0.50001)],
         ]);
         assert!(tile_polygon(&tiny, frame, SIMPLIFY).is_empty());
+    }
+
+    #[test]
+    fn the_fast_ring_check_agrees_with_geo() {
+        let cases: [&[(i32, i32)]; 5] = [
+            &[(0, 0), (10, 0), (10, 10), (0, 10)],
+            &[(0, 0), (10, 10), (10, 0), (0, 10)],
+            &[(0, 0), (10, 0), (10, 10), (5, 0), (0, 10)],
+            &[(0, 0), (10, 0), (5, 0), (5, 10)],
+            &[(0, 0), (4, 0), (4, 4), (2, 4), (2, 0), (1, 0), (0, 3)],
+        ];
+        for ring in cases {
+            let rings = vec![ring.to_vec()];
+            assert_eq!(
+                simple_ring(ring),
+                Some(to_geo(&rings).is_valid()),
+                "{ring:?}"
+            );
+        }
     }
 
     #[test]
