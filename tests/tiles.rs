@@ -787,3 +787,64 @@ fn category_filters_cluster_only_the_chosen_categories() {
         vec![expected; 3]
     );
 }
+
+#[test]
+fn adding_and_removing_assets_change_exactly_the_tiles_they_affect() {
+    let d = demo();
+    let state = AppState::with_tiles(d.clone(), 13, 0);
+    let gone = d.assets[20].lonlat;
+    let new_at = Coord {
+        x: gone.x + 0.01,
+        y: gone.y + 0.005,
+    };
+    let tiles = demo_tiles(&d, &[gone, new_at]);
+    let render = |state: &AppState, categories: &[String]| -> BTreeMap<TileId, Vec<u8>> {
+        tiles
+            .iter()
+            .map(|&t| {
+                (
+                    t,
+                    state
+                        .tiles
+                        .render(&d, t, TileLayer::Assets, categories, None),
+                )
+            })
+            .collect()
+    };
+    // A filtered hierarchy exists too, so its tiles must be tracked as well.
+    let category = d.assets[20].category.clone();
+    let filter = vec![category.clone()];
+    let check = |before: &BTreeMap<TileId, Vec<u8>>,
+                 after: &BTreeMap<TileId, Vec<u8>>,
+                 changes: &assetmap::tiles::Changes,
+                 key: &str| {
+        let changed: BTreeSet<TileId> = tiles
+            .iter()
+            .copied()
+            .filter(|t| before[t] != after[t])
+            .collect();
+        let predicted: BTreeSet<TileId> = changes
+            .tiles
+            .iter()
+            .filter(|(k, _)| k == key)
+            .map(|(_, t)| *t)
+            .filter(|t| before.contains_key(t))
+            .collect();
+        assert!(!changed.is_empty(), "{key:?}");
+        assert_eq!(predicted, changed, "filter {key:?}");
+    };
+    let (all_before, one_before) = (render(&state, &[]), render(&state, &filter));
+    let changes = state.remove_asset(&d.assets[20].id).unwrap();
+    let (all_after, one_after) = (render(&state, &[]), render(&state, &filter));
+    check(&all_before, &all_after, &changes, "");
+    check(&one_before, &one_after, &changes, &category);
+    let changes = state.add_asset(assetmap::tiles::LivePoint {
+        id: "new:1".into(),
+        name: "New hub".into(),
+        category: category.clone(),
+        at: normalised_mercator(new_at),
+    });
+    let (all_added, one_added) = (render(&state, &[]), render(&state, &filter));
+    check(&all_after, &all_added, &changes, "");
+    check(&one_after, &one_added, &changes, &category);
+}
