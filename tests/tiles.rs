@@ -88,6 +88,28 @@ fn demo() -> Arc<Dataset> {
 }
 
 /// Tiles at zoom z covering a longitude/latitude box.
+/// The longitude/latitude box of the dataset's assets.
+fn asset_extent(d: &Dataset) -> (Coord, Coord) {
+    let (mut min, mut max): (Coord, Coord) = (
+        Coord { x: 180.0, y: 90.0 },
+        Coord {
+            x: -180.0,
+            y: -90.0,
+        },
+    );
+    for a in &d.assets {
+        min = Coord {
+            x: min.x.min(a.lonlat.x),
+            y: min.y.min(a.lonlat.y),
+        };
+        max = Coord {
+            x: max.x.max(a.lonlat.x),
+            y: max.y.max(a.lonlat.y),
+        };
+    }
+    (min, max)
+}
+
 fn tiles_over(z: u8, min: Coord, max: Coord) -> Vec<TileId> {
     let (a, b) = (
         normalised_mercator(Coord { x: min.x, y: max.y }),
@@ -296,23 +318,7 @@ fn each_asset_is_counted_once_across_a_zooms_tiles() {
     for z in [4u8, 7, 10, 12] {
         // Every tile over the assets' extent (a cluster's centre can fall in a
         // tile that holds none of its members).
-        let (mut min, mut max): (Coord, Coord) = (
-            Coord { x: 180.0, y: 90.0 },
-            Coord {
-                x: -180.0,
-                y: -90.0,
-            },
-        );
-        for a in &d.assets {
-            min = Coord {
-                x: min.x.min(a.lonlat.x),
-                y: min.y.min(a.lonlat.y),
-            };
-            max = Coord {
-                x: max.x.max(a.lonlat.x),
-                y: max.y.max(a.lonlat.y),
-            };
-        }
+        let (min, max) = asset_extent(&d);
         let tiles = tiles_over(z, min, max);
         let rendered: Vec<(TileId, Vec<u8>)> = tiles
             .iter()
@@ -507,23 +513,7 @@ async fn ward_tiles_carry_gap_figures_for_a_category() {
 
 /// Every tile of the demo town at zooms 0..=16, plus 14..=22 around some points.
 fn demo_tiles(d: &Dataset, around: &[Coord]) -> Vec<TileId> {
-    let (mut min, mut max): (Coord, Coord) = (
-        Coord { x: 180.0, y: 90.0 },
-        Coord {
-            x: -180.0,
-            y: -90.0,
-        },
-    );
-    for a in &d.assets {
-        min = Coord {
-            x: min.x.min(a.lonlat.x),
-            y: min.y.min(a.lonlat.y),
-        };
-        max = Coord {
-            x: max.x.max(a.lonlat.x),
-            y: max.y.max(a.lonlat.y),
-        };
-    }
+    let (min, max) = asset_extent(d);
     let mut out: Vec<TileId> = (0..=16).flat_map(|z| tiles_over(z, min, max)).collect();
     for z in 14..=22 {
         for &p in around {
@@ -727,23 +717,7 @@ fn category_filters_cluster_only_the_chosen_categories() {
     let d = demo();
     let state = AppState::new(d.clone());
     let wanted = vec!["gp".to_string(), "pharmacy".to_string()];
-    let (mut min, mut max): (Coord, Coord) = (
-        Coord { x: 180.0, y: 90.0 },
-        Coord {
-            x: -180.0,
-            y: -90.0,
-        },
-    );
-    for a in &d.assets {
-        min = Coord {
-            x: min.x.min(a.lonlat.x),
-            y: min.y.min(a.lonlat.y),
-        };
-        max = Coord {
-            x: max.x.max(a.lonlat.x),
-            y: max.y.max(a.lonlat.y),
-        };
-    }
+    let (min, max) = asset_extent(&d);
     let tiles: Vec<(TileId, Vec<u8>)> = [10u8, 13, 15]
         .iter()
         .flat_map(|&z| tiles_over(z, min, max))

@@ -81,19 +81,9 @@ impl GapParams {
 
     /// Checks the parameters against the dataset.
     pub fn check(&self, dataset: &crate::model::Dataset) -> Result<(), ParamError> {
-        if !dataset.info.category_labels.contains_key(&self.category) {
-            let known: Vec<&str> = dataset
-                .info
-                .category_labels
-                .keys()
-                .map(String::as_str)
-                .collect();
-            return Err(ParamError::Invalid(format!(
-                "unknown category {:?}; this dataset has: {}",
-                self.category,
-                known.join(", ")
-            )));
-        }
+        dataset
+            .check_category(&self.category)
+            .map_err(ParamError::Invalid)?;
         for (name, v) in [
             ("coverage_m", self.coverage_m),
             ("catchment_m", self.catchment_m),

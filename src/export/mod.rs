@@ -157,21 +157,8 @@ impl ExportRequest {
                 }
             }
         };
-        if let Some(bad) = self
-            .categories
-            .iter()
-            .find(|c| !dataset.info.category_labels.contains_key(*c))
-        {
-            let known: Vec<&str> = dataset
-                .info
-                .category_labels
-                .keys()
-                .map(String::as_str)
-                .collect();
-            return invalid(format!(
-                "unknown category {bad:?}; this dataset has: {}",
-                known.join(", ")
-            ));
+        for c in &self.categories {
+            dataset.check_category(c).map_err(ExportError::Invalid)?;
         }
         if let Some(bad) = self
             .wards

@@ -81,18 +81,7 @@ fn origin(dataset: &Dataset, q: &Query) -> Result<Origin, ApiError> {
 pub(crate) fn categories(dataset: &Dataset, q: &Query) -> Result<Vec<String>, ApiError> {
     let wanted = q.list(params::CATEGORY);
     for c in &wanted {
-        if !dataset.info.category_labels.contains_key(c) {
-            let known: Vec<&str> = dataset
-                .info
-                .category_labels
-                .keys()
-                .map(String::as_str)
-                .collect();
-            return Err(ApiError::bad(format!(
-                "unknown category {c:?}; this dataset has: {}",
-                known.join(", ")
-            )));
-        }
+        dataset.check_category(c).map_err(ApiError::bad)?;
     }
     Ok(wanted)
 }

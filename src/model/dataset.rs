@@ -120,6 +120,23 @@ pub struct DatasetSummary<'a> {
 }
 
 impl Dataset {
+    /// Checks a category id; the error lists the categories there are.
+    pub fn check_category(&self, category: &str) -> Result<(), String> {
+        if self.info.category_labels.contains_key(category) {
+            return Ok(());
+        }
+        let known: Vec<&str> = self
+            .info
+            .category_labels
+            .keys()
+            .map(String::as_str)
+            .collect();
+        Err(format!(
+            "unknown category {category:?}; this dataset has: {}",
+            known.join(", ")
+        ))
+    }
+
     /// The ward whose polygon contains a grid point.
     pub fn ward_at(&self, at: Coord) -> Option<usize> {
         self.ward_index.containing(|i| &self.wards[i].bng, at)
