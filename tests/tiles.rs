@@ -822,3 +822,35 @@ fn adding_and_removing_assets_change_exactly_the_tiles_they_affect() {
     check(&all_after, &all_added, &changes, "");
     check(&one_after, &one_added, &changes, &category);
 }
+
+#[tokio::test]
+async fn gap_colours_come_through_the_tile_endpoint_with_their_parameters() {
+    let d = demo();
+    let app = router(AppState::new(d.clone()));
+    let t = demo_tile(&d, 12);
+    let base = format!("/tiles/wards/{}/{}/{}.mvt", t.z, t.x, t.y);
+    let (_, plain, _) = fetch(&app, &base, &[]).await;
+    let (status, coloured, body) = fetch(
+        &app,
+        &format!("{base}?gaps=gp&coverage_m=900&decay=steps"),
+        &[],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(plain["etag"], coloured["etag"]);
+    let (_, other, _) = fetch(&app, &format!("{base}?gaps=gp&coverage_m=1200"), &[]).await;
+    assert_ne!(
+        coloured["etag"], other["etag"],
+        "parameters change the figures"
+    );
+    assert!(!body.is_empty());
+    let (status, _, body) = fetch(&app, &format!("{base}?gaps=gp&coverage_m=50"), &[]).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(String::from_utf8_lossy(&body).contains("coverage_m must be between 100 and 10000"));
+    let (status, _, _) = fetch(&app, &format!("{base}?coverage_m=900"), &[]).await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "distances without gaps= are refused"
+    );
+}

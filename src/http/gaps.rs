@@ -35,6 +35,11 @@ pub fn gap_params(state: &AppState, q: &Query) -> Result<GapParams, ApiError> {
     let category = q
         .get(params::CATEGORY)
         .ok_or_else(|| ApiError::bad("category is required (see /api/categories)"))?;
+    gap_params_for(state, q, category)
+}
+
+/// Reads the distance, council and decay parameters for a given category.
+pub fn gap_params_for(state: &AppState, q: &Query, category: &str) -> Result<GapParams, ApiError> {
     let mut p = GapParams::new(category);
     p.coverage_m = q
         .number(

@@ -186,25 +186,7 @@ pub async fn tile(
     let categories = super::nearby::categories(&state.dataset, &q)?;
     let gap_result = match q.get(GAPS) {
         Some(category) if matches!(layer, TileLayer::Wards | TileLayer::All) => {
-            let mut rewritten: Vec<String> = q
-                .pairs()
-                .iter()
-                .filter(|(n, _)| n != GAPS && n != params::CATEGORY)
-                .map(|(n, v)| format!("{n}={v}"))
-                .collect();
-            rewritten.push(format!("category={category}"));
-            let gq = Query::parse(
-                Some(&rewritten.join("&")),
-                &[
-                    params::CATEGORY,
-                    gaps::COVERAGE_M,
-                    gaps::CATCHMENT_M,
-                    params::COUNCIL,
-                    gaps::DECAY,
-                ],
-                &[],
-            )?;
-            Some(gaps::cached(&state, gaps::gap_params(&state, &gq)?).await?)
+            Some(gaps::cached(&state, gaps::gap_params_for(&state, &q, category)?).await?)
         }
         Some(_) => {
             return Err(ApiError::bad(
