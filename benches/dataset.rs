@@ -12,18 +12,23 @@ use assetmap::ingest::{self, Quiet};
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::Coord;
 
-/// The England manifest with its paths pointed at `ASSETMAP_REAL_DATA`.
-fn national_manifest() -> Option<PathBuf> {
+/// A manifest from `manifests/` with its paths pointed at `ASSETMAP_REAL_DATA`.
+fn real_manifest(name: &str) -> Option<PathBuf> {
     let data = PathBuf::from(std::env::var_os("ASSETMAP_REAL_DATA")?)
         .canonicalize()
         .ok()?;
     let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/england.toml"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("manifests")
+            .join(name),
     )
     .ok()?;
-    let text = text.replace("../../shared/data", &data.display().to_string());
-    let path = std::env::temp_dir().join("assetmap-bench-england.toml");
-    std::fs::write(&path, text).ok()?;
+    let path = std::env::temp_dir().join(format!("assetmap-bench-{name}"));
+    std::fs::write(
+        &path,
+        text.replace("../../shared/data", &data.display().to_string()),
+    )
+    .ok()?;
     Some(path)
 }
 
@@ -51,7 +56,7 @@ fn demo(c: &mut Criterion) {
 }
 
 fn national(c: &mut Criterion) {
-    let Some(manifest) = national_manifest() else {
+    let Some(manifest) = real_manifest("england.toml") else {
         eprintln!("ASSETMAP_REAL_DATA is not set: skipping the national benchmarks");
         return;
     };
@@ -172,28 +177,10 @@ fn national(c: &mut Criterion) {
     });
 }
 
-/// The five councils' manifest with its paths pointed at `ASSETMAP_REAL_DATA`.
-fn five_councils_manifest() -> Option<PathBuf> {
-    let data = PathBuf::from(std::env::var_os("ASSETMAP_REAL_DATA")?)
-        .canonicalize()
-        .ok()?;
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("manifests/five-councils.toml"),
-    )
-    .ok()?;
-    let path = std::env::temp_dir().join("assetmap-bench-five.toml");
-    std::fs::write(
-        &path,
-        text.replace("../../shared/data", &data.display().to_string()),
-    )
-    .ok()?;
-    Some(path)
-}
-
 /// `/api/nearby` in process: the whole handler through the router, and `/health` beside it.
 fn nearby(c: &mut Criterion) {
     use tower::ServiceExt;
-    let dataset = match five_councils_manifest() {
+    let dataset = match real_manifest("five-councils.toml") {
         Some(m) => ingest::load_path(&m, &Quiet).map(|l| l.dataset),
         None => assetmap::demo::load(&Quiet).map(|l| l.dataset),
     };

@@ -46,12 +46,17 @@ impl Answer {
 }
 
 async fn call(method: &str, uri: &str) -> Answer {
+    send(method, uri, Body::empty()).await
+}
+
+async fn send(method: &str, uri: &str, body: Body) -> Answer {
     let app = router(AppState::new(dataset()));
     let request = Request::builder()
         .method(method)
         .uri(uri)
         .header("host", "example.test")
-        .body(Body::empty())
+        .header("content-type", "application/json")
+        .body(body)
         .unwrap();
     let response = app.oneshot(request).await.unwrap();
     let status = response.status();
@@ -829,28 +834,7 @@ fn the_export_command_writes_filtered_files() {
 }
 
 async fn post(uri: &str, body: &str) -> Answer {
-    let app = router(AppState::new(dataset()));
-    let request = Request::builder()
-        .method("POST")
-        .uri(uri)
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
-    let response = app.oneshot(request).await.unwrap();
-    let status = response.status();
-    let headers = response.headers().clone();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .unwrap()
-        .to_bytes()
-        .to_vec();
-    Answer {
-        status,
-        headers,
-        bytes,
-    }
+    send("POST", uri, Body::from(body.to_string())).await
 }
 
 #[tokio::test]
