@@ -560,6 +560,23 @@ mod tests {
         assert!(err.to_string().contains("EPSG:4326"), "{err}");
     }
 
+    #[cfg(feature = "proj")]
+    #[test]
+    fn other_epsg_codes_go_through_proj() {
+        // London in UTM zone 30N (EPSG:32630), from PROJ's own forward transform.
+        let utm = Crs::parse("EPSG:32630").expect("known to PROJ");
+        let to_utm =
+            proj::Proj::new_known_crs("EPSG:4326", "EPSG:32630", None).expect("PROJ knows both");
+        let london = to_utm.convert((-0.1276, 51.5072)).expect("PROJ converts");
+        let via_proj = utm.to_bng(london.0, london.1).expect("converts");
+        let direct = wgs84_to_bng(-0.1276, 51.5072).expect("inside grid");
+        // PROJ without the OSTN15 grid file uses a Helmert transform: metres apart at most.
+        assert!(
+            (via_proj.x - direct.x).abs() < 5.0 && (via_proj.y - direct.y).abs() < 5.0,
+            "{via_proj:?} {direct:?}"
+        );
+    }
+
     #[test]
     fn swapped_axes_are_pointed_out() {
         let err = Crs::Wgs84.to_bng(51.5072, -0.1276).unwrap_err();
