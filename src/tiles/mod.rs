@@ -435,9 +435,9 @@ impl TileSource {
             }
             let w = &d.wards[i];
             let mut props: Vec<(&str, Option<Value>)> = vec![
-                ("code", Some(Value::String(w.code.clone()))),
-                ("name", Some(Value::String(w.name.clone()))),
-                ("council_code", w.council_code.clone().map(Value::String)),
+                ("code", Some(Value::String(&w.code))),
+                ("name", Some(Value::String(&w.name))),
+                ("council_code", w.council_code.as_deref().map(Value::String)),
                 ("population", Some(Value::Double(w.population))),
                 (
                     "imd_score",
@@ -454,9 +454,7 @@ impl TileSource {
                 let round = |v: Option<f64>| v.map(|x| Value::Double((x * 1e6).round() / 1e6));
                 props.push((
                     "gap_category",
-                    Some(Value::String(
-                        gaps.map(|r| r.params.category.clone()).unwrap_or_default(),
-                    )),
+                    gaps.map(|r| Value::String(r.params.category.as_str())),
                 ));
                 props.push(("coverage", round(g.coverage)));
                 props.push(("access_per_1000", round(g.access_per_1000)));
@@ -487,12 +485,9 @@ impl TileSource {
             let s = &d.small_areas[i];
             let dep = s.deprivation.as_ref();
             let props: [(&str, Option<Value>); 6] = [
-                ("code", Some(Value::String(s.code.clone()))),
-                ("name", s.name.clone().map(Value::String)),
-                (
-                    "ward_code",
-                    s.ward.map(|w| Value::String(d.wards[w].code.clone())),
-                ),
+                ("code", Some(Value::String(&s.code))),
+                ("name", s.name.as_deref().map(Value::String)),
+                ("ward_code", s.ward.map(|w| Value::String(&d.wards[w].code))),
                 ("population", s.population.map(Value::Double)),
                 ("imd_score", dep.map(|x| Value::Double(x.score))),
                 (
@@ -535,9 +530,9 @@ impl TileSource {
                         Some(u64::from(a)),
                         &geometry,
                         &[
-                            ("id", Some(Value::String(point.id.clone()))),
-                            ("name", Some(Value::String(point.name.clone()))),
-                            ("category", Some(Value::String(point.category.clone()))),
+                            ("id", Some(Value::String(&point.id))),
+                            ("name", Some(Value::String(&point.name))),
+                            ("category", Some(Value::String(&point.category))),
                         ],
                     );
                 }
@@ -559,7 +554,7 @@ impl TileSource {
                         }
                     }
                     let borrowed: Vec<(&str, Option<Value>)> =
-                        props.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+                        props.iter().map(|(k, v)| (k.as_str(), *v)).collect();
                     let id = (1u64 << 40)
                         | (u64::from(node_first(&h, tile.z, i)) << 5)
                         | u64::from(tile.z);

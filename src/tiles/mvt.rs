@@ -31,16 +31,25 @@ type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<Fnv>>;
 /// Tile extent: coordinates run 0..EXTENT across a tile.
 pub const EXTENT: u32 = 4096;
 
-/// A property value.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+/// A property value (strings borrowed; the layer keeps its own copy once).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Value<'a> {
     /// string_value (1)
-    String(String),
+    String(&'a str),
     /// double_value (3)
     Double(f64),
     /// uint_value (5) for non-negative integers, sint_value (6) otherwise
     Int(i64),
     /// bool_value (7)
+    Bool(bool),
+}
+
+/// A value as the layer stores it.
+#[derive(Debug, Clone, PartialEq)]
+enum Stored {
+    String(String),
+    Double(f64),
+    Int(i64),
     Bool(bool),
 }
 
@@ -80,9 +89,9 @@ fn command(id: u32, count: u32) -> u32 {
     (id & 7) | (count << 3)
 }
 
-/// Geometry command integers.
-fn geometry_commands(g: &Geometry) -> Vec<u32> {
-    let mut out = Vec::new();
+/// Geometry command integers, written into `out` (cleared first).
+fn geometry_commands(g: &Geometry, out: &mut Vec<u32>) {
+    out.clear();
     let (mut cx, mut cy) = (0i32, 0i32);
     let move_to = |out: &mut Vec<u32>, cx: &mut i32, cy: &mut i32, x: i32, y: i32| {
         out.push(zigzag(x - *cx));
@@ -93,7 +102,7 @@ fn geometry_commands(g: &Geometry) -> Vec<u32> {
     match g {
         Geometry::Point(x, y) => {
             out.push(command(1, 1));
-            move_to(&mut out, &mut cx, &mut cy, *x, *y);
+            move_to(out, &mut cx, &mut cy, *x, *y);
         }
         Geometry::Polygon(rings) => {
             for ring in rings {
@@ -101,24 +110,15 @@ fn geometry_commands(g: &Geometry) -> Vec<u32> {
                     continue;
                 }
                 out.push(command(1, 1));
-                move_to(&mut out, &mut cx, &mut cy, ring[0].0, ring[0].1);
+                move_to(out, &mut cx, &mut cy, ring[0].0, ring[0].1);
                 out.push(command(2, (ring.len() - 1) as u32));
                 for &(x, y) in &ring[1..] {
-                    move_to(&mut out, &mut cx, &mut cy, x, y);
+                    move_to(out, &mut cx, &mut cy, x, y);
                 }
                 out.push(command(7, 1));
             }
         }
     }
-    out
-}
-
-#[derive(Hash, PartialEq, Eq)]
-enum ValueKey {
-    String(String),
-    Double(u64),
-    Int(i64),
-    Bool(bool),
 }
 
 /// One layer being built.
@@ -126,9 +126,17 @@ pub struct Layer {
     name: String,
     keys: Vec<String>,
     key_index: FastMap<String, u32>,
-    values: Vec<Value>,
-    value_index: FastMap<ValueKey, u32>,
-    features: Vec<Vec<u8>>,
+    values: Vec<Stored>,
+    string_index: FastMap<String, u32>,
+    scalar_index: FastMap<(u8, u64), u32>,
+    /// Encoded `features` fields, already framed.
+    features: Vec<u8>,
+    count: usize,
+    // Buffers reused from feature to feature.
+    tags: Vec<u32>,
+    commands: Vec<u32>,
+    feature: Vec<u8>,
+    packed: Vec<u8>,
 }
 
 impl Layer {
@@ -139,14 +147,20 @@ impl Layer {
             keys: Vec::new(),
             key_index: FastMap::default(),
             values: Vec::new(),
-            value_index: FastMap::default(),
+            string_index: FastMap::default(),
+            scalar_index: FastMap::default(),
             features: Vec::new(),
+            count: 0,
+            tags: Vec::new(),
+            commands: Vec::new(),
+            feature: Vec::new(),
+            packed: Vec::new(),
         }
     }
 
     /// Whether the layer has no features.
     pub fn is_empty(&self) -> bool {
-        self.features.is_empty()
+        self.count == 0
     }
 
     fn key_id(&mut self, name: &str) -> u32 {
@@ -159,20 +173,31 @@ impl Layer {
         i
     }
 
-    fn value_id(&mut self, v: &Value) -> u32 {
-        let k = match v {
-            Value::String(s) => ValueKey::String(s.clone()),
-            Value::Double(d) => ValueKey::Double(d.to_bits()),
-            Value::Int(i) => ValueKey::Int(*i),
-            Value::Bool(b) => ValueKey::Bool(*b),
-        };
-        if let Some(&i) = self.value_index.get(&k) {
-            return i;
+    fn value_id(&mut self, v: Value) -> u32 {
+        let next = self.values.len() as u32;
+        match v {
+            Value::String(text) => {
+                if let Some(&i) = self.string_index.get(text) {
+                    return i;
+                }
+                self.string_index.insert(text.to_string(), next);
+                self.values.push(Stored::String(text.to_string()));
+            }
+            scalar => {
+                let (kind, bits, stored) = match scalar {
+                    Value::Double(d) => (0u8, d.to_bits(), Stored::Double(d)),
+                    Value::Int(i) => (1, i as u64, Stored::Int(i)),
+                    Value::Bool(b) => (2, u64::from(b), Stored::Bool(b)),
+                    Value::String(_) => return next,
+                };
+                if let Some(&i) = self.scalar_index.get(&(kind, bits)) {
+                    return i;
+                }
+                self.scalar_index.insert((kind, bits), next);
+                self.values.push(stored);
+            }
         }
-        let i = self.values.len() as u32;
-        self.values.push(v.clone());
-        self.value_index.insert(k, i);
-        i
+        next
     }
 
     /// Adds a feature; properties with `None` are left out.
@@ -182,24 +207,31 @@ impl Layer {
         geometry: &Geometry,
         properties: &[(&str, Option<Value>)],
     ) {
-        let commands = geometry_commands(geometry);
+        let mut commands = std::mem::take(&mut self.commands);
+        geometry_commands(geometry, &mut commands);
         if commands.is_empty() {
+            self.commands = commands;
             return;
         }
-        let mut tags = Vec::with_capacity(properties.len() * 2);
+        let mut tags = std::mem::take(&mut self.tags);
+        tags.clear();
         for (name, value) in properties {
             if let Some(v) = value {
                 tags.push(self.key_id(name));
-                tags.push(self.value_id(v));
+                tags.push(self.value_id(*v));
             }
         }
-        let mut f = Vec::new();
+        let (mut f, mut packed) = (
+            std::mem::take(&mut self.feature),
+            std::mem::take(&mut self.packed),
+        );
+        f.clear();
         if let Some(id) = id {
             key(&mut f, 1, 0);
             varint(&mut f, id);
         }
-        let mut packed = Vec::new();
-        for t in tags {
+        packed.clear();
+        for &t in &tags {
             varint(&mut packed, u64::from(t));
         }
         if !packed.is_empty() {
@@ -214,43 +246,43 @@ impl Layer {
                 3
             },
         );
-        let mut packed = Vec::new();
-        for c in commands {
+        packed.clear();
+        for &c in &commands {
             varint(&mut packed, u64::from(c));
         }
         bytes_field(&mut f, 4, &packed);
-        self.features.push(f);
+        bytes_field(&mut self.features, 2, &f);
+        self.count += 1;
+        (self.commands, self.tags, self.feature, self.packed) = (commands, tags, f, packed);
     }
 
     /// The layer message.
     fn encode(&self) -> Vec<u8> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.features.len() + 1024);
         key(&mut out, 15, 0);
         varint(&mut out, 2);
         bytes_field(&mut out, 1, self.name.as_bytes());
-        for f in &self.features {
-            bytes_field(&mut out, 2, f);
-        }
+        out.extend_from_slice(&self.features);
         for k in &self.keys {
             bytes_field(&mut out, 3, k.as_bytes());
         }
         for v in &self.values {
             let mut m = Vec::new();
             match v {
-                Value::String(s) => bytes_field(&mut m, 1, s.as_bytes()),
-                Value::Double(d) => {
+                Stored::String(s) => bytes_field(&mut m, 1, s.as_bytes()),
+                Stored::Double(d) => {
                     key(&mut m, 3, 1);
                     m.extend_from_slice(&d.to_le_bytes());
                 }
-                Value::Int(i) if *i >= 0 => {
+                Stored::Int(i) if *i >= 0 => {
                     key(&mut m, 5, 0);
                     varint(&mut m, *i as u64);
                 }
-                Value::Int(i) => {
+                Stored::Int(i) => {
                     key(&mut m, 6, 0);
                     varint(&mut m, ((i << 1) ^ (i >> 63)) as u64);
                 }
-                Value::Bool(b) => {
+                Stored::Bool(b) => {
                     key(&mut m, 7, 0);
                     varint(&mut m, u64::from(*b));
                 }
@@ -279,17 +311,18 @@ mod tests {
     #[test]
     fn the_spec_example_point_encodes_as_published() {
         // MVT 2.1 spec, 4.3.5.1: a point at (25, 17) is [9, 50, 34].
-        assert_eq!(geometry_commands(&Geometry::Point(25, 17)), vec![9, 50, 34]);
+        let mut out = Vec::new();
+        geometry_commands(&Geometry::Point(25, 17), &mut out);
+        assert_eq!(out, vec![9, 50, 34]);
     }
 
     #[test]
     fn the_spec_example_polygon_encodes_as_published() {
         // MVT 2.1 spec, 4.3.5.3: polygon (3,6) (8,12) (20,34) -> [9, 6, 12, 18, 10, 12, 24, 44, 15].
         let g = Geometry::Polygon(vec![vec![(3, 6), (8, 12), (20, 34)]]);
-        assert_eq!(
-            geometry_commands(&g),
-            vec![9, 6, 12, 18, 10, 12, 24, 44, 15]
-        );
+        let mut out = Vec::new();
+        geometry_commands(&g, &mut out);
+        assert_eq!(out, vec![9, 6, 12, 18, 10, 12, 24, 44, 15]);
     }
 
     #[test]
@@ -299,7 +332,7 @@ mod tests {
             layer.add(
                 Some(i),
                 &Geometry::Point(1, 1),
-                &[("k", Some(Value::String("same".into()))), ("n", None)],
+                &[("k", Some(Value::String("same"))), ("n", None)],
             );
         }
         assert_eq!(layer.keys, vec!["k"]);
