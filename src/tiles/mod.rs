@@ -219,6 +219,9 @@ pub struct Changes {
     pub tiles: BTreeSet<(String, TileId)>,
 }
 
+/// MVT rings of one shape in one tile (exteriors followed by their holes).
+type Rings = Vec<Vec<(i32, i32)>>;
+
 /// Shapes pre-generalised for one zoom (built on first use).
 type Generalised = std::sync::OnceLock<Vec<MultiPolygon>>;
 
@@ -419,20 +422,34 @@ impl TileSource {
         out
     }
 
+    /// Steps 1–5 for every shape of a polygon layer that meets the tile:
+    /// (index, MVT rings), shapes that vanish left out.
+    fn tile_shapes(
+        &self,
+        full: &[MultiPolygon],
+        levels: &[Generalised],
+        tree: &BoxTree,
+        tile: TileId,
+    ) -> Vec<(usize, Rings)> {
+        self.polygons_in(tree, tile)
+            .into_iter()
+            .map(|i| {
+                let shape = self.shape(full, levels, tile.z, i);
+                (
+                    i,
+                    tile_polygon(shape, tile.frame(), polygon::tolerance(tile.z))
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>(),
+                )
+            })
+            .filter(|(_, rings)| !rings.is_empty())
+            .collect()
+    }
+
     fn ward_layer(&self, d: &Dataset, tile: TileId, gaps: Option<&GapResult>) -> Layer {
         let mut layer = Layer::new("wards");
-        for i in self.polygons_in(&self.ward_tree, tile) {
-            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(
-                self.shape(&self.wards, &self.ward_levels, tile.z, i),
-                tile.frame(),
-                polygon::tolerance(tile.z),
-            )
-            .into_iter()
-            .flatten()
-            .collect();
-            if rings.is_empty() {
-                continue;
-            }
+        for (i, rings) in self.tile_shapes(&self.wards, &self.ward_levels, &self.ward_tree, tile) {
             let w = &d.wards[i];
             let mut props: Vec<(&str, Option<Value>)> = vec![
                 ("code", Some(Value::String(&w.code))),
@@ -450,12 +467,10 @@ impl TileSource {
                         .map(|v| Value::Double((v * 10_000.0).round() / 10_000.0)),
                 ),
             ];
-            if let Some(g) = gaps.map(|r| &r.wards[i]) {
+            if let Some(r) = gaps {
+                let g = &r.wards[i];
                 let round = |v: Option<f64>| v.map(|x| Value::Double((x * 1e6).round() / 1e6));
-                props.push((
-                    "gap_category",
-                    gaps.map(|r| Value::String(r.params.category.as_str())),
-                ));
+                props.push(("gap_category", Some(Value::String(&r.params.category))));
                 props.push(("coverage", round(g.coverage)));
                 props.push(("access_per_1000", round(g.access_per_1000)));
                 props.push(("need", round(g.need)));
@@ -470,18 +485,7 @@ impl TileSource {
 
     fn small_area_layer(&self, d: &Dataset, tile: TileId) -> Layer {
         let mut layer = Layer::new("small_areas");
-        for i in self.polygons_in(&self.area_tree, tile) {
-            let rings: Vec<Vec<(i32, i32)>> = tile_polygon(
-                self.shape(&self.areas, &self.area_levels, tile.z, i),
-                tile.frame(),
-                polygon::tolerance(tile.z),
-            )
-            .into_iter()
-            .flatten()
-            .collect();
-            if rings.is_empty() {
-                continue;
-            }
+        for (i, rings) in self.tile_shapes(&self.areas, &self.area_levels, &self.area_tree, tile) {
             let s = &d.small_areas[i];
             let dep = s.deprivation.as_ref();
             let props: [(&str, Option<Value>); 6] = [
