@@ -222,8 +222,7 @@ fn main() -> anyhow::Result<()> {
             params.coverage_m = coverage_m;
             params.catchment_m = catchment_m;
             params.council = council;
-            params.decay = assetmap::analysis::Decay::parse(&decay)
-                .ok_or_else(|| anyhow::anyhow!("--decay {decay:?}: use none or steps"))?;
+            params.decay = assetmap::analysis::Decay::parse(&decay)?;
             params.check(&dataset)?;
             let level = match level.as_str() {
                 "wards" => assetmap::export::GapLevel::Wards,

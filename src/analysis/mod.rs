@@ -35,11 +35,13 @@ pub enum Decay {
 
 impl Decay {
     /// Parses `none` or `steps`.
-    pub fn parse(text: &str) -> Option<Decay> {
+    pub fn parse(text: &str) -> Result<Decay, ParamError> {
         match text {
-            "none" => Some(Decay::None),
-            "steps" => Some(Decay::Steps),
-            _ => None,
+            "none" => Ok(Decay::None),
+            "steps" => Ok(Decay::Steps),
+            _ => Err(ParamError::Invalid(format!(
+                "decay {text:?} is not offered; use none or steps"
+            ))),
         }
     }
 }

@@ -57,9 +57,7 @@ pub fn gap_params_for(state: &AppState, q: &Query, category: &str) -> Result<Gap
         .unwrap_or(p.catchment_m);
     p.council = q.get(params::COUNCIL).map(str::to_string);
     if let Some(d) = q.get(DECAY) {
-        p.decay = Decay::parse(d).ok_or_else(|| {
-            ApiError::bad(format!("decay {d:?} is not offered; use none or steps"))
-        })?;
+        p.decay = Decay::parse(d).map_err(|e| ApiError::bad(e.to_string()))?;
     }
     p.check(&state.dataset)
         .map_err(|e| ApiError::bad(e.to_string()))?;
@@ -228,9 +226,7 @@ pub async fn scenario(
     p.catchment_m = request.catchment_m.unwrap_or(p.catchment_m);
     p.council = request.council.clone();
     if let Some(text) = &request.decay {
-        p.decay = Decay::parse(text).ok_or_else(|| {
-            ApiError::bad(format!("decay {text:?} is not offered; use none or steps"))
-        })?;
+        p.decay = Decay::parse(text).map_err(|e| ApiError::bad(e.to_string()))?;
     }
     p.check(d).map_err(|e| ApiError::bad(e.to_string()))?;
     if request.add.len() > MAX_ADDED || request.remove.len() > MAX_REMOVED {
