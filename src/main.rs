@@ -8,6 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use assetmap::http::web::{Basemap, WebOptions};
 use assetmap::http::{AppState, router};
 use assetmap::ingest::{self, ImportFailure, Loaded, Progress};
 
@@ -29,6 +30,8 @@ const ENV_HELP: &str = "Environment:
   ASSETMAP_MANIFEST   manifest for `serve` (same as --manifest)
   ASSETMAP_LISTEN     address for `serve` (same as --listen)
   ASSETMAP_CLUSTER_MAX_ZOOM, ASSETMAP_TILE_CACHE_MB   tile options of `serve`
+  ASSETMAP_BASEMAP, ASSETMAP_BASEMAP_ATTRIBUTION      base map of `serve` (off by default)
+  ASSETMAP_WEB_DIR    serve the pages' own files from this folder (developing them)
   RUST_LOG            log filter, e.g. `info` or `assetmap=debug` (default: info)
 
 With no command, `assetmap` runs `serve` on the built-in demo dataset.";
@@ -49,6 +52,18 @@ enum Command {
         /// Memory for rendered vector tiles, MiB (0 turns the tile cache off).
         #[arg(long, env = "ASSETMAP_TILE_CACHE_MB", default_value_t = DEFAULT_TILE_CACHE_MB, value_parser = clap::value_parser!(u64).range(0..=65_536))]
         tile_cache_mb: u64,
+        /// Raster base map the web pages offer under the data (off until a user turns it on):
+        /// an XYZ tile URL template such as https://tiles.example.gov.uk/{z}/{x}/{y}.png.
+        /// Without one, the pages make no request to any other host.
+        #[arg(long, env = "ASSETMAP_BASEMAP", requires = "basemap_attribution")]
+        basemap: Option<String>,
+        /// Attribution for --basemap, shown on the map.
+        #[arg(long, env = "ASSETMAP_BASEMAP_ATTRIBUTION")]
+        basemap_attribution: Option<String>,
+        /// Serve the web pages' own files from this folder (normally web/static)
+        /// instead of the copies built in, to work on them without rebuilding.
+        #[arg(long, env = "ASSETMAP_WEB_DIR")]
+        web_dir: Option<PathBuf>,
     },
     /// Load a manifest's files, validate and join them, and print the import report.
     /// Exits 1 when the import cannot complete.
@@ -167,6 +182,9 @@ fn main() -> anyhow::Result<()> {
         listen: DEFAULT_LISTEN.parse()?,
         cluster_max_zoom: assetmap::tiles::cluster::DEFAULT_MAX_ZOOM,
         tile_cache_mb: DEFAULT_TILE_CACHE_MB,
+        basemap: None,
+        basemap_attribution: None,
+        web_dir: None,
     };
     match cli.command.unwrap_or(default) {
         Command::Serve {
@@ -174,7 +192,20 @@ fn main() -> anyhow::Result<()> {
             listen,
             cluster_max_zoom,
             tile_cache_mb,
-        } => serve(manifest, listen, cluster_max_zoom, tile_cache_mb),
+            basemap,
+            basemap_attribution,
+            web_dir,
+        } => {
+            let basemap = match basemap {
+                Some(tiles) => Some(
+                    Basemap::new(&tiles, basemap_attribution.as_deref().unwrap_or(""))
+                        .map_err(anyhow::Error::msg)?,
+                ),
+                None => None,
+            };
+            let web = WebOptions::new(basemap, web_dir);
+            serve(manifest, listen, cluster_max_zoom, tile_cache_mb, web)
+        }
         Command::Check { manifest, json } => check(&manifest, json),
         Command::Export {
             manifest,
@@ -280,6 +311,7 @@ fn serve(
     listen: SocketAddr,
     cluster_max_zoom: u8,
     tile_cache_mb: u64,
+    web: WebOptions,
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -307,7 +339,8 @@ fn serve(
             Arc::new(dataset),
             cluster_max_zoom,
             (tile_cache_mb as usize) * 1024 * 1024,
-        );
+        )
+        .with_web(web);
         let app = router(state);
         axum::serve(listener, app)
             .with_graceful_shutdown(async {

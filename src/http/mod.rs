@@ -11,6 +11,7 @@ pub mod ogc;
 pub mod openapi;
 pub mod params;
 pub mod tiles;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +46,8 @@ pub struct AppState {
     /// Gap analyses by parameters (cleared when it reaches [`GAP_CACHE_ENTRIES`]).
     pub gap_cache:
         Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<crate::analysis::GapResult>>>>,
+    /// How the web pages are served.
+    pub web: Arc<web::WebOptions>,
 }
 
 /// Default tile cache budget, bytes.
@@ -78,7 +81,14 @@ impl AppState {
             tiles,
             tile_cache: Arc::new(tiles::TileCache::new(tile_cache_bytes)),
             gap_cache: Arc::default(),
+            web: Arc::default(),
         }
+    }
+
+    /// The same state with these web page options.
+    pub fn with_web(mut self, options: web::WebOptions) -> AppState {
+        self.web = Arc::new(options);
+        self
     }
 
     /// Moves an asset (the internal editing API): re-clusters, and evicts
@@ -135,7 +145,7 @@ pub const ROUTES: [&str; 22] = [
 /// The whole API.
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(ROUTES[0], get(ogc::landing))
+        .route(ROUTES[0], get(web::home))
         .route(ROUTES[1], get(ogc::conformance))
         .route(ROUTES[2], get(ogc::collections))
         .route(ROUTES[3], get(ogc::collection))
@@ -157,6 +167,9 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[19], axum::routing::post(gaps::scenario))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/tiles/{file}", get(tiles::tilejson))
+        .route("/planner", get(web::planner))
+        .route("/accessibility", get(web::accessibility))
+        .route("/app/{file}", get(web::app_file))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)

@@ -1,0 +1,372 @@
+//! The web pages: the residents' search at `/`, the planners' map at
+//! `/planner`, the accessibility statement, and the files they load. Every file
+//! is embedded in the binary, MapLibre GL JS included (from npm, see
+//! `build.rs`), so a page makes no request to any other host unless a base map
+//! is configured.
+
+use std::path::PathBuf;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use super::{ApiError, AppState, ogc};
+
+/// A raster base map the pages may show under the data (off until the user turns it on).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Basemap {
+    /// XYZ tile URL template with `{z}`, `{x}` and `{y}`.
+    pub tiles: String,
+    /// Attribution shown on the map.
+    pub attribution: String,
+}
+
+impl Basemap {
+    /// Checks a tile URL template: http(s), with `{z}`, `{x}` and `{y}`.
+    pub fn new(tiles: &str, attribution: &str) -> Result<Basemap, String> {
+        let origin = origin_of(tiles)
+            .ok_or_else(|| format!("base map URL {tiles:?} must start with http:// or https:// and name a host"))?;
+        for part in ["{z}", "{x}", "{y}"] {
+            if !tiles.contains(part) {
+                return Err(format!(
+                    "base map URL {tiles:?} has no {part}; give an XYZ template like https://tiles.example.org/{{z}}/{{x}}/{{y}}.png"
+                ));
+            }
+        }
+        if origin.contains(['"', '\'', ';', ' ']) {
+            return Err(format!("base map URL {tiles:?} has a character not allowed in a host"));
+        }
+        if attribution.trim().is_empty() {
+            return Err("a base map needs an attribution (--basemap-attribution)".into());
+        }
+        Ok(Basemap {
+            tiles: tiles.to_string(),
+            attribution: attribution.to_string(),
+        })
+    }
+
+    /// `scheme://host[:port]` of the tiles, for the Content-Security-Policy.
+    fn origin(&self) -> String {
+        origin_of(&self.tiles).unwrap_or_default()
+    }
+}
+
+fn origin_of(url: &str) -> Option<String> {
+    let rest = url
+        .strip_prefix("https://")
+        .map(|r| ("https://", r))
+        .or_else(|| url.strip_prefix("http://").map(|r| ("http://", r)))?;
+    let host = rest.1.split('/').next().filter(|h| !h.is_empty())?;
+    Some(format!("{}{host}", rest.0))
+}
+
+/// What the pages are served with.
+#[derive(Clone, Debug, Default)]
+pub struct WebOptions {
+    /// Optional base map.
+    pub basemap: Option<Basemap>,
+    /// Serve the project's own page files from this folder instead of the
+    /// embedded copies (for developing the pages without rebuilding).
+    pub dev_dir: Option<PathBuf>,
+    /// The first postcode of the dataset, shown as an example (found once).
+    example_postcode: std::sync::OnceLock<Option<String>>,
+}
+
+impl WebOptions {
+    /// Options with an optional base map and development folder.
+    pub fn new(basemap: Option<Basemap>, dev_dir: Option<PathBuf>) -> WebOptions {
+        WebOptions {
+            basemap,
+            dev_dir,
+            example_postcode: std::sync::OnceLock::new(),
+        }
+    }
+}
+
+/// A file the pages load.
+struct Asset {
+    name: &'static str,
+    media_type: &'static str,
+    body: &'static [u8],
+    /// Our own file (may be served from `dev_dir`), not a library's.
+    own: bool,
+}
+
+macro_rules! own {
+    ($name:literal, $type:expr) => {
+        Asset {
+            name: $name,
+            media_type: $type,
+            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/static/", $name)),
+            own: true,
+        }
+    };
+}
+
+macro_rules! library {
+    ($name:literal, $path:literal, $type:expr) => {
+        Asset {
+            name: $name,
+            media_type: $type,
+            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules/", $path)),
+            own: false,
+        }
+    };
+}
+
+const JS: &str = "text/javascript; charset=utf-8";
+const CSS: &str = "text/css; charset=utf-8";
+const HTML: &str = "text/html; charset=utf-8";
+
+/// Files under `/app/`.
+static ASSETS: [Asset; 9] = [
+    own!("app.css", CSS),
+    own!("icon.svg", "image/svg+xml"),
+    own!("common.js", JS),
+    own!("resident.js", JS),
+    own!("planner.js", JS),
+    own!("symbols.js", JS),
+    library!("maplibre-gl.mjs", "maplibre-gl/dist/maplibre-gl.mjs", JS),
+    library!(
+        "maplibre-gl-worker.mjs",
+        "maplibre-gl/dist/maplibre-gl-worker.mjs",
+        JS
+    ),
+    library!("maplibre-gl.css", "maplibre-gl/dist/maplibre-gl.css", CSS),
+];
+
+/// The pages, by path.
+static PAGES: [(&str, Asset); 3] = [
+    ("/", own!("index.html", HTML)),
+    ("/planner", own!("planner.html", HTML)),
+    ("/accessibility", own!("accessibility.html", HTML)),
+];
+
+/// `GET /`: the residents' page for browsers; the OGC API landing page (JSON)
+/// for `?f=json` or a client that does not ask for HTML (GDAL, QGIS, curl).
+pub async fn home(
+    state: State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let f = raw.as_deref().and_then(|q| {
+        form_urlencoded::parse(q.as_bytes())
+            .find(|(k, _)| k == "f")
+            .map(|(_, v)| v.into_owned())
+    });
+    let html = match f.as_deref() {
+        Some("html") => true,
+        Some(_) => false,
+        None => accepts_html(&headers),
+    };
+    let mut response = if html {
+        page(&state, "/", &headers)
+    } else {
+        ogc::landing(state, headers, RawQuery(raw)).await?
+    };
+    response
+        .headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    Ok(response)
+}
+
+/// True when the client lists `text/html` in `Accept` (browsers do).
+fn accepts_html(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';');
+            let kind = parts.next().unwrap_or("").trim();
+            let refused = parts.any(|p| matches!(p.trim(), "q=0" | "q=0.0" | "q=0.00" | "q=0.000"));
+            kind.eq_ignore_ascii_case("text/html") && !refused
+        })
+}
+
+/// `GET /planner`
+pub async fn planner(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    page(&state, "/planner", &headers)
+}
+
+/// `GET /accessibility`
+pub async fn accessibility(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    page(&state, "/accessibility", &headers)
+}
+
+fn page(state: &AppState, path: &str, headers: &HeaderMap) -> Response {
+    let Some((_, asset)) = PAGES.iter().find(|(p, _)| *p == path) else {
+        return ApiError::NotFound(format!("no page at {path}")).into_response();
+    };
+    let body = match load(state, asset) {
+        Ok(body) => body,
+        Err(e) => return e.into_response(),
+    };
+    let text = String::from_utf8_lossy(&body)
+        .replace("{{dataset}}", &escape_html(&state.dataset.info.name))
+        .replace("{{version}}", env!("CARGO_PKG_VERSION"));
+    respond(state, asset.media_type, text.into_bytes(), headers)
+}
+
+/// `GET /app/{file}`
+pub async fn app_file(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    if file == "config.json" {
+        return config(&state);
+    }
+    let Some(asset) = ASSETS.iter().find(|a| a.name == file) else {
+        return ApiError::NotFound(format!("no file /app/{file}")).into_response();
+    };
+    match load(&state, asset) {
+        Ok(body) => respond(&state, asset.media_type, body, &headers),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `GET /app/config.json`: what the pages need to know about this server.
+fn config(state: &AppState) -> Response {
+    let d = &state.dataset;
+    let basemap = state.web.basemap.as_ref().map(|b| {
+        json!({ "tiles": b.tiles, "attribution": b.attribution })
+    });
+    let mut response = axum::Json(json!({
+        "dataset": d.info.name,
+        "attribution": d.info.attribution,
+        "bounds": crate::features::extent_lonlat(crate::features::Collection::Wards, d),
+        "cluster_max_zoom": state.tiles.cluster_max_zoom(),
+        "small_areas_min_zoom": crate::tiles::SMALL_AREAS_MIN_ZOOM,
+        "basemap": basemap,
+        "example_postcode": state.web.example_postcode.get_or_init(|| d.postcodes.keys().min().cloned()),
+        "limits": {
+            "nearby_results": super::nearby::MAX_LIMIT,
+            "radius_m": super::nearby::MAX_RADIUS_M,
+            "gap_distance_m": crate::analysis::MAX_DISTANCE_M,
+            "scenario_added": super::gaps::MAX_ADDED,
+        },
+        "version": env!("CARGO_PKG_VERSION"),
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    response
+}
+
+fn load(state: &AppState, asset: &Asset) -> Result<Vec<u8>, ApiError> {
+    match (&state.web.dev_dir, asset.own) {
+        (Some(dir), true) => std::fs::read(dir.join(asset.name))
+            .map_err(|e| ApiError::Internal(format!("{}: {e}", dir.join(asset.name).display()))),
+        _ => Ok(asset.body.to_vec()),
+    }
+}
+
+/// Sends a file with an ETag (answering 304 when it matches), revalidated on
+/// every use, and the security headers that keep the page on this host.
+fn respond(state: &AppState, media_type: &'static str, body: Vec<u8>, headers: &HeaderMap) -> Response {
+    let etag = format!("\"{}\"", &sha256_hex(&body)[..20]);
+    let fresh = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|t| t.trim() == etag));
+    let mut response = if fresh {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, media_type)], body).into_response()
+    };
+    let h = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&etag) {
+        h.insert(header::ETAG, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    if media_type == HTML {
+        if let Ok(v) = HeaderValue::from_str(&content_security_policy(state)) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+    }
+    response
+}
+
+/// Scripts, styles, workers and data only from this host (and the base map's
+/// tiles when one is configured).
+pub fn content_security_policy(state: &AppState) -> String {
+    let extra = state
+        .web
+        .basemap
+        .as_ref()
+        .map(|b| format!(" {}", b.origin()))
+        .unwrap_or_default();
+    format!(
+        "default-src 'self'; script-src 'self'; worker-src 'self' blob:; child-src 'self' blob:; \
+         style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:{extra}; \
+         connect-src 'self'{extra}; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         frame-ancestors 'self'; form-action 'self'"
+    )
+}
+
+fn sha256_hex(body: &[u8]) -> String {
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(body);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn basemap_templates_are_checked() {
+        let b = Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "© Example").unwrap();
+        assert_eq!(b.origin(), "https://tiles.example.org");
+        assert!(Basemap::new("ftp://x/{z}/{x}/{y}", "a").unwrap_err().contains("http"));
+        assert!(Basemap::new("https://x.org/{z}/{x}.png", "a").unwrap_err().contains("{y}"));
+        assert!(Basemap::new("https://x.org/{z}/{x}/{y}", " ").unwrap_err().contains("attribution"));
+    }
+
+    #[test]
+    fn html_is_chosen_only_when_asked_for() {
+        let mut h = HeaderMap::new();
+        assert!(!accepts_html(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static("application/json"));
+        assert!(!accepts_html(&h));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
+        );
+        assert!(accepts_html(&h));
+        h.insert(header::ACCEPT, HeaderValue::from_static("text/html;q=0, */*"));
+        assert!(!accepts_html(&h));
+    }
+
+    #[test]
+    fn names_are_escaped() {
+        assert_eq!(escape_html("A & <b>\"'"), "A &amp; &lt;b&gt;&quot;&#39;");
+    }
+}

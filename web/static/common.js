@@ -1,0 +1,233 @@
+// What both pages share: talking to the API, building DOM, numbers, and the
+// map's plain base (ward outlines and names on a light background, with an
+// optional raster base map) and its button controls.
+
+import * as maplibregl from "/app/maplibre-gl.mjs";
+
+export { maplibregl };
+
+/** An API error with the server's own explanation. */
+export class ApiError extends Error {
+  constructor(status, message) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** GETs (or POSTs `body` as JSON to) an API URL and parses the JSON answer. */
+export async function api(url, body) {
+  const init = body === undefined
+    ? { headers: { Accept: "application/json" } }
+    : { method: "POST", headers: { "Content-Type": "application/json", Accept: "application/json" }, body: JSON.stringify(body) };
+  let response;
+  try {
+    response = await fetch(url, init);
+  } catch {
+    throw new ApiError(0, "The service could not be reached. Check your connection and try again.");
+  }
+  const text = await response.text();
+  let json = null;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    // Not JSON: reported below.
+  }
+  if (!response.ok) {
+    throw new ApiError(response.status, (json && json.description) || `The service answered ${response.status}.`);
+  }
+  if (json === null) throw new ApiError(response.status, "The service sent an answer this page cannot read.");
+  return json;
+}
+
+/** `h("p", {class: "x"}, "text", child)`: an element with attributes and children. */
+export function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (v === null || v === undefined || v === false) continue;
+    if (k.startsWith("on")) node.addEventListener(k.slice(2), v);
+    else if (k === "html") node.innerHTML = v;
+    else node.setAttribute(k, v === true ? "" : String(v));
+  }
+  for (const c of children.flat()) {
+    if (c === null || c === undefined || c === false) continue;
+    node.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+  return node;
+}
+
+/** "350 m" or "1.2 km". */
+export function formatDistance(m) {
+  if (m < 1000) return `${Math.round(m / 10) * 10} m`;
+  return `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} km`;
+}
+
+/** A number with `digits` decimals and thousands separators; "–" for none. */
+export function num(v, digits = 0) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  return v.toLocaleString("en-GB", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** A share 0..1 as a percentage. */
+export function pct(v, digits = 0) {
+  return v === null || v === undefined ? "–" : `${num(v * 100, digits)}%`;
+}
+
+/** This server's config (`/app/config.json`) and category list. */
+export async function loadConfig() {
+  const [config, categories] = await Promise.all([api("/app/config.json"), api("/api/categories")]);
+  config.categories = categories.categories;
+  return config;
+}
+
+/** Absolute URL of one of this server's tile layers. */
+export function tileUrl(layer, query = "") {
+  return `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt${query ? `?${query}` : ""}`;
+}
+
+const BACKGROUND = "#f4f3ee";
+
+/**
+ * The base style: a plain background, the base map when configured (hidden
+ * until turned on), ward outlines and names. Text is drawn by MapLibre from
+ * the browser's own fonts, so no glyph files are fetched.
+ */
+export function baseStyle(config, { wardFill = "rgba(255,255,255,0.55)" } = {}) {
+  const style = {
+    version: 8,
+    sources: {
+      wards: {
+        type: "vector",
+        tiles: [tileUrl("wards")],
+        minzoom: 0,
+        maxzoom: 16,
+        promoteId: "code",
+        attribution: escapeText(config.attribution),
+      },
+    },
+    layers: [{ id: "background", type: "background", paint: { "background-color": BACKGROUND } }],
+  };
+  if (config.basemap) {
+    style.sources.basemap = {
+      type: "raster",
+      tiles: [config.basemap.tiles],
+      tileSize: 256,
+      attribution: escapeText(config.basemap.attribution),
+    };
+    style.layers.push({ id: "basemap", type: "raster", source: "basemap", layout: { visibility: "none" } });
+  }
+  style.layers.push(
+    { id: "ward-fill", type: "fill", source: "wards", "source-layer": "wards", paint: { "fill-color": wardFill } },
+    {
+      id: "ward-line",
+      type: "line",
+      source: "wards",
+      "source-layer": "wards",
+      paint: { "line-color": "#5c5f66", "line-width": ["interpolate", ["linear"], ["zoom"], 8, 0.6, 14, 1.8] },
+    },
+  );
+  return style;
+}
+
+/** The ward-name labels, added above everything else. */
+export function wardLabels(map, before) {
+  map.addLayer(
+    {
+      id: "ward-label",
+      type: "symbol",
+      source: "wards",
+      "source-layer": "wards",
+      minzoom: 10,
+      layout: {
+        "text-field": ["get", "name"],
+        "text-font": ["sans-serif"],
+        "text-size": ["interpolate", ["linear"], ["zoom"], 10, 11, 15, 15],
+        "text-max-width": 8,
+        "text-padding": 4,
+      },
+      paint: { "text-color": "#26282c", "text-halo-color": "#ffffff", "text-halo-width": 1.6 },
+    },
+    before,
+  );
+}
+
+function escapeText(text) {
+  const span = document.createElement("span");
+  span.textContent = text || "";
+  return span.innerHTML;
+}
+
+/** Shows or hides the base map layer. */
+export function setBasemap(map, on) {
+  if (map.getLayer("basemap")) map.setLayoutProperty("basemap", "visibility", on ? "visible" : "none");
+}
+
+/**
+ * Buttons that pan the map, so that nothing needs dragging (WCAG 2.5.7).
+ * Zoom buttons come from MapLibre's NavigationControl.
+ */
+export class PanControl {
+  onAdd(map) {
+    this.container = h("div", { class: "maplibregl-ctrl maplibregl-ctrl-group pan-control", role: "group", "aria-label": "Move the map" });
+    const steps = [
+      ["north", "↑", [0, -1]],
+      ["west", "←", [-1, 0]],
+      ["east", "→", [1, 0]],
+      ["south", "↓", [0, 1]],
+    ];
+    for (const [name, arrow, [dx, dy]] of steps) {
+      this.container.append(
+        h(
+          "button",
+          {
+            type: "button",
+            class: `pan-${name}`,
+            title: `Move map ${name}`,
+            "aria-label": `Move map ${name}`,
+            onclick: () => {
+              const c = map.getCanvas();
+              map.panBy([(dx * c.clientWidth) / 3, (dy * c.clientHeight) / 3]);
+            },
+          },
+          h("span", { "aria-hidden": "true" }, arrow),
+        ),
+      );
+    }
+    return this.container;
+  }
+  onRemove() {
+    this.container.remove();
+  }
+}
+
+/** A map in `container` with the base style and the button controls. */
+export function createMap(container, config, options = {}) {
+  const [w, s, e, n] = config.bounds || [-6, 50, 2, 56];
+  const map = new maplibregl.Map({
+    container,
+    style: baseStyle(config, options),
+    bounds: [
+      [w, s],
+      [e, n],
+    ],
+    fitBoundsOptions: { padding: 20 },
+    maxZoom: 19,
+    attributionControl: { compact: false },
+    cooperativeGestures: false,
+    dragRotate: false,
+    pitchWithRotate: false,
+    touchPitch: false,
+  });
+  map.touchZoomRotate.disableRotation();
+  map.keyboard.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false, visualizePitch: false }), "top-right");
+  map.addControl(new PanControl(), "top-right");
+  map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  map.getCanvas().setAttribute("aria-label", options.label || "Map. Use the arrow keys to move it, and plus and minus to zoom.");
+  window.__assetmap = Object.assign(window.__assetmap || {}, { map });
+  return map;
+}
+
+/** Resolves once the map's style has loaded. */
+export function mapReady(map) {
+  return map.loaded() ? Promise.resolve() : new Promise((resolve) => map.once("load", resolve));
+}
