@@ -10,6 +10,8 @@ use serde_json::Value;
 
 use super::ExportError;
 use crate::features::{self, Collection, FieldType, Geometry};
+use crate::analysis::GapResult;
+use super::gaps::GapLevel;
 use crate::model::Dataset;
 
 /// "GPKG" as the SQLite application id.
@@ -95,6 +97,19 @@ pub fn write_geopackage(
     dataset: &Dataset,
     layers: &[(Collection, Vec<usize>)],
 ) -> Result<(), ExportError> {
+    let mut db = create(path)?;
+    let tx = db.transaction()?;
+    for (collection, indexes) in layers {
+        write_layer(&tx, dataset, *collection, indexes)?;
+    }
+    write_provenance(&tx, dataset)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A new, empty GeoPackage at `path` (replacing any file there) with its
+/// metadata tables and the two reference systems.
+fn create(path: &Path) -> Result<Connection, ExportError> {
     if path.exists() {
         std::fs::remove_file(path)?;
     }
@@ -110,12 +125,132 @@ pub fn write_geopackage(
          ('OSGB36 / British National Grid', 27700, 'EPSG', 27700, ?2, 'British National Grid')",
         [WGS84_WKT, BNG_WKT],
     )?;
-    for (collection, indexes) in layers {
-        write_layer(&tx, dataset, *collection, indexes)?;
+    tx.commit()?;
+    Ok(db)
+}
+
+/// Writes a gap analysis into a new GeoPackage at `path`: one feature table
+/// (`ward_gaps` or `small_area_gaps`) with the figures on each area's polygon,
+/// an `analysis_provenance` table with the parameters and result hash, and the
+/// dataset's provenance.
+pub fn write_gap_geopackage(
+    path: &Path,
+    dataset: &Dataset,
+    result: &GapResult,
+    level: GapLevel,
+) -> Result<(), ExportError> {
+    let mut db = create(path)?;
+    let tx = db.transaction()?;
+    let (table, title, shapes): (&str, &str, Vec<&MultiPolygon>) = match level {
+        GapLevel::Wards => (
+            "ward_gaps",
+            "Gap analysis by ward",
+            dataset.wards.iter().map(|w| &w.bng).collect(),
+        ),
+        GapLevel::SmallAreas => (
+            "small_area_gaps",
+            "Gap analysis by small area",
+            dataset.small_areas.iter().map(|a| &a.bng).collect(),
+        ),
+    };
+    let rows = super::gaps::rows(dataset, result, level);
+    let Some(first) = rows.first() else {
+        return Err(ExportError::Invalid("the analysis has no rows".into()));
+    };
+    let names: Vec<&String> = first.keys().collect();
+    let kinds: Vec<&str> = names
+        .iter()
+        .map(|name| {
+            let values = || rows.iter().map(|r| &r[name.as_str()]).filter(|v| !v.is_null());
+            if values().all(|v| v.is_i64() || v.is_boolean()) {
+                "INTEGER"
+            } else if values().all(Value::is_number) {
+                "REAL"
+            } else {
+                "TEXT"
+            }
+        })
+        .collect();
+    let columns: Vec<String> = names
+        .iter()
+        .zip(&kinds)
+        .map(|(n, k)| format!("{} {k}", quote(n)))
+        .collect();
+    tx.execute_batch(&format!(
+        "CREATE TABLE {table} (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, geom MULTIPOLYGON, {});",
+        columns.join(", ")
+    ))?;
+    let quoted: Vec<String> = names.iter().map(|n| quote(n)).collect();
+    let mut insert = tx.prepare(&format!(
+        "INSERT INTO {table} (geom, {}) VALUES ({})",
+        quoted.join(", "),
+        vec!["?"; names.len() + 1].join(", ")
+    ))?;
+    let mut bounds: Option<geo::Rect> = None;
+    for (row, shape) in rows.iter().zip(&shapes) {
+        if let Some(r) = shape.bounding_rect() {
+            bounds = Some(match bounds {
+                None => r,
+                Some(b) => geo::Rect::new(
+                    Coord { x: b.min().x.min(r.min().x), y: b.min().y.min(r.min().y) },
+                    Coord { x: b.max().x.max(r.max().x), y: b.max().y.max(r.max().y) },
+                ),
+            });
+        }
+        let mut values = vec![rusqlite::types::Value::Blob(gpkg_multipolygon(shape))];
+        values.extend(row.values().map(sql_value));
+        insert.execute(params_from_iter(values))?;
     }
+    drop(insert);
+    let b = bounds.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
+    let [min_x, min_y, max_x, max_y] = b.map_or([None; 4], |b| b.map(Some));
+    let description = format!(
+        "assetmap gap analysis of {} (see analysis_provenance)",
+        result.params.category
+    );
+    tx.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
+         VALUES (?1, 'features', ?2, ?3, ?4, ?5, ?6, ?7, 27700)",
+        rusqlite::params![table, title, description, min_x, min_y, max_x, max_y],
+    )?;
+    tx.execute(
+        "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', 'MULTIPOLYGON', 27700, 0, 0)",
+        [table],
+    )?;
+    tx.execute_batch("CREATE TABLE analysis_provenance (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT NOT NULL, value TEXT);")?;
+    let provenance = super::gaps::provenance(dataset, result);
+    let mut insert =
+        tx.prepare("INSERT INTO analysis_provenance (key, value) VALUES (?1, ?2)")?;
+    if let Value::Object(map) = &provenance {
+        for (k, v) in map {
+            let text = match v {
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            insert.execute([k.as_str(), text.as_str()])?;
+        }
+    }
+    drop(insert);
+    tx.execute(
+        "INSERT INTO gpkg_contents (table_name, data_type, identifier, description) VALUES ('analysis_provenance', 'attributes', 'Analysis provenance', 'Method, parameters, data vintages and result hash of the gap analysis')",
+        [],
+    )?;
     write_provenance(&tx, dataset)?;
     tx.commit()?;
     Ok(())
+}
+
+fn sql_value(v: &Value) -> rusqlite::types::Value {
+    match v {
+        Value::Null => rusqlite::types::Value::Null,
+        Value::Bool(b) => rusqlite::types::Value::Integer(i64::from(*b)),
+        Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => rusqlite::types::Value::Integer(i),
+            None => rusqlite::types::Value::Real(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        other => rusqlite::types::Value::Text(other.to_string()),
+    }
 }
 
 fn write_layer(

@@ -9,7 +9,7 @@ mod gpkg;
 pub use self::csv::write_csv;
 pub use self::gaps::{GapLevel, gaps_csv, gaps_geojson, gaps_json, provenance, ward_properties};
 pub use self::geojson::{GeoJsonCrs, feature_json, geometry_json, write_feature_collection};
-pub use self::gpkg::write_geopackage;
+pub use self::gpkg::{write_gap_geopackage, write_geopackage};
 
 use crate::features::{self, Collection, ExportFilter};
 use crate::model::Dataset;

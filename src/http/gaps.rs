@@ -15,7 +15,7 @@ use super::params::{self, Query};
 use super::{ApiError, AppState};
 use crate::analysis::{self, Decay, GapParams, GapResult, MAX_SUGGESTIONS};
 use crate::crs::{Crs, bng_to_wgs84};
-use crate::export::{GapLevel, gaps_geojson, gaps_json, provenance};
+use crate::export::{GapLevel, gaps_csv, gaps_geojson, gaps_json, provenance};
 
 /// `coverage_m`
 pub const COVERAGE_M: &str = "coverage_m";
@@ -105,15 +105,55 @@ fn respond(
     level: GapLevel,
     format: Option<&str>,
 ) -> Result<Response, ApiError> {
+    let d = &state.dataset;
+    let stem = match level {
+        GapLevel::Wards => "ward-gaps",
+        GapLevel::SmallAreas => "small-area-gaps",
+    };
+    let attachment = |ext: &str| {
+        format!(
+            "attachment; filename=\"{stem}-{}-{}.{ext}\"",
+            result.params.category,
+            &result.result_hash()[..12]
+        )
+    };
     match format.unwrap_or("json") {
-        "json" => Ok(Json(gaps_json(&state.dataset, result, level)).into_response()),
+        "json" => Ok(Json(gaps_json(d, result, level)).into_response()),
         "geojson" => Ok((
             [(header::CONTENT_TYPE, "application/geo+json")],
-            gaps_geojson(&state.dataset, result, level).to_string(),
+            gaps_geojson(d, result, level).to_string(),
         )
             .into_response()),
+        "csv" => Ok((
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, attachment("csv")),
+            ],
+            gaps_csv(d, result, level),
+        )
+            .into_response()),
+        "gpkg" => {
+            let write = || -> Result<Vec<u8>, crate::export::ExportError> {
+                let dir = tempfile::tempdir()?;
+                let path = dir.path().join("gaps.gpkg");
+                crate::export::write_gap_geopackage(&path, d, result, level)?;
+                Ok(std::fs::read(&path)?)
+            };
+            let bytes = write().map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok((
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        "application/geopackage+sqlite3".to_string(),
+                    ),
+                    (header::CONTENT_DISPOSITION, attachment("gpkg")),
+                ],
+                bytes,
+            )
+                .into_response())
+        }
         other => Err(ApiError::bad(format!(
-            "format {other:?} is not offered; use json or geojson"
+            "format {other:?} is not offered; use json, geojson, csv or gpkg"
         ))),
     }
 }

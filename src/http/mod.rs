@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/tiles/{file}", get(tiles::tilejson))
         .route("/planner", get(web::planner))
         .route("/accessibility", get(web::accessibility))
+        .route("/docs/methods.md", get(web::methods))
         .route("/app/{file}", get(web::app_file))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)

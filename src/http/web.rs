@@ -186,6 +186,14 @@ fn accepts_html(headers: &HeaderMap) -> bool {
         })
 }
 
+/// The methods document planners are pointed to, as text.
+static METHODS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/methods.md"));
+
+/// `GET /docs/methods.md`
+pub async fn methods(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    respond(&state, "text/plain; charset=utf-8", METHODS.to_vec(), &headers)
+}
+
 /// `GET /planner`
 pub async fn planner(State(state): State<AppState>, headers: HeaderMap) -> Response {
     page(&state, "/planner", &headers)
@@ -241,6 +249,7 @@ fn config(state: &AppState) -> Response {
         "cluster_max_zoom": state.tiles.cluster_max_zoom(),
         "small_areas_min_zoom": crate::tiles::SMALL_AREAS_MIN_ZOOM,
         "basemap": basemap,
+        "wards": d.wards.len(),
         "example_postcode": state.web.example_postcode.get_or_init(|| d.postcodes.keys().min().cloned()),
         "limits": {
             "nearby_results": super::nearby::MAX_LIMIT,

@@ -128,26 +128,41 @@ export function baseStyle(config, { wardFill = "rgba(255,255,255,0.55)" } = {}) 
   return style;
 }
 
-/** The ward-name labels, added above everything else. */
-export function wardLabels(map, before) {
-  map.addLayer(
-    {
-      id: "ward-label",
-      type: "symbol",
-      source: "wards",
-      "source-layer": "wards",
-      minzoom: 10,
-      layout: {
-        "text-field": ["get", "name"],
-        "text-font": ["sans-serif"],
-        "text-size": ["interpolate", ["linear"], ["zoom"], 10, 11, 15, 15],
-        "text-max-width": 8,
-        "text-padding": 4,
+/** Most wards whose label points the pages fetch; above it labels come from the tiles. */
+const LABEL_POINTS_MAX = 3000;
+
+/**
+ * Ward names, added above everything else. One label per ward from its label
+ * point (`/api/wards`, passed in or fetched when the dataset is small), else
+ * from the ward tiles, where a ward cut by tile edges may be named twice.
+ */
+export async function wardLabels(map, config, wards) {
+  let source = { source: "wards", "source-layer": "wards" };
+  if (!wards && config.wards <= LABEL_POINTS_MAX) wards = (await api("/api/wards")).wards;
+  if (wards) {
+    map.addSource("ward-labels", {
+      type: "geojson",
+      data: {
+        type: "FeatureCollection",
+        features: wards.filter((w) => w.label_point).map((w) => ({ type: "Feature", geometry: { type: "Point", coordinates: w.label_point }, properties: { name: w.name, code: w.code } })),
       },
-      paint: { "text-color": "#26282c", "text-halo-color": "#ffffff", "text-halo-width": 1.6 },
+    });
+    source = { source: "ward-labels" };
+  }
+  map.addLayer({
+    id: "ward-label",
+    type: "symbol",
+    ...source,
+    minzoom: 10,
+    layout: {
+      "text-field": ["get", "name"],
+      "text-font": ["sans-serif"],
+      "text-size": ["interpolate", ["linear"], ["zoom"], 10, 11, 15, 15],
+      "text-max-width": 8,
+      "text-padding": 4,
     },
-    before,
-  );
+    paint: { "text-color": "#26282c", "text-halo-color": "#ffffff", "text-halo-width": 1.6 },
+  });
 }
 
 function escapeText(text) {

@@ -313,7 +313,7 @@ async function setUpMap() {
     layout: { "text-field": ["get", "n"], "text-font": ["sans-serif"], "text-size": 12, "text-offset": [1.08, -1.08], "text-allow-overlap": true },
     paint: { "text-color": "#0b0c0c" },
   });
-  wardLabels(map);
+  await wardLabels(map, config);
 
   const pointer = (on) => () => (map.getCanvas().style.cursor = on ? "pointer" : "");
   for (const layer of ["clusters", "asset-symbols", "result-symbols"]) {
