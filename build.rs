@@ -12,7 +12,10 @@ fn main() {
     let web = Path::new("web");
     let installed = web.join("node_modules/.package-lock.json");
     let library = web.join("node_modules/maplibre-gl/dist/maplibre-gl.mjs");
-    let stale = match (modified(&installed), modified(&web.join("package-lock.json"))) {
+    let stale = match (
+        modified(&installed),
+        modified(&web.join("package-lock.json")),
+    ) {
         (Some(have), Some(want)) => have < want,
         _ => true,
     };

@@ -1024,3 +1024,103 @@ async fn bad_gap_requests_get_precise_client_errors() {
             .contains("at most 200")
     );
 }
+
+#[tokio::test]
+async fn every_ward_has_a_label_point_inside_it_and_a_bbox_around_it() {
+    use geo::Contains;
+    let d = dataset();
+    let a = get("/api/wards").await;
+    assert_eq!(a.status, StatusCode::OK);
+    let wards = a.json()["wards"].as_array().unwrap().clone();
+    assert_eq!(wards.len(), d.wards.len());
+    for w in &wards {
+        let code = w["code"].as_str().unwrap();
+        let ward = &d.wards[d.ward_by_code[code]];
+        let p = w["label_point"].as_array().unwrap();
+        let point = geo::Point::new(p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+        assert!(
+            ward.lonlat.contains(&point),
+            "{code}'s label point {point:?} is outside it"
+        );
+        let b: Vec<f64> = w["bbox"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
+        assert!(b[0] <= point.x() && point.x() <= b[2] && b[1] <= point.y() && point.y() <= b[3]);
+    }
+}
+
+#[tokio::test]
+async fn gap_results_download_as_csv_and_geopackage() {
+    let csv = get("/api/gaps?category=gp&coverage_m=1200&format=csv").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.header("content-type"), "text/csv; charset=utf-8");
+    assert!(
+        csv.header("content-disposition")
+            .starts_with("attachment; filename=\"ward-gaps-gp-")
+    );
+    let text = String::from_utf8(csv.bytes.clone()).unwrap();
+    assert!(
+        text.starts_with("# assetmap gap analysis: {\"category\":\"gp\",\"coverage_m\":1200.0")
+    );
+    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
+    assert_eq!(rows.len(), 21, "a header and 20 wards");
+    assert!(rows[0].starts_with("code,name,council_code,considered,population"));
+
+    let gpkg = get("/api/gaps/small-areas?category=library&format=gpkg").await;
+    assert_eq!(gpkg.status, StatusCode::OK);
+    assert_eq!(
+        gpkg.header("content-type"),
+        "application/geopackage+sqlite3"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("gaps.gpkg");
+    std::fs::write(&path, &gpkg.bytes).unwrap();
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let n: i64 = db
+        .query_row("SELECT count(*) FROM small_area_gaps", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(n, 116);
+    let covered: i64 = db
+        .query_row(
+            "SELECT count(*) FROM small_area_gaps WHERE covered = 1",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let json = get("/api/gaps/small-areas?category=library").await.json();
+    let expected = json["small_areas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["covered"] == true)
+        .count();
+    assert_eq!(covered as usize, expected);
+    let params: String = db
+        .query_row(
+            "SELECT value FROM analysis_provenance WHERE key = 'parameters'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(params.contains("\"category\":\"library\""), "{params}");
+    let srs: i64 = db
+        .query_row(
+            "SELECT srs_id FROM gpkg_geometry_columns WHERE table_name = 'small_area_gaps'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(srs, 27700);
+
+    let bad = get("/api/gaps?category=gp&format=shp").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(
+        bad.json()["description"]
+            .as_str()
+            .unwrap()
+            .contains("json, geojson, csv or gpkg")
+    );
+}

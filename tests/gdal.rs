@@ -6,14 +6,13 @@
 
 mod common;
 
-use std::net::SocketAddr;
 use std::process::Command;
 use std::sync::Arc;
 
 use assetmap::export::{ExportRequest, export_request};
-use assetmap::http::{AppState, router};
+use assetmap::http::AppState;
 use assetmap::model::Dataset;
-use common::{derived_assets, five_council_areas, load_manifest, real_data};
+use common::{derived_assets, five_council_areas, load_manifest, real_data, serve};
 
 fn ogrinfo_available() -> bool {
     Command::new("ogrinfo")
@@ -126,26 +125,10 @@ fn ogrinfo_reads_both_geojson_exports() {
     assert_eq!(feature_count(&ogrinfo(&["-ro", "-so", "-al", &csv])), 733);
 }
 
-/// Serves the dataset on a free loopback port from a background thread.
-fn serve(dataset: Dataset) -> SocketAddr {
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async move {
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            tx.send(listener.local_addr().unwrap()).unwrap();
-            axum::serve(listener, router(AppState::new(Arc::new(dataset))))
-                .await
-                .unwrap();
-        });
-    });
-    rx.recv().unwrap()
-}
-
 #[test]
 fn gdal_reads_the_live_ogc_api() {
     let Some(d) = five_councils() else { return };
-    let address = serve(d);
+    let address = serve(AppState::new(Arc::new(d)));
     let base = format!("http://{address}");
     let oapif = format!("OAPIF:{base}");
     let listing = ogrinfo(&["-ro", &oapif]);
@@ -204,7 +187,7 @@ fn nearby_at_a_real_postcode_matches_a_brute_force_scan() {
         })
         .collect();
     gps.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1)));
-    let address = serve(d);
+    let address = serve(AppState::new(Arc::new(d)));
     let mut stream = std::net::TcpStream::connect(address).unwrap();
     use std::io::{Read, Write};
     write!(stream, "GET /api/nearby?postcode=sw1a1aa&category=gp&limit=5 HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n").unwrap();
@@ -224,4 +207,40 @@ fn nearby_at_a_real_postcode_matches_a_brute_force_scan() {
         .collect();
     let expected: Vec<&str> = gps[..5].iter().map(|(_, id)| id.as_str()).collect();
     assert_eq!(ids, expected);
+}
+
+#[test]
+fn gdal_reads_a_gap_analysis_geopackage() {
+    let Some(d) = five_councils() else { return };
+    let result = assetmap::analysis::analyse(&d, &assetmap::analysis::GapParams::new("gp"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ward-gaps.gpkg");
+    assetmap::export::write_gap_geopackage(&path, &d, &result, assetmap::export::GapLevel::Wards)
+        .unwrap();
+    let path = path.to_str().unwrap();
+    let summary = ogrinfo(&["-ro", "-so", path, "ward_gaps"]);
+    assert_eq!(feature_count(&summary), 106);
+    assert!(summary.contains("ID[\"EPSG\",27700]"), "{summary}");
+    for field in [
+        "gap: Real",
+        "underserved: Integer",
+        "code: String",
+        "coverage: Real",
+    ] {
+        assert!(summary.contains(field), "{field} in {summary}");
+    }
+    let under = ogrinfo(&[
+        "-ro",
+        "-q",
+        path,
+        "-sql",
+        "SELECT count(*) AS n FROM ward_gaps WHERE underserved = 1",
+    ]);
+    let expected = result.wards.iter().filter(|w| w.underserved).count();
+    assert!(
+        under.contains(&format!("n (Integer) = {expected}")),
+        "{under}"
+    );
+    let provenance = ogrinfo(&["-ro", "-q", path, "analysis_provenance"]);
+    assert!(provenance.contains(&result.result_hash()), "{provenance}");
 }

@@ -93,3 +93,173 @@ async fn the_server_answers_over_a_real_socket() {
     assert!(response.contains("\"status\":\"ok\""));
     server.abort();
 }
+
+async fn get_with(app: axum::Router, uri: &str, accept: &str) -> axum::response::Response {
+    app.oneshot(
+        Request::get(uri)
+            .header("accept", accept)
+            .body(Body::empty())
+            .expect("request"),
+    )
+    .await
+    .expect("response")
+}
+
+async fn text_of(response: axum::response::Response) -> String {
+    let bytes = response
+        .into_body()
+        .collect()
+        .await
+        .expect("body")
+        .to_bytes();
+    String::from_utf8(bytes.to_vec()).expect("UTF-8")
+}
+
+#[tokio::test]
+async fn the_root_is_the_residents_page_for_browsers_and_the_ogc_landing_page_for_clients() {
+    let browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8";
+    let page = get_with(app(), "/?postcode=ZZ1%200AA&category=gp", browser).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(page.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(page.headers()["vary"], "Accept");
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("default-src 'self'") && csp.contains("connect-src 'self';"),
+        "{csp}"
+    );
+    let html = text_of(page).await;
+    assert!(
+        html.contains("<title>Find support near you – Fictionford (fictional demo town)</title>")
+    );
+    assert!(html.contains(r#"<script type="module" src="/app/resident.js">"#));
+
+    for (uri, accept) in [
+        ("/", "application/json"),
+        ("/", "*/*"),
+        ("/?f=json", browser),
+    ] {
+        let response = get_with(app(), uri, accept).await;
+        assert_eq!(response.status(), StatusCode::OK, "{uri} {accept}");
+        let landing: serde_json::Value = serde_json::from_str(&text_of(response).await).unwrap();
+        assert!(
+            landing["links"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|l| l["rel"] == "data"),
+            "{uri} {accept}"
+        );
+    }
+    let forced = get_with(app(), "/?f=html", "application/json").await;
+    assert_eq!(forced.headers()["content-type"], "text/html; charset=utf-8");
+    // The OGC landing page still checks its parameters.
+    let (status, _) = get_json(app(), "/?f=xml").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn pages_and_their_files_are_served_from_the_binary_with_etags() {
+    for (uri, kind, needle) in [
+        (
+            "/planner",
+            "text/html; charset=utf-8",
+            "Where is support missing?",
+        ),
+        (
+            "/accessibility",
+            "text/html; charset=utf-8",
+            "Accessibility statement",
+        ),
+        (
+            "/app/resident.js",
+            "text/javascript; charset=utf-8",
+            "/api/nearby",
+        ),
+        (
+            "/app/planner.js",
+            "text/javascript; charset=utf-8",
+            "/api/gaps/scenario",
+        ),
+        ("/app/app.css", "text/css; charset=utf-8", ":focus-visible"),
+        (
+            "/app/maplibre-gl.mjs",
+            "text/javascript; charset=utf-8",
+            "MapLibre GL JS",
+        ),
+        (
+            "/app/maplibre-gl-worker.mjs",
+            "text/javascript; charset=utf-8",
+            "",
+        ),
+        (
+            "/app/maplibre-gl.css",
+            "text/css; charset=utf-8",
+            ".maplibregl-map",
+        ),
+        (
+            "/docs/methods.md",
+            "text/plain; charset=utf-8",
+            "Gap analysis",
+        ),
+    ] {
+        let response = get_with(app(), uri, "*/*").await;
+        assert_eq!(response.status(), StatusCode::OK, "{uri}");
+        assert_eq!(response.headers()["content-type"], kind, "{uri}");
+        assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let etag = response.headers()["etag"].to_str().unwrap().to_string();
+        assert!(text_of(response).await.contains(needle), "{uri}");
+        let again = app()
+            .oneshot(
+                Request::get(uri)
+                    .header("if-none-match", &etag)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED, "{uri}");
+    }
+    let (status, body) = get_json(app(), "/app/missing.js").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(
+        body["description"]
+            .as_str()
+            .unwrap()
+            .contains("/app/missing.js")
+    );
+}
+
+#[tokio::test]
+async fn the_pages_config_names_the_example_postcode_limits_and_no_basemap() {
+    let (status, config) = get_json(app(), "/app/config.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(config["example_postcode"], "ZZ1 0AA");
+    assert_eq!(config["basemap"], serde_json::Value::Null);
+    assert_eq!(config["wards"], 20);
+    assert_eq!(config["limits"]["nearby_results"], 100);
+    assert_eq!(config["bounds"].as_array().map(Vec::len), Some(4));
+}
+
+#[tokio::test]
+async fn a_basemap_is_offered_and_allowed_by_the_content_security_policy() {
+    use assetmap::http::web::{Basemap, WebOptions};
+    let loaded = assetmap::demo::load(&Quiet).unwrap();
+    let basemap = Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "© Example").unwrap();
+    let app = router(
+        AppState::new(Arc::new(loaded.dataset)).with_web(WebOptions::new(Some(basemap), None)),
+    );
+    let (_, config) = get_json(app.clone(), "/app/config.json").await;
+    assert_eq!(
+        config["basemap"]["tiles"],
+        "https://tiles.example.org/{z}/{x}/{y}.png"
+    );
+    let page = get_with(app, "/planner", "text/html").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    assert!(
+        csp.contains("img-src 'self' data: blob: https://tiles.example.org;"),
+        "{csp}"
+    );
+}

@@ -106,7 +106,11 @@ pub fn small_area_properties(
     m
 }
 
-pub(crate) fn rows(dataset: &Dataset, result: &GapResult, level: GapLevel) -> Vec<Map<String, Value>> {
+pub(crate) fn rows(
+    dataset: &Dataset,
+    result: &GapResult,
+    level: GapLevel,
+) -> Vec<Map<String, Value>> {
     match level {
         GapLevel::Wards => (0..result.wards.len())
             .map(|w| ward_properties(result, w))

@@ -9,9 +9,9 @@ use rusqlite::{Connection, params_from_iter};
 use serde_json::Value;
 
 use super::ExportError;
-use crate::features::{self, Collection, FieldType, Geometry};
-use crate::analysis::GapResult;
 use super::gaps::GapLevel;
+use crate::analysis::GapResult;
+use crate::features::{self, Collection, FieldType, Geometry};
 use crate::model::Dataset;
 
 /// "GPKG" as the SQLite application id.
@@ -161,7 +161,11 @@ pub fn write_gap_geopackage(
     let kinds: Vec<&str> = names
         .iter()
         .map(|name| {
-            let values = || rows.iter().map(|r| &r[name.as_str()]).filter(|v| !v.is_null());
+            let values = || {
+                rows.iter()
+                    .map(|r| &r[name.as_str()])
+                    .filter(|v| !v.is_null())
+            };
             if values().all(|v| v.is_i64() || v.is_boolean()) {
                 "INTEGER"
             } else if values().all(Value::is_number) {
@@ -192,8 +196,14 @@ pub fn write_gap_geopackage(
             bounds = Some(match bounds {
                 None => r,
                 Some(b) => geo::Rect::new(
-                    Coord { x: b.min().x.min(r.min().x), y: b.min().y.min(r.min().y) },
-                    Coord { x: b.max().x.max(r.max().x), y: b.max().y.max(r.max().y) },
+                    Coord {
+                        x: b.min().x.min(r.min().x),
+                        y: b.min().y.min(r.min().y),
+                    },
+                    Coord {
+                        x: b.max().x.max(r.max().x),
+                        y: b.max().y.max(r.max().y),
+                    },
                 ),
             });
         }
@@ -219,8 +229,7 @@ pub fn write_gap_geopackage(
     )?;
     tx.execute_batch("CREATE TABLE analysis_provenance (fid INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, key TEXT NOT NULL, value TEXT);")?;
     let provenance = super::gaps::provenance(dataset, result);
-    let mut insert =
-        tx.prepare("INSERT INTO analysis_provenance (key, value) VALUES (?1, ?2)")?;
+    let mut insert = tx.prepare("INSERT INTO analysis_provenance (key, value) VALUES (?1, ?2)")?;
     if let Value::Object(map) = &provenance {
         for (k, v) in map {
             let text = match v {

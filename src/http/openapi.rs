@@ -85,8 +85,8 @@ fn gap_params(with_format: bool) -> Vec<Value> {
     if with_format {
         out.push(query(
             params::FORMAT,
-            "json, or geojson with polygons",
-            json!({"type": "string", "enum": ["json", "geojson"], "default": "json"}),
+            "json; geojson with polygons; csv (provenance in # lines); gpkg (GeoPackage in EPSG:27700 with an analysis_provenance table)",
+            json!({"type": "string", "enum": ["json", "geojson", "csv", "gpkg"], "default": "json"}),
         ));
     }
     out
@@ -163,7 +163,7 @@ pub fn document(base: &str) -> Value {
         },
         "servers": [{"url": base}],
         "paths": {
-            "/": get("Landing page", vec![f_param()], "application/json"),
+            "/": get("Landing page (JSON for API clients; the residents' web page for a browser that asks for text/html, or with f=html)", vec![query(params::F, "json (the OGC landing page) or html (the residents' page)", json!({"type": "string", "enum": ["json", "html"]}))], "application/json"),
             "/conformance": get("Conformance classes", vec![f_param()], "application/json"),
             "/collections": get("Feature collections", vec![f_param()], "application/json"),
             "/collections/{collectionId}": get("One collection", vec![collection_id.clone(), f_param()], "application/json"),

@@ -25,8 +25,9 @@ pub struct Basemap {
 impl Basemap {
     /// Checks a tile URL template: http(s), with `{z}`, `{x}` and `{y}`.
     pub fn new(tiles: &str, attribution: &str) -> Result<Basemap, String> {
-        let origin = origin_of(tiles)
-            .ok_or_else(|| format!("base map URL {tiles:?} must start with http:// or https:// and name a host"))?;
+        let origin = origin_of(tiles).ok_or_else(|| {
+            format!("base map URL {tiles:?} must start with http:// or https:// and name a host")
+        })?;
         for part in ["{z}", "{x}", "{y}"] {
             if !tiles.contains(part) {
                 return Err(format!(
@@ -35,7 +36,9 @@ impl Basemap {
             }
         }
         if origin.contains(['"', '\'', ';', ' ']) {
-            return Err(format!("base map URL {tiles:?} has a character not allowed in a host"));
+            return Err(format!(
+                "base map URL {tiles:?} has a character not allowed in a host"
+            ));
         }
         if attribution.trim().is_empty() {
             return Err("a base map needs an attribution (--basemap-attribution)".into());
@@ -109,7 +112,11 @@ macro_rules! library {
         Asset {
             name: $name,
             media_type: $type,
-            body: include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/web/node_modules/", $path)),
+            body: include_bytes!(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/web/node_modules/",
+                $path
+            )),
             own: false,
         }
     };
@@ -191,7 +198,12 @@ static METHODS: &[u8] = include_bytes!(concat!(env!("CARGO_MANIFEST_DIR"), "/doc
 
 /// `GET /docs/methods.md`
 pub async fn methods(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    respond(&state, "text/plain; charset=utf-8", METHODS.to_vec(), &headers)
+    respond(
+        &state,
+        "text/plain; charset=utf-8",
+        METHODS.to_vec(),
+        &headers,
+    )
 }
 
 /// `GET /planner`
@@ -239,9 +251,11 @@ pub async fn app_file(
 /// `GET /app/config.json`: what the pages need to know about this server.
 fn config(state: &AppState) -> Response {
     let d = &state.dataset;
-    let basemap = state.web.basemap.as_ref().map(|b| {
-        json!({ "tiles": b.tiles, "attribution": b.attribution })
-    });
+    let basemap = state
+        .web
+        .basemap
+        .as_ref()
+        .map(|b| json!({ "tiles": b.tiles, "attribution": b.attribution }));
     let mut response = axum::Json(json!({
         "dataset": d.info.name,
         "attribution": d.info.attribution,
@@ -276,7 +290,12 @@ fn load(state: &AppState, asset: &Asset) -> Result<Vec<u8>, ApiError> {
 
 /// Sends a file with an ETag (answering 304 when it matches), revalidated on
 /// every use, and the security headers that keep the page on this host.
-fn respond(state: &AppState, media_type: &'static str, body: Vec<u8>, headers: &HeaderMap) -> Response {
+fn respond(
+    state: &AppState,
+    media_type: &'static str,
+    body: Vec<u8>,
+    headers: &HeaderMap,
+) -> Response {
     let etag = format!("\"{}\"", &sha256_hex(&body)[..20]);
     let fresh = headers
         .get(header::IF_NONE_MATCH)
@@ -354,9 +373,21 @@ mod tests {
     fn basemap_templates_are_checked() {
         let b = Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "© Example").unwrap();
         assert_eq!(b.origin(), "https://tiles.example.org");
-        assert!(Basemap::new("ftp://x/{z}/{x}/{y}", "a").unwrap_err().contains("http"));
-        assert!(Basemap::new("https://x.org/{z}/{x}.png", "a").unwrap_err().contains("{y}"));
-        assert!(Basemap::new("https://x.org/{z}/{x}/{y}", " ").unwrap_err().contains("attribution"));
+        assert!(
+            Basemap::new("ftp://x/{z}/{x}/{y}", "a")
+                .unwrap_err()
+                .contains("http")
+        );
+        assert!(
+            Basemap::new("https://x.org/{z}/{x}.png", "a")
+                .unwrap_err()
+                .contains("{y}")
+        );
+        assert!(
+            Basemap::new("https://x.org/{z}/{x}/{y}", " ")
+                .unwrap_err()
+                .contains("attribution")
+        );
     }
 
     #[test]
@@ -370,7 +401,10 @@ mod tests {
             HeaderValue::from_static("text/html,application/xhtml+xml,*/*;q=0.8"),
         );
         assert!(accepts_html(&h));
-        h.insert(header::ACCEPT, HeaderValue::from_static("text/html;q=0, */*"));
+        h.insert(
+            header::ACCEPT,
+            HeaderValue::from_static("text/html;q=0, */*"),
+        );
         assert!(!accepts_html(&h));
     }
 

@@ -141,3 +141,19 @@ postcode = "postcode"
         assets = file(data, "derived/assets_five_councils.csv"),
     )
 }
+
+/// Serves the app on a free loopback port from a background thread.
+pub fn serve(state: assetmap::http::AppState) -> std::net::SocketAddr {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, assetmap::http::router(state))
+                .await
+                .unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}

@@ -84,10 +84,10 @@ export async function mapColours(page) {
   }, png.toString("base64"));
 }
 
-/** Saves a full-page screenshot under the artifacts folder. */
-export async function screenshot(page, name) {
+/** Saves a screenshot under the artifacts folder (the whole page when `fullPage`). */
+export async function screenshot(page, name, { fullPage = false } = {}) {
   mkdirSync(ARTIFACTS, { recursive: true });
-  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: false });
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
 /** GETs JSON from the API directly (not through the page). */

@@ -88,7 +88,6 @@ function gapQuery(s) {
 /** Checks the distance inputs; shows an error beside each bad one. */
 function validDistances() {
   let ok = true;
-  if (labels.gp) $("category").value = "gp";
   const max = config.limits.gap_distance_m;
   for (const id of ["coverage_m", "catchment_m"]) {
     const input = $(id);

@@ -1,0 +1,107 @@
+//! The web pages in a real browser: Debian's Chromium driven by
+//! playwright-core runs the end-to-end tests in `web/e2e/` against the demo
+//! town served in-process. Needs `chromium` and `npm ci` in `web/` (both done
+//! by `.ci/run`). With `CHROMIUM` set (as `.ci/run` does) a missing browser or
+//! test package is a failure; without it, the test skips when they are missing.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+
+use assetmap::http::AppState;
+use assetmap::http::web::{Basemap, WebOptions};
+use assetmap::ingest::Quiet;
+
+/// The browser to drive, or `None` (skip) when none is installed and none was asked for.
+fn chromium() -> Option<PathBuf> {
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("web");
+    let playwright = web.join("node_modules/playwright-core/package.json");
+    match std::env::var_os("CHROMIUM") {
+        Some(path) => {
+            let path = PathBuf::from(path);
+            assert!(
+                path.exists(),
+                "CHROMIUM={} does not exist: install Debian's chromium",
+                path.display()
+            );
+            assert!(
+                playwright.exists(),
+                "web/node_modules has no playwright-core: run `npm ci` in web/"
+            );
+            Some(path)
+        }
+        None => {
+            let path = PathBuf::from("/usr/bin/chromium");
+            if path.exists() && playwright.exists() {
+                Some(path)
+            } else {
+                eprintln!(
+                    "skipping the browser tests: no /usr/bin/chromium or no web/node_modules/playwright-core (set CHROMIUM to require them)"
+                );
+                None
+            }
+        }
+    }
+}
+
+#[test]
+fn web_pages_pass_their_browser_tests() {
+    let Some(browser) = chromium() else { return };
+    let dataset = Arc::new(
+        assetmap::demo::load(&Quiet)
+            .expect("the demo loads")
+            .dataset,
+    );
+    // A base map that is configured but off: the pages must still make no
+    // request to any other host until a user turns it on.
+    let basemap =
+        Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "Example tiles").unwrap();
+    let state = AppState::new(dataset).with_web(WebOptions::new(Some(basemap), None));
+    let address = common::serve(state);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let artifacts = root.join("target/e2e-artifacts");
+    let mut files: Vec<String> = std::fs::read_dir(root.join("web/e2e"))
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|name| name.ends_with(".test.mjs"))
+        .map(|name| format!("e2e/{name}"))
+        .collect();
+    files.sort();
+    assert!(
+        files.len() >= 3,
+        "the browser tests are in web/e2e: {files:?}"
+    );
+    let output = Command::new("node")
+        .args(["--test", "--test-concurrency=1", "--test-reporter=spec"])
+        .args(&files)
+        .current_dir(root.join("web"))
+        .env("ASSETMAP_URL", format!("http://{address}"))
+        .env("CHROMIUM", &browser)
+        .env("ASSETMAP_ARTIFACTS", &artifacts)
+        .output()
+        .expect("node runs (install Node.js)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    println!("{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "browser tests failed:\n{stdout}\n{stderr}"
+    );
+    for name in [
+        "resident-desktop",
+        "resident-phone",
+        "planner-desktop",
+        "planner-phone",
+    ] {
+        let shot = artifacts.join(format!("{name}.png"));
+        let size = std::fs::metadata(&shot).map(|m| m.len()).unwrap_or(0);
+        assert!(
+            size > 10_000,
+            "screenshot {} is missing or empty",
+            shot.display()
+        );
+    }
+}

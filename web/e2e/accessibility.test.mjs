@@ -1,0 +1,60 @@
+// axe-core scans of every page, with results on screen, for WCAG 2.2 A and
+// AA: no serious or critical violations. axe is served to the page from this
+// server's own address (intercepted), so the pages' Content-Security-Policy
+// stays on.
+
+import assert from "node:assert/strict";
+import { createRequire } from "node:module";
+import { after, before, test } from "node:test";
+import { BASE, apiGet, launch, mapIdle, openPage } from "./browser.mjs";
+
+const AXE = createRequire(import.meta.url).resolve("axe-core/axe.min.js");
+const TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"];
+
+let browser;
+before(async () => {
+  browser = await launch();
+  await browser.context.route(`${BASE}/__test/axe.js`, (route) => route.fulfill({ path: AXE, contentType: "text/javascript" }));
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function scan(page) {
+  await page.addScriptTag({ url: `${BASE}/__test/axe.js` });
+  const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }), TAGS);
+  assert.ok(result.passes.length > 15, `axe ran its checks (${result.passes.length} passed)`);
+  const bad = result.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  const report = bad.map((v) => `${v.id} (${v.impact}): ${v.help}\n  ${v.nodes.slice(0, 5).map((n) => n.target.join(" ")).join("\n  ")}`).join("\n");
+  const minor = result.violations.filter((v) => !bad.includes(v)).map((v) => `${v.id} (${v.impact})`);
+  if (minor.length) console.log(`minor axe findings on ${page.url()}: ${minor.join(", ")}`);
+  return { bad, report };
+}
+
+const { example_postcode: POSTCODE } = await apiGet("/app/config.json");
+
+for (const [name, path, prepare] of [
+  ["residents' page with results", `/?postcode=${encodeURIComponent(POSTCODE)}`, (p) => p.waitForSelector("#results > li")],
+  ["residents' page with an error", "/?postcode=12345", (p) => p.waitForSelector("#postcode-error:not([hidden])")],
+  ["planners' page with a ward and a what-if", "/planner?ward=X05000004", async (p) => {
+    await p.waitForSelector("#ward-name");
+    await p.getByRole("button", { name: "Add one at the map's centre" }).click();
+    await p.waitForSelector("#whatif-table");
+  }],
+  ["accessibility statement", "/accessibility", null],
+]) {
+  test(`axe finds no serious or critical WCAG 2.2 AA problems: ${name}`, async () => {
+    const page = await browser.context.newPage();
+    await page.goto(BASE + path);
+    if (path !== "/accessibility") await page.waitForFunction(() => document.body.dataset.ready === "true");
+    if (prepare) await prepare(page);
+    if (path !== "/accessibility") await mapIdle(page);
+    for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
+      await page.setViewportSize(viewport);
+      await page.waitForTimeout(300);
+      const { bad, report } = await scan(page);
+      assert.equal(bad.length, 0, `at ${viewport.width}px:\n${report}`);
+    }
+    await page.close();
+  });
+}
