@@ -209,6 +209,12 @@ async fn pages_and_their_files_are_served_from_the_binary_with_etags() {
         assert_eq!(response.status(), StatusCode::OK, "{uri}");
         assert_eq!(response.headers()["content-type"], kind, "{uri}");
         assert_eq!(response.headers()["x-content-type-options"], "nosniff");
+        let cache = if uri.starts_with("/app/maplibre") {
+            "public, max-age=86400"
+        } else {
+            "no-cache"
+        };
+        assert_eq!(response.headers()["cache-control"], cache, "{uri}");
         let etag = response.headers()["etag"].to_str().unwrap().to_string();
         assert!(text_of(response).await.contains(needle), "{uri}");
         let again = app()

@@ -123,6 +123,8 @@ macro_rules! library {
 }
 
 const JS: &str = "text/javascript; charset=utf-8";
+/// `Cache-Control` of MapLibre's files; the project's own files are revalidated every time.
+pub const LIBRARY_CACHE_CONTROL: &str = "public, max-age=86400";
 const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
@@ -243,7 +245,19 @@ pub async fn app_file(
         return ApiError::NotFound(format!("no file /app/{file}")).into_response();
     };
     match load(&state, asset) {
-        Ok(body) => respond(&state, asset.media_type, body, &headers),
+        Ok(body) => {
+            let mut response = respond(&state, asset.media_type, body, &headers);
+            if !asset.own {
+                // The library changes only with the lockfile; its worker URL
+                // carries the version. A day's caching saves a cheap phone
+                // three revalidations per page.
+                response.headers_mut().insert(
+                    header::CACHE_CONTROL,
+                    HeaderValue::from_static(LIBRARY_CACHE_CONTROL),
+                );
+            }
+            response
+        }
         Err(e) => e.into_response(),
     }
 }

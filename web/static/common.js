@@ -2,9 +2,12 @@
 // map's plain base (ward outlines and names on a light background, with an
 // optional raster base map) and its button controls.
 
-import * as maplibregl from "/app/maplibre-gl.mjs";
-
-export { maplibregl };
+/**
+ * MapLibre GL JS, once `createMap` has loaded it. It is imported on demand so
+ * that the page's form and list work before the map library (about 450 kB
+ * compressed) has arrived on a slow connection.
+ */
+export let maplibregl = null;
 
 /** An API error with the server's own explanation. */
 export class ApiError extends Error {
@@ -53,6 +56,37 @@ export function h(tag, attrs = {}, ...children) {
     node.append(c instanceof Node ? c : document.createTextNode(String(c)));
   }
   return node;
+}
+
+/** A label in running text: "Pharmacy" → "pharmacy", but "GP practice" and "IMD score" keep their capitals. */
+export function inText(label) {
+  const first = label.split(" ")[0];
+  return first.length > 1 && first === first.toUpperCase() ? label : label[0].toLowerCase() + label.slice(1);
+}
+
+/**
+ * Scrolls `element` to the top of the panel that scrolls it (desktop), or of
+ * the page (phone), without moving the rest of the layout.
+ */
+export function scrollToTop(element) {
+  const panel = element.closest(".panel");
+  if (panel && panel.scrollHeight > panel.clientHeight && getComputedStyle(panel).overflowY === "auto") {
+    panel.scrollTo({ top: element.offsetTop - panel.offsetTop - 8 });
+  } else {
+    element.scrollIntoView({ block: "start" });
+  }
+}
+
+/** Scrolls the least needed to show `element` inside its panel (or the page). */
+export function scrollIntoPanel(element) {
+  const panel = element.closest(".panel");
+  if (panel && getComputedStyle(panel).overflowY === "auto" && panel.scrollHeight > panel.clientHeight) {
+    const top = element.offsetTop - panel.offsetTop;
+    if (top < panel.scrollTop) panel.scrollTo({ top: top - 8 });
+    else if (top + element.offsetHeight > panel.scrollTop + panel.clientHeight) panel.scrollTo({ top: top + element.offsetHeight - panel.clientHeight + 8 });
+  } else {
+    element.scrollIntoView({ block: "nearest" });
+  }
 }
 
 /** "350 m" or "1.2 km". */
@@ -173,7 +207,7 @@ function escapeText(text) {
 
 /** Shows or hides the base map layer. */
 export function setBasemap(map, on) {
-  if (map.getLayer("basemap")) map.setLayoutProperty("basemap", "visibility", on ? "visible" : "none");
+  if (map?.getLayer("basemap")) map.setLayoutProperty("basemap", "visibility", on ? "visible" : "none");
 }
 
 /**
@@ -215,7 +249,8 @@ export class PanControl {
 }
 
 /** A map in `container` with the base style and the button controls. */
-export function createMap(container, config, options = {}) {
+export async function createMap(container, config, options = {}) {
+  maplibregl ??= await import("/app/maplibre-gl.mjs");
   const [w, s, e, n] = config.bounds || [-6, 50, 2, 56];
   const map = new maplibregl.Map({
     container,

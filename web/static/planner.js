@@ -3,7 +3,7 @@
 // panel, the same figures as a table, downloads of what is on screen, and a
 // what-if mode that places hypothetical assets.
 
-import { api, createMap, h, loadConfig, mapReady, maplibregl, num, pct, setBasemap, tileUrl, wardLabels } from "/app/common.js";
+import { api, createMap, h, inText, scrollToTop, loadConfig, mapReady, maplibregl, num, pct, setBasemap, tileUrl, wardLabels } from "/app/common.js";
 import { addSymbols } from "/app/symbols.js";
 
 /** Zoom from which small areas are drawn instead of wards. */
@@ -151,7 +151,7 @@ async function update() {
     return;
   }
   const label = labels[s.category];
-  for (const span of document.querySelectorAll(".whatif-kind")) span.textContent = label.toLowerCase();
+  for (const span of document.querySelectorAll(".whatif-kind")) span.textContent = inText(label);
   const considered = result.wards.filter((w) => w.considered);
   const under = considered.filter((w) => w.underserved).length;
   $("status").textContent = `${label}: ${under} of ${considered.length} wards underserved (coverage ${num(s.coverage_m)} m, catchment ${num(s.catchment_m)} m, decay ${s.decay}).`;
@@ -308,7 +308,7 @@ async function showWard(code, { focus }) {
   panel.replaceChildren(
     h("h2", { id: "ward-name", tabindex: "-1" }, profile.name),
     h("p", { class: "note" }, `${profile.code}${profile.council_name ? ` · ${profile.council_name}` : ""} · ${profile.small_areas} small areas`),
-    g && g.underserved ? h("p", {}, h("span", { class: "badge under" }, `Underserved for ${label.toLowerCase()}`)) : null,
+    g && g.underserved ? h("p", {}, h("span", { class: "badge under" }, `Underserved for ${inText(label)}`)) : null,
     facts("People and deprivation", [
       ["Population", h("span", { "data-field": "population" }, num(profile.population))],
       ["IMD score", h("span", { "data-field": "imd_score" }, num(profile.imd_score, 1))],
@@ -359,8 +359,13 @@ async function showWard(code, { focus }) {
       ),
     ),
   );
+  const summary = wards.find((w) => w.code === code);
+  if (focus && summary?.bbox && summary.label_point && !map.getBounds().contains(summary.label_point)) {
+    const [w, s2, e, n] = summary.bbox;
+    map.fitBounds([[w, s2], [e, n]], { padding: 40, maxZoom: 15, duration: 500 });
+  }
   if (focus) {
-    panel.scrollIntoView({ block: "start" });
+    scrollToTop(panel);
     $("ward-name").focus({ preventScroll: true });
   }
 }
@@ -390,7 +395,7 @@ async function runScenario() {
   changed.sort((a, b) => (a.gap[2] ?? 0) - (b.gap[2] ?? 0));
   for (const w of changed) map.setFeatureState({ source: "wards", sourceLayer: "wards", id: w.code }, { changed: true });
   const n = whatif.points.length;
-  $("whatif-status").textContent = `With ${n} hypothetical ${labels[s.category].toLowerCase()}${n === 1 ? "" : " places"}: ${changed.length} ward${changed.length === 1 ? "" : "s"} change (outlined in green).`;
+  $("whatif-status").textContent = `With ${n} hypothetical ${n === 1 ? inText(labels[s.category]) : "places"}: ${changed.length} ward${changed.length === 1 ? "" : "s"} change (outlined in green).`;
   const arrow = (before, after, fmt) => `${fmt(before)} → ${fmt(after)}`;
   $("whatif-results").replaceChildren(
     changed.length
@@ -429,7 +434,7 @@ function addWhatif(lngLat) {
 }
 
 async function setUpMap() {
-  map = createMap("map", config, { wardFill: NO_DATA, label: "Map of wards. Use the arrow keys to move it, and plus and minus to zoom. The table of wards below the controls holds the same figures." });
+  map = await createMap("map", config, { wardFill: NO_DATA, label: "Map of wards. Use the arrow keys to move it, and plus and minus to zoom. The table of wards below the controls holds the same figures." });
   await mapReady(map);
   map.addSource("areas", { type: "vector", tiles: [tileUrl("small_areas")], minzoom: config.small_areas_min_zoom, maxzoom: 16, promoteId: "code" });
   map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: 16 });
@@ -506,6 +511,9 @@ async function main() {
     $("whatif-status").textContent = whatif.on ? "Click the map to place a hypothetical place. Press the button again to stop." : "";
   });
   $("whatif-centre").addEventListener("click", () => addWhatif(map.getCenter()));
+  document.addEventListener("keydown", (e) => {
+    if (e.key === "Escape" && whatif.on) $("whatif-toggle").click();
+  });
   $("whatif-undo").addEventListener("click", () => {
     whatif.points.pop();
     runScenario();

@@ -3,7 +3,7 @@
 // holds the search (`/?postcode=…&category=…`), so a link reproduces it and
 // the back button steps through earlier searches.
 
-import { api, ApiError, createMap, formatDistance, h, loadConfig, mapReady, maplibregl, setBasemap, tileUrl, wardLabels } from "/app/common.js";
+import { api, ApiError, createMap, inText, scrollIntoPanel, formatDistance, h, loadConfig, mapReady, maplibregl, setBasemap, tileUrl, wardLabels } from "/app/common.js";
 import { addSymbols, symbolSvg } from "/app/symbols.js";
 
 const PAGE = 10;
@@ -30,6 +30,7 @@ let current = null; // the search on screen: {postcode | lon, lat, categories}
 let limit = PAGE;
 let features = [];
 let selected = null;
+let shown = null; // the last answer, drawn on the map once it is ready
 
 /** Formats a postcode as the Royal Mail does ("ZZ1 0AA"), or null if it cannot be one. */
 function tidyPostcode(text) {
@@ -134,6 +135,7 @@ function fail(message) {
 }
 
 function clearResults(message) {
+  shown = null;
   features = [];
   selected = null;
   ui.results.replaceChildren();
@@ -152,10 +154,11 @@ function placeName(search, data) {
 }
 
 function show(search, data) {
+  shown = data;
   features = data.features;
   selected = null;
   const where = placeName(search, data);
-  const kinds = search.categories.length ? search.categories.map((c) => labels[c].toLowerCase()).join(", ") : "places";
+  const kinds = search.categories.length ? search.categories.map((c) => inText(labels[c])).join(", ") : "places";
   ui.status.textContent = features.length
     ? `${features.length} ${features.length === 1 && !search.categories.length ? "place" : kinds} near ${where}, closest first.`
     : `No ${kinds} found near ${where}.`;
@@ -217,12 +220,15 @@ function select(id, from) {
     map.setFilter("result-selected", ["==", ["get", "id"], id]);
     map.setFilter("result-selected-outer", ["==", ["get", "id"], id]);
   }
-  if (i < 0) return;
+  if (i < 0 || !map) return;
   if (from === "list") {
     map.easeTo({ center: features[i].geometry.coordinates, zoom: Math.max(map.getZoom(), 15) });
+    // On a phone the map is below the list: bring it into view.
+    const box = map.getContainer().getBoundingClientRect();
+    if (box.top > window.innerHeight || box.bottom < 0) map.getContainer().scrollIntoView({ block: "center", behavior: "smooth" });
   } else {
     const li = $(`result-${i}`);
-    li.scrollIntoView({ block: "nearest", behavior: "smooth" });
+    scrollIntoPanel(li);
     li.querySelector("h3").focus({ preventScroll: true });
   }
 }
@@ -253,9 +259,10 @@ function updateAssetTiles(categories) {
 }
 
 async function setUpMap() {
-  map = createMap("map", config, { label: "Map of places. Use the arrow keys to move it, and plus and minus to zoom. Every place on the map is also in the list of results." });
-  await mapReady(map);
-  await addSymbols(map, config.categories.map((c) => c.id));
+  const created = await createMap("map", config, { label: "Map of places. Use the arrow keys to move it, and plus and minus to zoom. Every place on the map is also in the list of results." });
+  await mapReady(created);
+  await addSymbols(created, config.categories.map((c) => c.id));
+  map = created;
   map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: 16 });
   map.addSource("origin", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addSource("results", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
@@ -399,10 +406,19 @@ async function main() {
     showForm(search);
     run(search);
   });
-  await setUpMap();
+  // The list works at once; the map joins in when its library has loaded.
   const search = searchFromUrl();
   showForm(search);
-  await run(search);
+  await Promise.all([
+    run(search),
+    setUpMap().catch((e) => {
+      $("map").replaceChildren(h("p", { class: "note map-failed" }, `The map could not be shown (${e.message}). The list has everything the map would show.`));
+    }),
+  ]);
+  if (map) {
+    updateAssetTiles(current?.categories || []);
+    if (shown) showOnMap(shown);
+  }
   document.body.dataset.ready = "true";
 }
 
