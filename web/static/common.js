@@ -135,7 +135,6 @@ export function baseStyle(config, { wardFill = "rgba(255,255,255,0.55)" } = {}) 
         minzoom: 0,
         maxzoom: 16,
         promoteId: "code",
-        attribution: escapeText(config.attribution),
       },
     },
     layers: [{ id: "background", type: "background", paint: { "background-color": BACKGROUND } }],
@@ -145,7 +144,6 @@ export function baseStyle(config, { wardFill = "rgba(255,255,255,0.55)" } = {}) 
       type: "raster",
       tiles: [config.basemap.tiles],
       tileSize: 256,
-      attribution: escapeText(config.basemap.attribution),
     };
     style.layers.push({ id: "basemap", type: "raster", source: "basemap", layout: { visibility: "none" } });
   }
@@ -199,15 +197,23 @@ export async function wardLabels(map, config, wards) {
   });
 }
 
-function escapeText(text) {
-  const span = document.createElement("span");
-  span.textContent = text || "";
-  return span.innerHTML;
+/** Shows or hides the base map layer, and its attribution. */
+export function setBasemap(map, config, on) {
+  if (map?.getLayer("basemap")) map.setLayoutProperty("basemap", "visibility", on ? "visible" : "none");
+  showAttribution(config, on);
 }
 
-/** Shows or hides the base map layer. */
-export function setBasemap(map, on) {
-  if (map?.getLayer("basemap")) map.setLayoutProperty("basemap", "visibility", on ? "visible" : "none");
+/**
+ * The data's attribution (and the base map's, when shown) under the map, in
+ * page text rather than over the map, where long public-sector notices would
+ * hide the data.
+ */
+function showAttribution(config, basemapOn) {
+  const target = document.getElementById("map-attribution");
+  if (!target) return;
+  const parts = [config.attribution];
+  if (basemapOn && config.basemap) parts.push(`Background map: ${config.basemap.attribution}`);
+  target.textContent = parts.filter(Boolean).join(" ");
 }
 
 /**
@@ -261,7 +267,7 @@ export async function createMap(container, config, options = {}) {
     ],
     fitBoundsOptions: { padding: 20 },
     maxZoom: 19,
-    attributionControl: { compact: false },
+    attributionControl: false,
     cooperativeGestures: false,
     dragRotate: false,
     pitchWithRotate: false,
@@ -272,6 +278,7 @@ export async function createMap(container, config, options = {}) {
   map.addControl(new maplibregl.NavigationControl({ showCompass: false, visualizePitch: false }), "top-right");
   map.addControl(new PanControl(), "top-right");
   map.addControl(new maplibregl.ScaleControl({ unit: "metric" }), "bottom-left");
+  showAttribution(config, false);
   map.getCanvas().setAttribute("aria-label", options.label || "Map. Use the arrow keys to move it, and plus and minus to zoom.");
   window.__assetmap = Object.assign(window.__assetmap || {}, { map });
   return map;

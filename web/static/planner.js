@@ -236,7 +236,8 @@ function ranks() {
 function table() {
   const m = MEASURES[$("measure").value];
   const r = ranks();
-  const rows = [...result.wards].sort((a, b) => {
+  const council = $("council").value;
+  const rows = result.wards.filter((w) => !council || w.council_code === council).sort((a, b) => {
     const va = a.considered ? m.ward(a) : null;
     const vb = b.considered ? m.ward(b) : null;
     if (va === null || va === undefined) return 1;
@@ -469,6 +470,16 @@ async function setUpMap() {
   map.on("moveend", downloads);
 }
 
+/** Fits the map to the chosen council's wards (or all wards). */
+function zoomToCouncil(code) {
+  let box = null;
+  for (const w of wards) {
+    if ((code && w.council_code !== code) || !w.bbox) continue;
+    box = box ? [Math.min(box[0], w.bbox[0]), Math.min(box[1], w.bbox[1]), Math.max(box[2], w.bbox[2]), Math.max(box[3], w.bbox[3])] : [...w.bbox];
+  }
+  if (box) map.fitBounds([[box[0], box[1]], [box[2], box[3]]], { padding: 30, duration: 600 });
+}
+
 function updateAssetFilter() {
   const c = $("category").value;
   map.getSource("assets").setTiles([tileUrl("assets", `category=${encodeURIComponent(c)}`)]);
@@ -491,14 +502,16 @@ async function main() {
   const ward = settingsFromUrl();
   if (config.basemap) {
     $("basemap-option").hidden = false;
-    $("basemap").addEventListener("change", (e) => setBasemap(map, e.target.checked));
+    $("basemap").addEventListener("change", (e) => setBasemap(map, config, e.target.checked));
   }
   await setUpMap();
   updateAssetFilter();
+  if ($("council").value) zoomToCouncil($("council").value);
   let timer;
   $("controls").addEventListener("input", (e) => {
     clearTimeout(timer);
     if (e.target.id === "category") updateAssetFilter();
+    if (e.target.id === "council") zoomToCouncil(e.target.value);
     timer = setTimeout(update, e.target.type === "number" ? 400 : 0);
   });
   $("controls").addEventListener("submit", (e) => {

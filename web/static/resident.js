@@ -353,7 +353,7 @@ async function main() {
   );
   if (config.basemap) {
     $("basemap-option").hidden = false;
-    $("basemap").addEventListener("change", (e) => setBasemap(map, e.target.checked));
+    $("basemap").addEventListener("change", (e) => setBasemap(map, config, e.target.checked));
   }
   ui.form.addEventListener("submit", (e) => {
     e.preventDefault();
