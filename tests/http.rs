@@ -269,3 +269,52 @@ async fn a_basemap_is_offered_and_allowed_by_the_content_security_policy() {
         "{csp}"
     );
 }
+
+#[tokio::test]
+async fn the_first_search_is_in_the_page_before_any_script_runs() {
+    let html =
+        text_of(get_with(app(), "/?postcode=zz10aa&category=gp,pharmacy", "text/html").await).await;
+    let (_, api) = get_json(
+        app(),
+        "/api/nearby?postcode=ZZ1%200AA&category=gp,pharmacy&limit=10",
+    )
+    .await;
+    let features = api["features"].as_array().unwrap();
+    assert_eq!(features.len(), 10);
+    let mut from = 0;
+    for (i, f) in features.iter().enumerate() {
+        let name = f["properties"]["name"]
+            .as_str()
+            .unwrap()
+            .replace('&', "&amp;")
+            .replace('\'', "&#39;");
+        let heading = format!(
+            "<span class=\"result-number\">{}.</span> {name}</h3>",
+            i + 1
+        );
+        let at = html[from..]
+            .find(&heading)
+            .unwrap_or_else(|| panic!("result {} ({name}) in order", i + 1));
+        from += at + heading.len();
+    }
+    assert!(html.contains(r#"id="postcode" name="postcode" value="ZZ1 0AA""#));
+    assert!(html.contains(r#"value="gp" checked"#) && html.contains(r#"value="pharmacy" checked"#));
+    assert!(!html.contains(r#"value="library" checked"#));
+    assert!(html.contains("10 places near ZZ1 0AA (GP practice, pharmacy), closest first."));
+    let first = &features[0]["properties"];
+    let metres = first["distance_m"].as_f64().unwrap();
+    assert!(html.contains(&format!(
+        "{} m away",
+        ((metres / 10.0).round() * 10.0) as i64
+    )));
+
+    let unknown = text_of(get_with(app(), "/?postcode=ZZ99%209ZZ", "text/html").await).await;
+    assert!(unknown.contains("could not find the postcode ZZ99 9ZZ"));
+    assert!(unknown.contains(r#"aria-invalid="true""#));
+    let malformed = text_of(get_with(app(), "/?postcode=%3Cb%3E", "text/html").await).await;
+    assert!(
+        malformed.contains("“&lt;b&gt;” is not a UK postcode"),
+        "escaped"
+    );
+    assert!(!malformed.contains("<b>"));
+}

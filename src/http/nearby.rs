@@ -24,14 +24,14 @@ pub const MAX_LIMIT: usize = 100;
 pub const MAX_RADIUS_M: f64 = 20_000.0;
 
 /// Where a search starts.
-struct Origin {
-    bng: Coord,
-    lonlat: Coord,
-    postcode: Option<String>,
+pub(crate) struct Origin {
+    pub(crate) bng: Coord,
+    pub(crate) lonlat: Coord,
+    pub(crate) postcode: Option<String>,
 }
 
 /// Resolves `lon`+`lat` or `postcode` to a point.
-fn origin(dataset: &Dataset, q: &Query) -> Result<Origin, ApiError> {
+pub(crate) fn origin(dataset: &Dataset, q: &Query) -> Result<Origin, ApiError> {
     let has_point = q.has(params::LON) || q.has(params::LAT);
     match (has_point, q.get(params::POSTCODE)) {
         (true, Some(_)) => Err(ApiError::bad(

@@ -266,3 +266,18 @@ test("the configured base map is off by default and nothing is fetched from its 
   assert.match(csp, /default-src 'self'/);
   assert.match(csp, /img-src 'self' data: blob: https:\/\/tiles\.example\.org/);
 });
+
+test("without JavaScript the first results are still listed, and the form still searches", async () => {
+  const page = await browser.context.newPage();
+  const cdp = await browser.context.newCDPSession(page);
+  await cdp.send("Emulation.setScriptExecutionDisabled", { value: true });
+  await page.goto(`${BASE}/`);
+  await page.getByLabel("Postcode", { exact: true }).fill(POSTCODE);
+  await page.locator('input[value="pharmacy"]').check();
+  await page.getByRole("button", { name: "Search", exact: true }).click();
+  await page.waitForURL(/postcode=/);
+  const api = await apiGet(`/api/nearby?postcode=${encodeURIComponent(POSTCODE)}&category=pharmacy&limit=10`);
+  assert.deepEqual(await resultNames(page), expectedNames(api));
+  assert.match(await page.locator("#status").textContent(), /10 places near .* \(pharmacy\), closest first/);
+  await page.close();
+});

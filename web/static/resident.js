@@ -158,10 +158,10 @@ function show(search, data) {
   features = data.features;
   selected = null;
   const where = placeName(search, data);
-  const kinds = search.categories.length ? search.categories.map((c) => inText(labels[c])).join(", ") : "places";
+  const kinds = search.categories.length ? ` (${search.categories.map((c) => inText(labels[c])).join(", ")})` : "";
   ui.status.textContent = features.length
-    ? `${features.length} ${features.length === 1 && !search.categories.length ? "place" : kinds} near ${where}, closest first.`
-    : `No ${kinds} found near ${where}.`;
+    ? `${features.length} ${features.length === 1 ? "place" : "places"} near ${where}${kinds}, closest first.`
+    : `No places found near ${where}${kinds}.`;
   ui.coverage.hidden = !data.outside_coverage;
   ui.coverage.textContent = data.outside_coverage
     ? `${where} is outside the area this service covers, so these places may be far away.`
