@@ -4,16 +4,14 @@
 # Usage: bench/load-nearby.sh [DURATION]   (needs wrk and ../shared/data)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 duration="${1:-10}"
 port=18080
 cargo build --release --quiet
 ./target/release/assetmap serve --manifest manifests/five-councils.toml --listen "127.0.0.1:$port" > /tmp/assetmap-load.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/health" > /dev/null && break
-  sleep 0.2
-done
+wait_up "$port"
 rate() { grep 'Requests/sec' | awk '{print $2}'; }
 echo "warming up"; wrk -t2 -c32 -d2s "http://127.0.0.1:$port/health" > /dev/null
 health=$(wrk -t2 -c32 -d"${duration}s" --latency "http://127.0.0.1:$port/health" | tee /tmp/wrk-health.txt | rate)

@@ -6,6 +6,7 @@
 # Bounded: each wrk run lasts DURATION seconds. Usage: bench/load-tiles.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 duration="${1:-10}"
 export TILE_PATHS=/tmp/assetmap-tile-paths.txt
 python3 bench/tile-paths.py ../shared/data "$TILE_PATHS" 20000
@@ -15,10 +16,6 @@ latency() { grep -E '^ +(50|99)%' | awk '{printf "%s %s  ", $1, $2}'; }
 run_server() {
   ./target/release/assetmap serve --manifest manifests/england.toml --listen "127.0.0.1:$1" --tile-cache-mb "$2" > "/tmp/assetmap-tiles-$1.log" 2>&1 &
   echo $!
-}
-wait_up() {
-  for _ in $(seq 1 300); do curl -sf "http://127.0.0.1:$1/health" > /dev/null && return 0; sleep 0.2; done
-  echo "server on $1 did not start" >&2; exit 1
 }
 cold=$(run_server 18181 0)
 trap 'kill $cold ${warm:-} 2>/dev/null || true' EXIT

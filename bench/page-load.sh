@@ -4,14 +4,12 @@
 # Usage: bench/page-load.sh [RUNS]   (needs /usr/bin/chromium and `npm ci` in web/)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. bench/lib.sh
 port=18081
 cargo build --release --quiet
 ./target/release/assetmap serve --listen "127.0.0.1:$port" > /tmp/assetmap-page.log 2>&1 &
 server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-  curl -sf "http://127.0.0.1:$port/health" > /dev/null && break
-  sleep 0.2
-done
+wait_up "$port"
 cd web
 RUNS="${1:-5}" ASSETMAP_URL="http://127.0.0.1:$port" timeout 900 node e2e/page-load.mjs

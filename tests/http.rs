@@ -17,18 +17,12 @@ fn app() -> axum::Router {
 }
 
 async fn get_json(app: axum::Router, uri: &str) -> (StatusCode, serde_json::Value) {
-    let response = app
-        .oneshot(Request::get(uri).body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
+    let response = get_with(app, uri, "application/json").await;
     let status = response.status();
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    (status, serde_json::from_slice(&bytes).expect("JSON body"))
+    (
+        status,
+        serde_json::from_str(&text_of(response).await).expect("JSON body"),
+    )
 }
 
 #[tokio::test]

@@ -90,6 +90,24 @@ export async function screenshot(page, name, { fullPage = false } = {}) {
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage });
 }
 
+/** A phone-sized viewport (an iPhone 12-class screen). */
+export const PHONE = { width: 390, height: 844 };
+
+/**
+ * Opens `path` at phone width, waits for `ready` and the map, checks there is
+ * no sideways scrolling and no console error, and saves a whole-page screenshot.
+ */
+export async function phoneCheck(context, path, name, ready = async () => {}) {
+  const phone = await openPage(context, path, { viewport: PHONE });
+  await ready(phone);
+  await mapIdle(phone);
+  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+  if (width > PHONE.width) throw new Error(`${path} scrolls sideways on a phone (page is ${width}px wide)`);
+  await screenshot(phone, name, { fullPage: true });
+  if (phone.log.errors.length) throw new Error(`console errors on ${path}: ${phone.log.errors.join("; ")}`);
+  await phone.close();
+}
+
 /** GETs JSON from the API directly (not through the page). */
 export async function apiGet(path) {
   const r = await fetch(BASE + path, { headers: { Accept: "application/json" } });

@@ -3,7 +3,7 @@
 
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { BASE, apiGet, foreignRequests, launch, mapColours, mapIdle, openPage, screenshot } from "./browser.mjs";
+import { BASE, apiGet, foreignRequests, launch, mapColours, mapIdle, openPage, phoneCheck, screenshot } from "./browser.mjs";
 
 let browser;
 before(async () => {
@@ -57,14 +57,7 @@ test("a postcode search lists the nearest places in distance order and the map d
   await screenshot(page, "resident-desktop");
   await page.close();
 
-  const phone = await openPage(browser.context, `/?postcode=${encodeURIComponent(POSTCODE)}`, { viewport: { width: 390, height: 844 } });
-  await waitForResults(phone, 10);
-  await mapIdle(phone);
-  const width = await phone.evaluate(() => document.documentElement.scrollWidth);
-  assert.ok(width <= 390, `no sideways scrolling on a phone (page is ${width}px wide)`);
-  await screenshot(phone, "resident-phone", { fullPage: true });
-  assert.deepEqual(phone.log.errors, []);
-  await phone.close();
+  await phoneCheck(browser.context, `/?postcode=${encodeURIComponent(POSTCODE)}`, "resident-phone", (phone) => waitForResults(phone, 10));
 });
 
 test("selecting a result highlights it on the map, and selecting its marker highlights it in the list", async () => {
