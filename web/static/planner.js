@@ -443,7 +443,7 @@ async function setUpMap() {
   map.addLayer({ id: "area-fill", type: "fill", source: "areas", "source-layer": "small_areas", minzoom: SMALL_AREA_ZOOM, paint: { "fill-color": NO_DATA } }, "ward-line");
   map.addLayer({ id: "area-line", type: "line", source: "areas", "source-layer": "small_areas", minzoom: SMALL_AREA_ZOOM, paint: { "line-color": "#ffffff", "line-width": 0.8 } }, "ward-line");
   map.setPaintProperty("ward-line", "line-color", "#ffffff");
-  map.addLayer({ id: "underserved-line", type: "line", source: "wards", "source-layer": "wards", paint: { "line-color": "#0b0c0c", "line-width": ["case", ["boolean", ["feature-state", "under"], false], 3.5, 0] } });
+  map.addLayer({ id: "underserved-line", type: "line", source: "wards", "source-layer": "wards", paint: { "line-color": "#0b0c0c", "line-width": ["interpolate", ["linear"], ["zoom"], 5, ["case", ["boolean", ["feature-state", "under"], false], 0.7, 0], 9, ["case", ["boolean", ["feature-state", "under"], false], 1.8, 0], 12, ["case", ["boolean", ["feature-state", "under"], false], 3.5, 0]] } });
   map.addLayer({ id: "changed-line", type: "line", source: "wards", "source-layer": "wards", paint: { "line-color": "#1d6b40", "line-width": ["case", ["boolean", ["feature-state", "changed"], false], 4, 0], "line-dasharray": [2, 1] } });
   map.addLayer({ id: "selected-outer", type: "line", source: "wards", "source-layer": "wards", paint: { "line-color": "#0b0c0c", "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 8, 0] } });
   map.addLayer({ id: "selected-line", type: "line", source: "wards", "source-layer": "wards", paint: { "line-color": "#ffdd00", "line-width": ["case", ["boolean", ["feature-state", "selected"], false], 4, 0] } });
