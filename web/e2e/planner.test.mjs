@@ -139,7 +139,9 @@ test("what-if: a hypothetical place shows the same ward changes as the API", asy
   const box = await page.locator("#map canvas").boundingBox();
   await page.mouse.click(box.x + box.width * 0.3, box.y + box.height * 0.6);
   await page.waitForFunction(() => /With 2 hypothetical/.test(document.querySelector("#whatif-status").textContent));
-  assert.equal(await page.evaluate(() => window.__assetmap.map.getSource("whatif")._data.features?.length ?? window.__assetmap.map.querySourceFeatures("whatif").length), 2);
+  await mapIdle(page);
+  const placed = await page.evaluate(() => window.__assetmap.map.queryRenderedFeatures({ layers: ["whatif-symbol"] }).length);
+  assert.equal(placed, 2, "both hypothetical places are drawn");
   await page.getByRole("button", { name: "Clear" }).click();
   await page.waitForFunction(() => /No hypothetical places/.test(document.querySelector("#whatif-status").textContent));
   assert.deepEqual(page.log.errors, []);

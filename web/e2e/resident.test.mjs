@@ -60,6 +60,19 @@ test("a postcode search lists the nearest places in distance order and the map d
   await phoneCheck(browser.context, `/?postcode=${encodeURIComponent(POSTCODE)}`, "resident-phone", (phone) => waitForResults(phone, 10));
 });
 
+test("show more places extends the list in distance order and moves focus to the first new place", async () => {
+  const page = await openPage(browser.context, `/?postcode=${encodeURIComponent(POSTCODE)}`);
+  await waitForResults(page, 10);
+  await page.getByRole("button", { name: "Show more places" }).click();
+  const api = await apiGet(`/api/nearby?postcode=${encodeURIComponent(POSTCODE)}&limit=20`);
+  await waitForResults(page, 20);
+  assert.deepEqual(await resultNames(page), expectedNames(api));
+  await page.waitForFunction(() => document.activeElement.closest("li")?.id === "result-10");
+  assert.equal(await page.evaluate(() => window.__assetmap.map.querySourceFeatures("results").length > 0), true);
+  assert.deepEqual(page.log.errors, []);
+  await page.close();
+});
+
 test("selecting a result highlights it on the map, and selecting its marker highlights it in the list", async () => {
   const page = await openPage(browser.context, `/?postcode=${encodeURIComponent(POSTCODE)}`);
   await waitForResults(page, 10);
