@@ -312,3 +312,30 @@ async fn the_first_search_is_in_the_page_before_any_script_runs() {
     );
     assert!(!malformed.contains("<b>"));
 }
+
+#[tokio::test]
+async fn large_answers_are_gzipped_and_tiny_ones_are_not() {
+    let small = app()
+        .oneshot(
+            Request::get("/health")
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        small.headers().get("content-encoding").is_none(),
+        "a health check is not worth compressing"
+    );
+    let large = app()
+        .oneshot(
+            Request::get("/api/wards")
+                .header("accept-encoding", "gzip")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(large.headers()["content-encoding"], "gzip");
+}

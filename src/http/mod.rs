@@ -20,6 +20,7 @@ use axum::Router;
 use axum::http::StatusCode;
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -29,6 +30,8 @@ use crate::model::Dataset;
 
 /// Longest time a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Smallest response body that is gzipped, bytes.
+pub const MIN_COMPRESS_BYTES: u16 = 1024;
 /// Largest request body accepted, bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
@@ -174,7 +177,16 @@ pub fn router(state: AppState) -> Router {
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
         .with_state(state)
-        .layer(CompressionLayer::new())
+        .layer(
+            CompressionLayer::new().compress_when(
+                // Not worth a gzip header and a deflate pass below a kilobyte
+                // (health checks, errors, small answers); tiles come gzipped already.
+                SizeAbove::new(MIN_COMPRESS_BYTES)
+                    .and(NotForContentType::GRPC)
+                    .and(NotForContentType::IMAGES)
+                    .and(NotForContentType::const_new("text/event-stream")),
+            ),
+        )
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
