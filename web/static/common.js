@@ -91,7 +91,8 @@ export function scrollIntoPanel(element) {
 
 /** "350 m" or "1.2 km". */
 export function formatDistance(m) {
-  if (m < 1000) return `${Math.round(m / 10) * 10} m`;
+  const metres = Math.round(m / 10) * 10;
+  if (metres < 1000) return `${metres} m`;
   return `${(m / 1000).toFixed(m < 10000 ? 1 : 0)} km`;
 }
 

@@ -13,6 +13,8 @@ use serde_json::json;
 
 use super::{ApiError, AppState, ogc};
 
+mod first;
+
 /// A raster base map the pages may show under the data (off until the user turns it on).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Basemap {
@@ -170,9 +172,9 @@ pub async fn home(
         None => accepts_html(&headers),
     };
     let mut response = if html {
-        let first = server_search(&state, raw.as_deref());
+        let search = first::server_search(&state, raw.as_deref());
         page_with(&state, "/", &headers, |text| {
-            fill_search(&state, text, &first)
+            first::fill_search(&state, text, &search)
         })
     } else {
         ogc::landing(state, headers, RawQuery(raw)).await?
@@ -209,253 +211,6 @@ pub async fn methods(State(state): State<AppState>, headers: HeaderMap) -> Respo
         METHODS.to_vec(),
         &headers,
     )
-}
-
-/// Results the server puts in the residents' page, so that the first answer
-/// shows before (or without) JavaScript; the script then takes over.
-#[derive(Default)]
-struct FirstSearch {
-    postcode: Option<String>,
-    categories: Vec<String>,
-    status: Option<String>,
-    error: Option<String>,
-    items: String,
-}
-
-/// Results the server shows on first load, as the script would (same markup).
-const FIRST_RESULTS: usize = 10;
-
-fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch {
-    let d = &state.dataset;
-    let mut first = FirstSearch::default();
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
-        match k.as_ref() {
-            "postcode" => {
-                first.postcode = Some(v.chars().take(16).collect());
-                query.append_pair("postcode", &v);
-            }
-            "lon" | "lat" => {
-                query.append_pair(&k, &v);
-            }
-            "category" => {
-                for c in v.split(',').map(str::trim) {
-                    if d.info.category_labels.contains_key(c)
-                        && !first.categories.iter().any(|x| x == c)
-                    {
-                        first.categories.push(c.to_string());
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        return first;
-    }
-    let parsed = match super::params::Query::parse(Some(&query), &["postcode", "lon", "lat"], &[]) {
-        Ok(q) => q,
-        Err(_) => return first,
-    };
-    let origin = match super::nearby::origin(d, &parsed) {
-        Ok(o) => o,
-        Err(ApiError::NotFound(_)) => {
-            first.error = Some(format!(
-                "We could not find the postcode {} in this area. Check it, or use your location.",
-                first.postcode.as_deref().unwrap_or("")
-            ));
-            return first;
-        }
-        Err(_) => {
-            if let Some(p) = &first.postcode {
-                first.error = Some(format!(
-                    "“{p}” is not a UK postcode. Check it and try again."
-                ));
-            }
-            return first;
-        }
-    };
-    if let Some(p) = &origin.postcode {
-        first.postcode = Some(p.clone());
-    }
-    let hits = d
-        .asset_index
-        .nearest(origin.bng, FIRST_RESULTS, &first.categories, None);
-    let place = origin.postcode.as_deref().unwrap_or("your location");
-    let kinds = if first.categories.is_empty() {
-        String::new()
-    } else {
-        let labels: Vec<String> = first
-            .categories
-            .iter()
-            .map(|c| in_text(&d.info.category_labels[c]))
-            .collect();
-        format!(" ({})", labels.join(", "))
-    };
-    first.status = Some(match hits.len() {
-        0 => format!("No places found near {place}{kinds}."),
-        1 => format!("1 place near {place}{kinds}, closest first."),
-        n => format!("{n} places near {place}{kinds}, closest first."),
-    });
-    for (i, hit) in hits.iter().enumerate() {
-        first
-            .items
-            .push_str(&result_item(state, i, hit, origin.lonlat));
-    }
-    first
-}
-
-/// A category label in running text: "Pharmacy" → "pharmacy"; "GP practice" stays.
-fn in_text(label: &str) -> String {
-    let first = label.split(' ').next().unwrap_or("");
-    if first.chars().count() > 1 && first.chars().all(|c| !c.is_lowercase()) {
-        return label.to_string();
-    }
-    let mut chars = label.chars();
-    chars
-        .next()
-        .map(|c| c.to_lowercase().chain(chars).collect())
-        .unwrap_or_default()
-}
-
-/// "350 m" or "1.2 km", as the page's script writes distances.
-fn format_distance(m: f64) -> String {
-    if m < 1000.0 {
-        format!("{} m", ((m / 10.0).round() * 10.0) as i64)
-    } else if m < 10_000.0 {
-        format!("{:.1} km", m / 1000.0)
-    } else {
-        format!("{:.0} km", m / 1000.0)
-    }
-}
-
-fn result_item(state: &AppState, i: usize, hit: &crate::index::Hit, from: geo::Coord) -> String {
-    let d = &state.dataset;
-    let a = &d.assets[hit.asset];
-    let label = d
-        .info
-        .category_labels
-        .get(&a.category)
-        .unwrap_or(&a.category);
-    let mut details = String::new();
-    let mut row = |k: &str, v: String| {
-        details.push_str(&format!("<dt>{k}</dt><dd>{v}</dd>"));
-    };
-    let address: Vec<&str> = [a.address.as_deref(), a.postcode.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if !address.is_empty() {
-        row("Address", escape_html(&address.join(", ")));
-    }
-    if let Some(h) = &a.opening_hours {
-        row("Opening hours", escape_html(h));
-    }
-    if let Some(p) = &a.phone {
-        let digits: String = p
-            .chars()
-            .filter(|c| c.is_ascii_digit() || *c == '+')
-            .collect();
-        row(
-            "Phone",
-            format!("<a href=\"tel:{digits}\">{}</a>", escape_html(p)),
-        );
-    }
-    if let Some(e) = &a.email {
-        row(
-            "Email",
-            format!("<a href=\"mailto:{0}\">{0}</a>", escape_html(e)),
-        );
-    }
-    if let Some(w) = &a.website {
-        let lower = w.to_ascii_lowercase();
-        let href = if lower.starts_with("http://") || lower.starts_with("https://") {
-            w.clone()
-        } else {
-            format!("https://{w}")
-        };
-        let shown = w
-            .trim_start_matches("https://")
-            .trim_start_matches("http://")
-            .trim_end_matches('/');
-        row(
-            "Website",
-            format!(
-                "<a href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}<span class=\"visually-hidden\"> (opens in a new tab)</span></a>",
-                escape_html(&href),
-                escape_html(shown)
-            ),
-        );
-    }
-    let directions = format!(
-        "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&amp;route={:.5}%2C{:.5}%3B{:.5}%2C{:.5}",
-        from.y, from.x, a.lonlat.y, a.lonlat.x
-    );
-    let details = if details.is_empty() {
-        String::new()
-    } else {
-        format!("<dl class=\"details\">{details}</dl>")
-    };
-    format!(
-        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"result-meta\"><span class=\"category\">{label}</span> · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
-        id = escape_html(&a.id),
-        n = i + 1,
-        name = escape_html(&a.name),
-        label = escape_html(label),
-        distance = format_distance(hit.distance_m),
-    )
-}
-
-/// Puts the first search into the residents' page.
-fn fill_search(state: &AppState, text: String, first: &FirstSearch) -> String {
-    let d = &state.dataset;
-    let boxes: String = d
-        .info
-        .category_labels
-        .iter()
-        .map(|(id, label)| {
-            let checked = if first.categories.contains(id) { " checked" } else { "" };
-            format!(
-                "<label class=\"checkbox\"><input type=\"checkbox\" name=\"category\" value=\"{}\"{checked}> {}</label>",
-                escape_html(id),
-                escape_html(label)
-            )
-        })
-        .collect();
-    let mut text = text
-        .replace("<!--categories-->", &boxes)
-        .replace("<!--results-->", &first.items);
-    if let Some(p) = &first.postcode {
-        text = text.replace(
-            "id=\"postcode\" name=\"postcode\"",
-            &format!(
-                "id=\"postcode\" name=\"postcode\" value=\"{}\"",
-                escape_html(p)
-            ),
-        );
-    }
-    if let Some(status) = &first.status {
-        text = text.replace(
-            "Search by postcode or use your location to see places near you.</p>",
-            &format!("{}</p>", escape_html(status)),
-        );
-    }
-    if let Some(error) = &first.error {
-        text = text
-            .replace(
-                "<p class=\"error-message\" id=\"postcode-error\" hidden></p>",
-                &format!(
-                    "<p class=\"error-message\" id=\"postcode-error\">Error: {}</p>",
-                    escape_html(error)
-                ),
-            )
-            .replace(
-                "aria-describedby=\"postcode-hint\">",
-                "aria-describedby=\"postcode-hint postcode-error\" aria-invalid=\"true\">",
-            );
-    }
-    text
 }
 
 /// `GET /planner`
@@ -623,7 +378,7 @@ fn sha256_hex(body: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn escape_html(text: &str) -> String {
+pub(super) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
