@@ -1,8 +1,7 @@
 //! Downloads: `/api/export/{collection}?format=&category=&ward=&council=&bbox=`.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use super::params::{self, Query};
 use super::{ApiError, AppState};
@@ -46,17 +45,7 @@ pub async fn download(
         ""
     };
     let filename = format!("{what}{suffix}.{}", format.extension());
-    Ok((
-        [
-            (header::CONTENT_TYPE, format.media_type().to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(super::attachment(format.media_type(), &filename, bytes))
 }
 
 fn to_api(e: ExportError) -> ApiError {

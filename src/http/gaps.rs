@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::params::{self, Query};
-use super::{ApiError, AppState};
+use super::{ApiError, AppState, attachment};
 use crate::analysis::{self, Decay, GapParams, GapResult, MAX_SUGGESTIONS};
 use crate::crs::{Crs, bng_to_wgs84};
 use crate::export::{GapLevel, gaps_csv, gaps_geojson, gaps_json, provenance};
@@ -99,58 +99,51 @@ const GAP_PARAMS: [&str; 6] = [
     params::FORMAT,
 ];
 
-fn respond(
+async fn respond(
     state: &AppState,
-    result: &GapResult,
+    result: Arc<GapResult>,
     level: GapLevel,
     format: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let d = &state.dataset;
+    let d = state.dataset.clone();
     let stem = match level {
         GapLevel::Wards => "ward-gaps",
         GapLevel::SmallAreas => "small-area-gaps",
     };
-    let attachment = |ext: &str| {
+    let filename = |ext: &str| {
         format!(
-            "attachment; filename=\"{stem}-{}-{}.{ext}\"",
+            "{stem}-{}-{}.{ext}",
             result.params.category,
             &result.result_hash()[..12]
         )
     };
     match format.unwrap_or("json") {
-        "json" => Ok(Json(gaps_json(d, result, level)).into_response()),
+        "json" => Ok(Json(gaps_json(&d, &result, level)).into_response()),
         "geojson" => Ok((
             [(header::CONTENT_TYPE, "application/geo+json")],
-            gaps_geojson(d, result, level).to_string(),
+            gaps_geojson(&d, &result, level).to_string(),
         )
             .into_response()),
-        "csv" => Ok((
-            [
-                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-                (header::CONTENT_DISPOSITION, attachment("csv")),
-            ],
-            gaps_csv(d, result, level),
-        )
-            .into_response()),
+        "csv" => Ok(attachment(
+            "text/csv; charset=utf-8",
+            &filename("csv"),
+            gaps_csv(&d, &result, level).into_bytes(),
+        )),
         "gpkg" => {
-            let write = || -> Result<Vec<u8>, crate::export::ExportError> {
-                let dir = tempfile::tempdir()?;
-                let path = dir.path().join("gaps.gpkg");
-                crate::export::write_gap_geopackage(&path, d, result, level)?;
-                Ok(std::fs::read(&path)?)
-            };
-            let bytes = write().map_err(|e| ApiError::Internal(e.to_string()))?;
-            Ok((
-                [
-                    (
-                        header::CONTENT_TYPE,
-                        "application/geopackage+sqlite3".to_string(),
-                    ),
-                    (header::CONTENT_DISPOSITION, attachment("gpkg")),
-                ],
-                bytes,
+            let name = filename("gpkg");
+            // SQLite and a temporary file: off the async threads.
+            let bytes = tokio::task::spawn_blocking(
+                move || -> Result<Vec<u8>, crate::export::ExportError> {
+                    let dir = tempfile::tempdir()?;
+                    let path = dir.path().join("gaps.gpkg");
+                    crate::export::write_gap_geopackage(&path, &d, &result, level)?;
+                    Ok(std::fs::read(&path)?)
+                },
             )
-                .into_response())
+            .await
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+            Ok(attachment("application/geopackage+sqlite3", &name, bytes))
         }
         other => Err(ApiError::bad(format!(
             "format {other:?} is not offered; use json, geojson, csv or gpkg"
@@ -166,7 +159,7 @@ pub async fn wards(
     let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
     let p = gap_params(&state, &q)?;
     let result = cached(&state, p).await?;
-    respond(&state, &result, GapLevel::Wards, q.get(params::FORMAT))
+    respond(&state, result, GapLevel::Wards, q.get(params::FORMAT)).await
 }
 
 /// `GET /api/gaps/small-areas`: per-small-area figures.
@@ -177,7 +170,7 @@ pub async fn small_areas(
     let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
     let p = gap_params(&state, &q)?;
     let result = cached(&state, p).await?;
-    respond(&state, &result, GapLevel::SmallAreas, q.get(params::FORMAT))
+    respond(&state, result, GapLevel::SmallAreas, q.get(params::FORMAT)).await
 }
 
 /// `GET /api/gaps/suggest?category=&n=&council=`: greedy candidate sites.
