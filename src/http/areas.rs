@@ -41,22 +41,9 @@ fn ward_summary(d: &Dataset, w: &Ward) -> Value {
         "decile1_share": round(w.decile1_share, 4),
         "small_areas": w.small_areas.len(),
         "asset_counts": d.info.category_labels.keys().map(|c| (c.clone(), Value::from(w.asset_counts.get(c).copied().unwrap_or(0)))).collect::<serde_json::Map<_, _>>(),
-        "label_point": label_point(w),
+        "label_point": w.label_point.map(|p| [p.x, p.y].map(|v| (v * 1e6).round() / 1e6)),
         "bbox": w.lonlat.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y].map(|v| (v * 1e6).round() / 1e6)),
     })
-}
-
-/// Where a ward's name goes on a map: an interior point of its largest part,
-/// as [lon, lat].
-fn label_point(w: &Ward) -> Option<[f64; 2]> {
-    use geo::{Area, InteriorPoint};
-    let largest = w
-        .lonlat
-        .0
-        .iter()
-        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-    let p = largest.interior_point()?;
-    Some([p.x(), p.y()].map(|v| (v * 1e6).round() / 1e6))
 }
 
 fn provenance(d: &Dataset) -> Value {

@@ -152,25 +152,24 @@ async fn respond(
 }
 
 /// `GET /api/gaps`: per-ward figures.
-pub async fn wards(
-    State(state): State<AppState>,
-    RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
-    let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
-    let p = gap_params(&state, &q)?;
-    let result = cached(&state, p).await?;
-    respond(&state, result, GapLevel::Wards, q.get(params::FORMAT)).await
+pub async fn wards(state: State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
+    figures(state, raw, GapLevel::Wards).await
 }
 
 /// `GET /api/gaps/small-areas`: per-small-area figures.
-pub async fn small_areas(
+pub async fn small_areas(state: State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
+    figures(state, raw, GapLevel::SmallAreas).await
+}
+
+async fn figures(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
+    level: GapLevel,
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
     let p = gap_params(&state, &q)?;
     let result = cached(&state, p).await?;
-    respond(&state, result, GapLevel::SmallAreas, q.get(params::FORMAT)).await
+    respond(&state, result, level, q.get(params::FORMAT)).await
 }
 
 /// `GET /api/gaps/suggest?category=&n=&council=`: greedy candidate sites.

@@ -196,6 +196,7 @@ pub(crate) fn into_wards(records: Vec<AreaRecord>) -> Vec<Ward> {
     records
         .into_iter()
         .map(|r| Ward {
+            label_point: label_point(&r.lonlat),
             name: r.name.unwrap_or_else(|| r.code.clone()),
             code: r.code,
             council_code: r.council_code,
@@ -210,6 +211,16 @@ pub(crate) fn into_wards(records: Vec<AreaRecord>) -> Vec<Ward> {
             asset_counts: BTreeMap::new(),
         })
         .collect()
+}
+
+/// An interior point of a shape's largest part (where a map puts its name).
+fn label_point(shape: &MultiPolygon) -> Option<Coord> {
+    use geo::{Area, InteriorPoint};
+    let largest = shape
+        .0
+        .iter()
+        .max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+    Some(largest.interior_point()?.0)
 }
 
 /// Small areas from polygon records; demand points and wards come later.

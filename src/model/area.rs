@@ -99,4 +99,7 @@ pub struct Ward {
     pub domains: Vec<Option<f64>>,
     /// Number of assets inside the ward polygon, per category.
     pub asset_counts: BTreeMap<String, usize>,
+    /// Where the ward's name goes on a map: an interior point of its largest
+    /// part, in longitude/latitude degrees.
+    pub label_point: Option<Coord>,
 }
