@@ -108,6 +108,7 @@ impl Collection {
                     "code of the small area containing the asset",
                 ),
                 ("source", "manifest source the asset came from"),
+                ("status", "active or temporarily_closed"),
             ],
             Collection::Wards => &[
                 ("council_code", "council (LAD) code"),
@@ -161,7 +162,11 @@ impl Collection {
                 field("ward_name", Text, "name of that ward"),
                 field("council_code", Text, "council (LAD) of that ward"),
                 field("small_area_code", Text, "small area containing the asset"),
-                field("source", Text, "manifest source"),
+                field("source", Text, "manifest source, or local (added here)"),
+                field("status", Text, "active or temporarily_closed"),
+                field("revision", Integer, "revision number (the ETag)"),
+                field("updated_at", Text, "when it last changed (RFC 3339)"),
+                field("verified_at", Text, "date the information was last checked"),
             ],
             Collection::Wards => {
                 let mut out = vec![
@@ -273,6 +278,10 @@ pub fn properties(collection: Collection, dataset: &Dataset, i: usize) -> Vec<Va
                     Value::String(dataset.small_areas[s].code.clone())
                 }),
                 Value::String(a.source.clone()),
+                Value::String(a.status.as_str().into()),
+                Value::from(a.revision),
+                text(&a.updated_at),
+                text(&a.verified_at),
             ]
         }
         Collection::Wards => {
@@ -286,7 +295,7 @@ pub fn properties(collection: Collection, dataset: &Dataset, i: usize) -> Vec<Va
                 real(w.imd_score),
                 real(w.decile1_share),
                 Value::from(w.small_areas.len()),
-                Value::from(w.asset_counts.values().sum::<usize>()),
+                Value::from(dataset.asset_counts(i).values().sum::<usize>()),
             ];
             out.extend(
                 (0..dataset.info.domains.len()).map(|k| real(w.domains.get(k).copied().flatten())),
@@ -296,7 +305,7 @@ pub fn properties(collection: Collection, dataset: &Dataset, i: usize) -> Vec<Va
                     .info
                     .category_labels
                     .keys()
-                    .map(|c| Value::from(w.asset_counts.get(c).copied().unwrap_or(0))),
+                    .map(|c| Value::from(dataset.asset_counts(i).get(c).copied().unwrap_or(0))),
             );
             out
         }

@@ -239,23 +239,14 @@ mod tests {
     use geo::polygon;
 
     fn asset(i: usize, x: f64, y: f64, category: &str) -> Asset {
-        Asset {
-            id: format!("a{i}"),
-            category: category.into(),
-            name: format!("Asset {i}"),
-            address: None,
-            postcode: None,
-            phone: None,
-            email: None,
-            website: None,
-            opening_hours: None,
-            capacity: None,
-            source: "test".into(),
-            bng: Coord { x, y },
-            lonlat: Coord { x: 0.0, y: 0.0 },
-            ward: None,
-            small_area: None,
-        }
+        Asset::new(
+            format!("a{i}"),
+            category.into(),
+            format!("Asset {i}"),
+            "test".into(),
+            Coord { x, y },
+            Coord { x: 0.0, y: 0.0 },
+        )
     }
 
     /// A small deterministic generator (SplitMix64) so the test needs no crate.

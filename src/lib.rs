@@ -10,6 +10,7 @@
 #![recursion_limit = "256"]
 
 pub mod analysis;
+pub mod catalog;
 pub mod crs;
 pub mod demo;
 pub mod export;

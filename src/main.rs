@@ -8,6 +8,9 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 
+use assetmap::catalog::auth as accounts;
+use assetmap::catalog::{Catalog, Role, StoreLocation};
+use assetmap::http::auth::AuthOptions;
 use assetmap::http::web::{Basemap, WebOptions};
 use assetmap::http::{AppState, router};
 use assetmap::ingest::{self, ImportFailure, Loaded, Progress};
@@ -32,6 +35,9 @@ const ENV_HELP: &str = "Environment:
   ASSETMAP_CLUSTER_MAX_ZOOM, ASSETMAP_TILE_CACHE_MB   tile options of `serve`
   ASSETMAP_BASEMAP, ASSETMAP_BASEMAP_ATTRIBUTION      base map of `serve` (off by default)
   ASSETMAP_WEB_DIR    serve the pages' own files from this folder (developing them)
+  ASSETMAP_STORE      where the catalog is kept: a SQLite file or a postgres:// URL
+  ASSETMAP_DATA_DIR   folder of the default SQLite store (else $XDG_DATA_HOME/assetmap,
+                      else ~/.local/share/assetmap)
   RUST_LOG            log filter, e.g. `info` or `assetmap=debug` (default: info)
 
 With no command, `assetmap` runs `serve` on the built-in demo dataset.";
@@ -64,6 +70,38 @@ enum Command {
         /// instead of the copies built in, to work on them without rebuilding.
         #[arg(long, env = "ASSETMAP_WEB_DIR")]
         web_dir: Option<PathBuf>,
+        /// Where the catalog is kept: a SQLite file path, or a postgres:// URL
+        /// (for several replicas). Default: a SQLite file named after the
+        /// manifest in the data directory (ASSETMAP_DATA_DIR, else
+        /// $XDG_DATA_HOME/assetmap, else ~/.local/share/assetmap).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// Mark the session cookie Secure even without X-Forwarded-Proto: https
+        /// (behind a TLS-terminating proxy that does not send it).
+        #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Read a manifest's official sources and sync them into the store: new
+    /// rows added, changed rows updated, rows gone from a source retired.
+    Sync {
+        /// Dataset manifest (TOML).
+        manifest: PathBuf,
+        /// The store (as for `serve`).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// Print the sync report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Manage people who sign in to the web pages.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
     },
     /// Load a manifest's files, validate and join them, and print the import report.
     /// Exits 1 when the import cannot complete.
@@ -137,6 +175,84 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum UserAction {
+    /// Add a user (or replace their role and password). Without
+    /// --password-stdin, a strong password is made and printed once.
+    Add {
+        /// Sign-in name (letters, digits, '.', '-', '_').
+        name: String,
+        /// editor (changes assets) or admin (also runs syncs).
+        #[arg(long)]
+        role: String,
+        /// Read the password from the first line of standard input.
+        #[arg(long)]
+        password_stdin: bool,
+        /// The store (as for `serve`).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// The manifest whose default store to use (without --store).
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenAction {
+    /// Make an API token and print it once, on the last line of standard output.
+    Add {
+        /// What the token is for (letters, digits, '.', '-', '_').
+        name: String,
+        /// editor (changes assets) or admin (also runs syncs).
+        #[arg(long)]
+        role: String,
+        /// The store (as for `serve`).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// The manifest whose default store to use (without --store).
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+    },
+}
+
+/// The folder the default store lives in.
+fn data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("ASSETMAP_DATA_DIR") {
+        return PathBuf::from(dir);
+    }
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join("assetmap");
+    }
+    match std::env::var_os("HOME").filter(|d| !d.is_empty()) {
+        Some(home) => PathBuf::from(home).join(".local/share/assetmap"),
+        None => PathBuf::from("assetmap-data"),
+    }
+}
+
+/// `--store`, or the default: `<data dir>/<manifest stem>.sqlite` (`demo.sqlite`).
+fn store_location(store: Option<&str>, manifest: Option<&PathBuf>) -> StoreLocation {
+    match store {
+        Some(text) => StoreLocation::parse(text),
+        None => {
+            let stem = manifest
+                .and_then(|m| m.file_stem())
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "demo".into());
+            StoreLocation::Sqlite(data_dir().join(format!("{stem}.sqlite")))
+        }
+    }
+}
+
+fn role(text: &str) -> anyhow::Result<Role> {
+    Role::parse(text).ok_or_else(|| anyhow::anyhow!("--role {text:?}: use editor or admin"))
+}
+
+fn open_store(location: &StoreLocation) -> anyhow::Result<Box<dyn assetmap::catalog::Store>> {
+    location
+        .open()
+        .map_err(|e| anyhow::anyhow!("cannot open the store: {e}"))
+}
+
 /// Shows import stages on stderr when it is a terminal.
 struct TerminalProgress {
     enabled: bool,
@@ -185,6 +301,8 @@ fn main() -> anyhow::Result<()> {
         basemap: None,
         basemap_attribution: None,
         web_dir: None,
+        store: None,
+        secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
         Command::Serve {
@@ -195,6 +313,8 @@ fn main() -> anyhow::Result<()> {
             basemap,
             basemap_attribution,
             web_dir,
+            store,
+            secure_cookies,
         } => {
             let basemap = match basemap {
                 Some(tiles) => Some(
@@ -204,7 +324,80 @@ fn main() -> anyhow::Result<()> {
                 None => None,
             };
             let web = WebOptions::new(basemap, web_dir);
-            serve(manifest, listen, cluster_max_zoom, tile_cache_mb, web)
+            let location = store_location(store.as_deref(), manifest.as_ref());
+            let auth = AuthOptions {
+                secure_cookies,
+                ..AuthOptions::default()
+            };
+            serve(manifest, location, listen, cluster_max_zoom, tile_cache_mb, web, auth)
+        }
+        Command::Sync {
+            manifest,
+            store,
+            json,
+        } => {
+            let loaded = load(Some(&manifest)).map_err(|f| {
+                anyhow::anyhow!("the dataset could not be loaded:\n  {}", f.problem)
+            })?;
+            let location = store_location(store.as_deref(), Some(&manifest));
+            let (_, report) = Catalog::open(loaded.dataset, open_store(&location)?)
+                .map_err(|e| anyhow::anyhow!("the sync failed: {e}"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", loaded.report.to_text());
+                print!("{}", report.to_text(20));
+            }
+            Ok(())
+        }
+        Command::User {
+            action:
+                UserAction::Add {
+                    name,
+                    role: role_name,
+                    password_stdin,
+                    store,
+                    manifest,
+                },
+        } => {
+            let role = role(&role_name)?;
+            let (password, shown) = if password_stdin {
+                let mut line = String::new();
+                std::io::stdin().read_line(&mut line)?;
+                (line.trim_end_matches(['\r', '\n']).to_string(), false)
+            } else {
+                (accounts::random_hex(12), true)
+            };
+            let user = accounts::new_user(&name, role, &password)?;
+            let location = store_location(store.as_deref(), manifest.as_ref());
+            open_store(&location)?
+                .put_user(&user)
+                .map_err(|e| anyhow::anyhow!("cannot save the user: {e}"))?;
+            println!("user {name} ({}) saved in {}", role.as_str(), open_store(&location)?.describe());
+            if shown {
+                println!("password (shown once):");
+                println!("{password}");
+            }
+            Ok(())
+        }
+        Command::Token {
+            action:
+                TokenAction::Add {
+                    name,
+                    role: role_name,
+                    store,
+                    manifest,
+                },
+        } => {
+            let role = role(&role_name)?;
+            let (record, secret) = accounts::new_token(&name, role)?;
+            let location = store_location(store.as_deref(), manifest.as_ref());
+            let mut s = open_store(&location)?;
+            s.put_token(&record)
+                .map_err(|e| anyhow::anyhow!("cannot save the token: {e}"))?;
+            println!("token {name} ({}) saved in {}; it is shown once, on the next line:", role.as_str(), s.describe());
+            println!("{secret}");
+            Ok(())
         }
         Command::Check { manifest, json } => check(&manifest, json),
         Command::Export {
@@ -306,12 +499,15 @@ fn check(manifest: &PathBuf, json: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+#[allow(clippy::too_many_arguments)]
 fn serve(
     manifest: Option<PathBuf>,
+    location: StoreLocation,
     listen: SocketAddr,
     cluster_max_zoom: u8,
     tile_cache_mb: u64,
     web: WebOptions,
+    auth: AuthOptions,
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -329,24 +525,68 @@ fn serve(
         problems = loaded.report.problems.len(),
         "dataset loaded"
     );
+    if let StoreLocation::Sqlite(path) = &location {
+        tracing::info!(store = %path.display(), "the catalog is kept in this SQLite file (choose another with --store)");
+    }
+    let store = open_store(&location)?;
+    let (catalog, report) =
+        Catalog::open(dataset, store).map_err(|e| anyhow::anyhow!("the catalog could not be opened: {e}"))?;
+    for line in report.to_text(10).lines() {
+        tracing::info!("{line}");
+    }
+    let catalog = Arc::new(catalog);
+    tracing::info!(store = %catalog.store_description(), version = catalog.version(), assets = catalog.snapshot().assets.len(), "catalog open");
+    if let StoreLocation::Postgres(url) = &location {
+        let c = catalog.clone();
+        assetmap::catalog::postgres::listen(url.clone(), std::time::Duration::from_secs(1), move || {
+            if let Err(e) = c.refresh() {
+                tracing::warn!(error = %e, "cannot apply other replicas' changes");
+            }
+        });
+    }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
         tracing::info!("serving on http://{}", listener.local_addr()?);
-        let state = AppState::with_tiles(
-            Arc::new(dataset),
+        let mut state = AppState::with_catalog(
+            catalog,
             cluster_max_zoom,
             (tile_cache_mb as usize) * 1024 * 1024,
         )
-        .with_web(web);
+        .with_web(web)
+        .with_auth(auth);
+        if let Some(m) = manifest {
+            state = state.with_manifest(m);
+        }
         let app = router(state);
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(shutdown_signal())
             .await?;
         Ok(())
     })
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, Docker, Kubernetes).
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+    tracing::info!("shutting down");
 }

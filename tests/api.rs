@@ -188,7 +188,7 @@ async fn ward_profiles_carry_deprivation_assets_small_areas_and_provenance() {
     );
     assert_eq!(
         profile["assets"].as_array().unwrap().len(),
-        w.asset_counts.values().sum::<usize>()
+        d.asset_counts(d.ward_by_code[code]).values().sum::<usize>()
     );
     assert!(profile["domains"]["Income"].is_number());
     assert_eq!(

@@ -35,7 +35,7 @@ pub fn category_supply(dataset: &Dataset, category: &str) -> Vec<SupplyPoint> {
     dataset
         .assets
         .iter()
-        .filter(|a| a.category == category)
+        .filter(|a| a.category == category && a.status.supplies())
         .map(|a| SupplyPoint {
             bng: a.bng,
             capacity: a.capacity.unwrap_or(1.0),

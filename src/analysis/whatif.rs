@@ -58,7 +58,9 @@ pub fn scenario(
         .assets
         .iter()
         .enumerate()
-        .filter(|(i, a)| a.category == params.category && !removed.contains(i))
+        .filter(|(i, a)| {
+            a.category == params.category && a.status.supplies() && !removed.contains(i)
+        })
         .map(|(_, a)| SupplyPoint {
             bng: a.bng,
             capacity: a.capacity.unwrap_or(1.0),

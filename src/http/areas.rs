@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 
 use super::params::{self, Query};
 use super::{ApiError, AppState};
-use crate::model::{Dataset, Ward, WardAssignment};
+use crate::model::{Dataset, WardAssignment};
 
 /// Longest area code accepted in a path.
 const MAX_CODE_LEN: usize = 32;
@@ -30,7 +30,8 @@ fn check_code(code: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
-fn ward_summary(d: &Dataset, w: &Ward) -> Value {
+fn ward_summary(d: &Dataset, i: usize) -> Value {
+    let w = &d.wards[i];
     json!({
         "code": w.code,
         "name": w.name,
@@ -40,7 +41,7 @@ fn ward_summary(d: &Dataset, w: &Ward) -> Value {
         "imd_score": round(w.imd_score, 3),
         "decile1_share": round(w.decile1_share, 4),
         "small_areas": w.small_areas.len(),
-        "asset_counts": d.info.category_labels.keys().map(|c| (c.clone(), Value::from(w.asset_counts.get(c).copied().unwrap_or(0)))).collect::<serde_json::Map<_, _>>(),
+        "asset_counts": d.info.category_labels.keys().map(|c| (c.clone(), Value::from(d.asset_counts(i).get(c).copied().unwrap_or(0)))).collect::<serde_json::Map<_, _>>(),
         "label_point": w.label_point.map(|p| [p.x, p.y].map(|v| (v * 1e6).round() / 1e6)),
         "bbox": w.lonlat.bounding_rect().map(|r| [r.min().x, r.min().y, r.max().x, r.max().y].map(|v| (v * 1e6).round() / 1e6)),
     })
@@ -69,7 +70,7 @@ pub async fn list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     let q = Query::parse(raw.as_deref(), &[params::COUNCIL], &[params::COUNCIL])?;
-    let d = &state.dataset;
+    let d = &state.dataset();
     let councils = q.list(params::COUNCIL);
     for c in &councils {
         if !d.wards.iter().any(|w| w.council_code.as_deref() == Some(c)) {
@@ -78,16 +79,15 @@ pub async fn list(
             )));
         }
     }
-    let wards: Vec<Value> = d
-        .wards
-        .iter()
-        .filter(|w| {
+    let wards: Vec<Value> = (0..d.wards.len())
+        .filter(|&i| {
+            let w = &d.wards[i];
             councils.is_empty()
                 || w.council_code
                     .as_ref()
                     .is_some_and(|c| councils.contains(c))
         })
-        .map(|w| ward_summary(d, w))
+        .map(|i| ward_summary(d, i))
         .collect();
     Ok(Json(
         json!({ "count": wards.len(), "wards": wards, "provenance": provenance(d) }),
@@ -102,13 +102,13 @@ pub async fn ward(
 ) -> Result<Json<Value>, ApiError> {
     Query::parse(raw.as_deref(), &[], &[])?;
     check_code(&code)?;
-    let d = &state.dataset;
+    let d = &state.dataset();
     let &i = d
         .ward_by_code
         .get(&code)
         .ok_or_else(|| ApiError::NotFound(format!("no ward with code {code}")))?;
     let w = &d.wards[i];
-    let mut profile = ward_summary(d, w);
+    let mut profile = ward_summary(d, i);
     let domains: serde_json::Map<String, Value> = d
         .info
         .domains
@@ -152,7 +152,7 @@ pub async fn small_area(
 ) -> Result<Json<Value>, ApiError> {
     Query::parse(raw.as_deref(), &[], &[])?;
     check_code(&code)?;
-    let d = &state.dataset;
+    let d = &state.dataset();
     let &i = d
         .small_area_by_code
         .get(&code)

@@ -10,12 +10,12 @@ use super::AppState;
 pub async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
-        "dataset": state.dataset.info.name,
+        "dataset": state.dataset().info.name,
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }
 
 /// The dataset summary: sources, counts, vintages, extent.
 pub async fn summary(State(state): State<AppState>) -> Json<Value> {
-    Json(serde_json::to_value(state.dataset.summary()).unwrap_or(Value::Null))
+    Json(serde_json::to_value(state.dataset().summary()).unwrap_or(Value::Null))
 }

@@ -21,12 +21,41 @@ pub enum ApiError {
     /// The path exists but not with this method.
     #[error("{0}")]
     MethodNotAllowed(String),
+    /// No credentials, or ones that are not valid (answered with `WWW-Authenticate`).
+    #[error("{0}")]
+    Unauthorized(String),
+    /// Signed in, but not allowed to do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// Another status with an OGC-style code and a precise message
+    /// (409, 410, 412, 413, 415, 422, 428, ...).
+    #[error("{message}")]
+    Status {
+        /// The HTTP status.
+        status: StatusCode,
+        /// A short code, e.g. `PreconditionFailed`.
+        code: &'static str,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// Too many attempts; try again after this many seconds.
+    #[error("too many attempts; try again in {0} s")]
+    TooManyRequests(u64),
     /// Something failed inside; the cause is logged, not sent.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
 impl ApiError {
+    /// Any status with a code and message.
+    pub fn status(status: StatusCode, code: &'static str, message: impl Into<String>) -> ApiError {
+        ApiError::Status {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+
     /// A 400 with this message.
     pub fn bad(message: impl Into<String>) -> ApiError {
         ApiError::BadRequest {
@@ -49,6 +78,35 @@ impl IntoResponse for ApiError {
                 "MethodNotAllowed",
                 message.clone(),
             ),
+            ApiError::Unauthorized(message) => {
+                let mut r = (
+                    StatusCode::UNAUTHORIZED,
+                    Json(json!({ "code": "Unauthorized", "description": message })),
+                )
+                    .into_response();
+                r.headers_mut().insert(
+                    axum::http::header::WWW_AUTHENTICATE,
+                    axum::http::HeaderValue::from_static("Bearer realm=\"assetmap\""),
+                );
+                return r;
+            }
+            ApiError::Forbidden(message) => (StatusCode::FORBIDDEN, "Forbidden", message.clone()),
+            ApiError::Status {
+                status,
+                code,
+                message,
+            } => (*status, *code, message.clone()),
+            ApiError::TooManyRequests(seconds) => {
+                let mut r = (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Json(json!({ "code": "TooManyRequests", "description": self.to_string() })),
+                )
+                    .into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                    r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return r;
+            }
             ApiError::Internal(cause) => {
                 tracing::error!(%cause, "request failed");
                 (
@@ -74,7 +132,7 @@ pub async fn not_found(uri: Uri) -> ApiError {
 /// The fallback for a known path with another method.
 pub async fn method_not_allowed(method: axum::http::Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!(
-        "{method} is not allowed on {}; this API is read-only (GET)",
+        "{method} is not allowed on {}; only /collections/assets/items takes writes (POST, PUT, PATCH, DELETE)",
         uri.path()
     ))
 }

@@ -32,8 +32,8 @@ pub async fn download(
         councils: q.list(params::COUNCIL),
         bbox: q.get(params::BBOX).map(str::to_string),
     };
-    let (collections, format, filter) = request.resolve(&state.dataset).map_err(to_api)?;
-    let dataset = state.dataset.clone();
+    let (collections, format, filter) = request.resolve(&state.dataset()).map_err(to_api)?;
+    let dataset = state.dataset().clone();
     let bytes =
         tokio::task::spawn_blocking(move || export(&dataset, &collections, format, &filter))
             .await

@@ -59,14 +59,19 @@ pub fn gap_params_for(state: &AppState, q: &Query, category: &str) -> Result<Gap
     if let Some(d) = q.get(DECAY) {
         p.decay = Decay::parse(d).map_err(|e| ApiError::bad(e.to_string()))?;
     }
-    p.check(&state.dataset)
+    p.check(&state.dataset())
         .map_err(|e| ApiError::bad(e.to_string()))?;
     Ok(p)
 }
 
 /// The analysis for these parameters, from the cache or computed off the async threads.
-pub async fn cached(state: &AppState, p: GapParams) -> Result<Arc<GapResult>, ApiError> {
-    let key = format!("{p:?}");
+pub async fn cached(
+    state: &AppState,
+    dataset: &Arc<crate::model::Dataset>,
+    p: GapParams,
+) -> Result<Arc<GapResult>, ApiError> {
+    // Keyed by the data version: an edit makes new entries, and old ones age out.
+    let key = format!("{}:{p:?}", dataset.version);
     if let Some(hit) = state
         .gap_cache
         .lock()
@@ -75,7 +80,7 @@ pub async fn cached(state: &AppState, p: GapParams) -> Result<Arc<GapResult>, Ap
     {
         return Ok(hit);
     }
-    let dataset = state.dataset.clone();
+    let dataset = dataset.clone();
     let result = Arc::new(
         tokio::task::spawn_blocking(move || analysis::analyse(&dataset, &p))
             .await
@@ -100,12 +105,11 @@ const GAP_PARAMS: [&str; 6] = [
 ];
 
 async fn respond(
-    state: &AppState,
+    d: Arc<crate::model::Dataset>,
     result: Arc<GapResult>,
     level: GapLevel,
     format: Option<&str>,
 ) -> Result<Response, ApiError> {
-    let d = state.dataset.clone();
     let stem = match level {
         GapLevel::Wards => "ward-gaps",
         GapLevel::SmallAreas => "small-area-gaps",
@@ -168,8 +172,9 @@ async fn figures(
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
     let p = gap_params(&state, &q)?;
-    let result = cached(&state, p).await?;
-    respond(&state, result, level, q.get(params::FORMAT)).await
+    let dataset = state.dataset();
+    let result = cached(&state, &dataset, p).await?;
+    respond(dataset, result, level, q.get(params::FORMAT)).await
 }
 
 /// `GET /api/gaps/suggest?category=&n=&council=`: greedy candidate sites.
@@ -191,12 +196,14 @@ pub async fn suggest(
     )?;
     let p = gap_params(&state, &q)?;
     let n = q.integer(N, 1, MAX_SUGGESTIONS)?.unwrap_or(5);
-    let dataset = state.dataset.clone();
+    let dataset = state.dataset();
+    let result = cached(&state, &dataset, p.clone()).await?;
     let params = p.clone();
+    let provenance_dataset = dataset.clone();
     let suggestions = tokio::task::spawn_blocking(move || analysis::suggest(&dataset, &params, n))
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
-    let result = cached(&state, p).await?;
+    let dataset = provenance_dataset;
     let list: Vec<Value> = suggestions
         .iter()
         .map(|s| {
@@ -216,7 +223,7 @@ pub async fn suggest(
         "method": "greedy: each pick maximises the newly covered population weighted by IMD score, among small-area demand points",
         "n": n,
         "suggestions": list,
-        "provenance": provenance(&state.dataset, &result),
+        "provenance": provenance(&dataset, &result),
     }))
     .into_response())
 }
@@ -252,7 +259,8 @@ pub async fn scenario(
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     let request: ScenarioRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad(format!("the body must be JSON like {{\"category\":\"gp\",\"add\":[{{\"lon\":-0.14,\"lat\":51.5}}],\"remove\":[\"gp:A81001\"]}}: {e}")))?;
-    let d = &state.dataset;
+    let dataset = state.dataset();
+    let d = &dataset;
     let mut p = GapParams::new(&request.category);
     p.coverage_m = request.coverage_m.unwrap_or(p.coverage_m);
     p.catchment_m = request.catchment_m.unwrap_or(p.catchment_m);
@@ -293,7 +301,7 @@ pub async fn scenario(
         }
         remove.push(i);
     }
-    let dataset = state.dataset.clone();
+    let dataset = dataset.clone();
     let params = p.clone();
     let s =
         tokio::task::spawn_blocking(move || analysis::scenario(&dataset, &params, &add, &remove))

@@ -2,7 +2,9 @@
 //! error type every handler returns.
 
 mod areas;
+pub mod auth;
 mod dataset;
+pub mod edit;
 mod error;
 mod export;
 pub mod gaps;
@@ -17,16 +19,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
+use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
 pub use error::ApiError;
 
+use arc_swap::ArcSwap;
+
+use crate::catalog::Catalog;
 use crate::model::Dataset;
 
 /// Longest time a request may take before it is answered 408.
@@ -36,22 +42,34 @@ pub const MIN_COMPRESS_BYTES: u16 = 1024;
 /// Largest request body accepted, bytes.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
 
+/// What readers see of one data version: the dataset and the nearby-search
+/// JSON rendered from it, swapped together so they always agree.
+pub struct View {
+    /// The assets and geography at one version.
+    pub dataset: Arc<Dataset>,
+    /// Each asset's nearby-search GeoJSON, indexed like `dataset.assets`.
+    pub asset_json: Vec<Arc<nearby::AssetJson>>,
+}
+
 /// What every handler can see.
 #[derive(Clone)]
 pub struct AppState {
-    /// The loaded dataset, read-only.
-    pub dataset: Arc<Dataset>,
-    /// Each asset's nearby-search GeoJSON, rendered once (see [`nearby::AssetJson`]).
-    pub asset_json: Arc<Vec<nearby::AssetJson>>,
+    /// The one owner of the assets; every change goes through it.
+    pub catalog: Arc<Catalog>,
+    view: Arc<ArcSwap<View>>,
     /// Projected geometry and cluster hierarchies for vector tiles.
     pub tiles: Arc<crate::tiles::TileSource>,
     /// Rendered tiles.
     pub tile_cache: Arc<tiles::TileCache>,
-    /// Gap analyses by parameters (cleared when it reaches [`GAP_CACHE_ENTRIES`]).
+    /// Gap analyses by data version and parameters (cleared when it reaches [`GAP_CACHE_ENTRIES`]).
     pub gap_cache:
         Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<crate::analysis::GapResult>>>>,
     /// How the web pages are served.
     pub web: Arc<web::WebOptions>,
+    /// Sign-in rate limits and cookie settings.
+    pub auth: Arc<auth::AuthOptions>,
+    /// The manifest `POST /api/sync` reads again (none: the demo, built in).
+    pub manifest: Option<Arc<std::path::PathBuf>>,
 }
 
 /// Default tile cache budget, bytes.
@@ -61,7 +79,8 @@ pub const DEFAULT_TILE_CACHE_BYTES: usize = 128 * 1024 * 1024;
 pub const GAP_CACHE_ENTRIES: usize = 64;
 
 impl AppState {
-    /// State for a dataset with the default tile options.
+    /// State for a dataset with the default tile options, its assets kept
+    /// in a catalog in memory (tests and benchmarks).
     pub fn new(dataset: Arc<Dataset>) -> AppState {
         AppState::with_tiles(
             dataset,
@@ -70,23 +89,68 @@ impl AppState {
         )
     }
 
-    /// State for a dataset: assets cluster up to `cluster_max_zoom`; rendered
-    /// tiles are cached up to `tile_cache_bytes` (0 turns the cache off).
+    /// State for a dataset kept in a catalog in memory: assets cluster up to
+    /// `cluster_max_zoom`; rendered tiles are cached up to `tile_cache_bytes`
+    /// (0 turns the cache off).
     pub fn with_tiles(
         dataset: Arc<Dataset>,
         cluster_max_zoom: u8,
         tile_cache_bytes: usize,
     ) -> AppState {
-        let asset_json = Arc::new(nearby::render_assets(&dataset));
+        let loaded = dataset.with_assets(dataset.assets.clone(), dataset.version);
+        match Catalog::in_memory(loaded) {
+            Ok(catalog) => AppState::with_catalog(Arc::new(catalog), cluster_max_zoom, tile_cache_bytes),
+            Err(e) => panic!("an in-memory catalog cannot fail to open: {e}"),
+        }
+    }
+
+    /// State over a catalog: derives the readers' views from it and keeps
+    /// them (tiles, caches, pre-rendered JSON) in step with every change.
+    pub fn with_catalog(catalog: Arc<Catalog>, cluster_max_zoom: u8, tile_cache_bytes: usize) -> AppState {
+        let dataset = catalog.snapshot();
+        let asset_json = dataset
+            .assets
+            .iter()
+            .map(|a| Arc::new(nearby::render_asset(&dataset, a)))
+            .collect();
         let tiles = Arc::new(crate::tiles::TileSource::new(&dataset, cluster_max_zoom));
-        AppState {
-            dataset,
-            asset_json,
+        let state = AppState {
+            catalog: catalog.clone(),
+            view: Arc::new(ArcSwap::from_pointee(View { dataset, asset_json })),
             tiles,
             tile_cache: Arc::new(tiles::TileCache::new(tile_cache_bytes)),
             gap_cache: Arc::default(),
             web: Arc::default(),
-        }
+            auth: Arc::default(),
+            manifest: None,
+        };
+        let (view, tiles, tile_cache) = (state.view.clone(), state.tiles.clone(), state.tile_cache.clone());
+        catalog.observe(Box::new(move |next, change| {
+            let updates: Vec<(u32, Option<crate::tiles::LivePoint>)> = change
+                .assets
+                .iter()
+                .map(|c| (c.slot, c.after.as_ref().map(crate::tiles::LivePoint::of)))
+                .collect();
+            if !updates.is_empty() {
+                tile_cache.invalidate(&tiles.apply(&updates));
+            }
+            let old = view.load();
+            let changed: std::collections::HashSet<&str> =
+                change.assets.iter().map(|c| c.id.as_str()).collect();
+            let asset_json = next
+                .assets
+                .iter()
+                .map(|a| match old.dataset.asset_by_id.get(&a.id) {
+                    Some(&i) if !changed.contains(a.id.as_str()) => old.asset_json[i].clone(),
+                    _ => Arc::new(nearby::render_asset(next, a)),
+                })
+                .collect();
+            view.store(Arc::new(View {
+                dataset: next.clone(),
+                asset_json,
+            }));
+        }));
+        state
     }
 
     /// The same state with these web page options.
@@ -95,33 +159,31 @@ impl AppState {
         self
     }
 
-    /// Moves an asset (the internal editing API): re-clusters, and evicts
-    /// exactly the cached tiles whose content changed.
-    pub fn move_asset(&self, id: &str, lonlat: geo::Coord) -> Option<crate::tiles::Changes> {
-        let &i = self.dataset.asset_by_id.get(id)?;
-        let changes = self.tiles.move_asset(i, lonlat);
-        self.tile_cache.invalidate(&changes);
-        Some(changes)
+    /// The same state with these sign-in options.
+    pub fn with_auth(mut self, options: auth::AuthOptions) -> AppState {
+        self.auth = Arc::new(options);
+        self
     }
 
-    /// Removes an asset from the tiles (the internal editing API).
-    pub fn remove_asset(&self, id: &str) -> Option<crate::tiles::Changes> {
-        let &i = self.dataset.asset_by_id.get(id)?;
-        let changes = self.tiles.remove_asset(i);
-        self.tile_cache.invalidate(&changes);
-        Some(changes)
+    /// The same state, able to sync this manifest again on `POST /api/sync`.
+    pub fn with_manifest(mut self, manifest: std::path::PathBuf) -> AppState {
+        self.manifest = Some(Arc::new(manifest));
+        self
     }
 
-    /// Adds an asset to the tiles (the internal editing API).
-    pub fn add_asset(&self, point: crate::tiles::LivePoint) -> crate::tiles::Changes {
-        let (_, changes) = self.tiles.add_asset(point);
-        self.tile_cache.invalidate(&changes);
-        changes
+    /// What readers see now: one version, whole. Hold it for one request.
+    pub fn view(&self) -> Arc<View> {
+        self.view.load_full()
+    }
+
+    /// The dataset readers see now.
+    pub fn dataset(&self) -> Arc<Dataset> {
+        self.view.load().dataset.clone()
     }
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 22] = [
+pub const ROUTES: [&str; 26] = [
     "/",
     "/conformance",
     "/collections",
@@ -144,6 +206,10 @@ pub const ROUTES: [&str; 22] = [
     "/api/gaps/scenario",
     "/tiles/{layer}/{z}/{x}/{y}.mvt",
     "/tiles/{layer}.json",
+    "/api/assets/{id}/history",
+    "/api/sync",
+    "/api/session",
+    "/signin",
 ];
 
 /// The whole API.
@@ -154,8 +220,14 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[2], get(ogc::collections))
         .route(ROUTES[3], get(ogc::collection))
         .route(ROUTES[4], get(ogc::queryables))
-        .route(ROUTES[5], get(ogc::items))
-        .route(ROUTES[6], get(ogc::item))
+        .route(ROUTES[5], get(ogc::items).post(edit::create))
+        .route(
+            ROUTES[6],
+            get(ogc::item)
+                .put(edit::replace)
+                .patch(edit::update)
+                .delete(edit::retire),
+        )
         .route(ROUTES[7], get(openapi::openapi))
         .route(ROUTES[8], get(dataset::health))
         .route(ROUTES[9], get(dataset::summary))
@@ -171,6 +243,12 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[19], axum::routing::post(gaps::scenario))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/tiles/{file}", get(tiles::tilejson))
+        .route(ROUTES[22], get(edit::history))
+        .route(ROUTES[23], axum::routing::post(edit::sync))
+        .route(ROUTES[24], get(auth::session_json))
+        .route(ROUTES[25], get(auth::signin_page).post(auth::signin))
+        .route("/account", get(auth::account))
+        .route("/signout", axum::routing::post(auth::signout))
         .route("/planner", get(web::planner))
         .route("/accessibility", get(web::accessibility))
         .route("/docs/methods.md", get(web::methods))
@@ -193,6 +271,34 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        // Other sites' pages may read (OGC clients in a browser), never write:
+        // only GET and HEAD are allowed across origins, and no credentials.
+        .layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::any())
+                .allow_methods([Method::GET, Method::HEAD])
+                .expose_headers([header::ETAG, header::LINK, header::HeaderName::from_static("content-crs")]),
+        )
+        .layer(axum::middleware::from_fn(access_log))
+}
+
+/// One log line per request: method, path, status, time. The query string
+/// is left out (it can hold a postcode), and so are all headers, so no
+/// credential reaches the log.
+async fn access_log(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let started = std::time::Instant::now();
+    let method = request.method().clone();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    tracing::info!(
+        target: "assetmap::access",
+        %method,
+        path = %path,
+        status = response.status().as_u16(),
+        ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
+        "request"
+    );
+    response
 }
 
 /// A download: the body with its media type and a file name to save it as.

@@ -104,7 +104,8 @@ pub async fn nearby(
         ],
         &[params::CATEGORY],
     )?;
-    let d = &state.dataset;
+    let view = state.view();
+    let d = &view.dataset;
     let origin = origin(d, &q)?;
     let categories = categories(d, &q)?;
     let limit = q
@@ -116,7 +117,7 @@ pub async fn nearby(
         .nearest(origin.bng, limit, &categories, radius_m);
     let body = nearby_json(
         d,
-        &state.asset_json,
+        &view.asset_json,
         &origin,
         &hits,
         &categories,
@@ -133,7 +134,7 @@ pub async fn nearby(
 /// Writes the nearby answer directly as GeoJSON text (this is the hot path).
 fn nearby_json(
     d: &Dataset,
-    asset_json: &[AssetJson],
+    asset_json: &[std::sync::Arc<AssetJson>],
     origin: &Origin,
     hits: &[Hit],
     categories: &[String],
@@ -192,59 +193,57 @@ fn nearby_json(
     out
 }
 
-/// One asset's feature as nearby search returns it, rendered once at start-up:
+/// One asset's feature as nearby search returns it, rendered once per revision:
 /// `text[..split]` ends just before the distance, `text[split..]` follows it.
 pub struct AssetJson {
     text: String,
     split: usize,
 }
 
-/// Renders every asset's nearby-search feature.
-pub fn render_assets(d: &Dataset) -> Vec<AssetJson> {
-    d.assets
-        .iter()
-        .map(|a| {
-            let mut out = String::with_capacity(512);
-            out.push_str("{\"type\":\"Feature\",\"id\":");
-            push_json_str(&mut out, &a.id);
-            out.push_str(",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
-            push_number(&mut out, a.lonlat.x, 6);
-            out.push(',');
-            push_number(&mut out, a.lonlat.y, 6);
-            out.push_str("]},\"properties\":{\"distance_m\":");
-            let split = out.len();
-            let ward = a.ward.map(|w| &d.wards[w]);
-            let fields: [(&str, Option<&str>); 13] = [
-                ("id", Some(&a.id)),
-                ("name", Some(&a.name)),
-                ("category", Some(&a.category)),
-                (
-                    "category_label",
-                    d.info.category_labels.get(&a.category).map(String::as_str),
-                ),
-                ("address", a.address.as_deref()),
-                ("postcode", a.postcode.as_deref()),
-                ("phone", a.phone.as_deref()),
-                ("email", a.email.as_deref()),
-                ("website", a.website.as_deref()),
-                ("opening_hours", a.opening_hours.as_deref()),
-                ("ward_code", ward.map(|w| w.code.as_str())),
-                ("ward_name", ward.map(|w| w.name.as_str())),
-                (
-                    "small_area_code",
-                    a.small_area.map(|s| d.small_areas[s].code.as_str()),
-                ),
-            ];
-            for (name, value) in fields {
-                out.push_str(",\"");
-                out.push_str(name);
-                out.push_str("\":");
-                push_json_opt(&mut out, value);
-            }
-            out.push_str("}}");
-            AssetJson { text: out, split }
-        })
-        .collect()
+/// Renders one asset's nearby-search feature.
+pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
+    let mut out = String::with_capacity(512);
+    out.push_str("{\"type\":\"Feature\",\"id\":");
+    push_json_str(&mut out, &a.id);
+    out.push_str(",\"geometry\":{\"type\":\"Point\",\"coordinates\":[");
+    push_number(&mut out, a.lonlat.x, 6);
+    out.push(',');
+    push_number(&mut out, a.lonlat.y, 6);
+    out.push_str("]},\"properties\":{\"distance_m\":");
+    let split = out.len();
+    let ward = a.ward.map(|w| &d.wards[w]);
+    let fields: [(&str, Option<&str>); 16] = [
+        ("id", Some(&a.id)),
+        ("name", Some(&a.name)),
+        ("category", Some(&a.category)),
+        (
+            "category_label",
+            d.info.category_labels.get(&a.category).map(String::as_str),
+        ),
+        ("status", Some(a.status.as_str())),
+        ("address", a.address.as_deref()),
+        ("postcode", a.postcode.as_deref()),
+        ("phone", a.phone.as_deref()),
+        ("email", a.email.as_deref()),
+        ("website", a.website.as_deref()),
+        ("opening_hours", a.opening_hours.as_deref()),
+        ("verified_at", a.verified_at.as_deref()),
+        ("updated_at", a.updated_at.as_deref()),
+        ("ward_code", ward.map(|w| w.code.as_str())),
+        ("ward_name", ward.map(|w| w.name.as_str())),
+        (
+            "small_area_code",
+            a.small_area.map(|s| d.small_areas[s].code.as_str()),
+        ),
+    ];
+    for (name, value) in fields {
+        out.push_str(",\"");
+        out.push_str(name);
+        out.push_str("\":");
+        push_json_opt(&mut out, value);
+    }
+    out.push_str("}}");
+    AssetJson { text: out, split }
 }
 
 /// `GET /api/categories`: category ids, labels and asset counts.
@@ -253,7 +252,7 @@ pub async fn categories_list(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Value>, ApiError> {
     Query::parse(raw.as_deref(), &[], &[])?;
-    let d = &state.dataset;
+    let d = &state.dataset();
     let counts = d.category_counts();
     let list: Vec<Value> = d
         .info

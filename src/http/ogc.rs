@@ -22,13 +22,16 @@ pub const MAX_OFFSET: usize = 10_000_000;
 const MAX_ID_LEN: usize = 256;
 
 /// Conformance classes this server implements.
-pub const CONFORMANCE: [&str; 6] = [
+pub const CONFORMANCE: [&str; 9] = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
     "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    super::edit::CONFORMANCE[0],
+    super::edit::CONFORMANCE[1],
+    super::edit::CONFORMANCE[2],
 ];
 
 /// Every CRS the collections can be served in.
@@ -115,9 +118,9 @@ pub async fn landing(
     let base = base_url(&headers);
     Ok(json_response(
         json!({
-            "title": format!("assetmap: {}", state.dataset.info.name),
+            "title": format!("assetmap: {}", state.dataset().info.name),
             "description": "Community assets, wards and small areas with deprivation, as OGC API - Features.",
-            "attribution": state.dataset.info.attribution,
+            "attribution": state.dataset().info.attribution,
             "links": [
                 link(format!("{base}/"), "self", "application/json", "This document"),
                 link(format!("{base}/api"), "service-desc", OPENAPI_TYPE, "The API definition (OpenAPI 3.0)"),
@@ -140,7 +143,7 @@ pub async fn conformance(RawQuery(raw): RawQuery) -> Result<Response, ApiError> 
 }
 
 fn collection_json(state: &AppState, base: &str, c: Collection) -> Value {
-    let d = &state.dataset;
+    let d = &state.dataset();
     let bbox = features::extent_lonlat(c, d)
         .map(|b| vec![b.to_vec()])
         .unwrap_or_default();
@@ -219,7 +222,7 @@ pub async fn queryables(
     let q = Query::parse(raw.as_deref(), &[params::F], &[])?;
     check_f(&q)?;
     let c = collection_of(&id)?;
-    let schema = c.schema(&state.dataset);
+    let schema = c.schema(&state.dataset());
     let properties: Map<String, Value> = c
         .queryables()
         .iter()
@@ -320,7 +323,7 @@ pub async fn items(
     let repeatable: Vec<&str> = c.queryables().iter().map(|(n, _)| *n).collect();
     let q = Query::parse(raw.as_deref(), &allowed, &repeatable)?;
     check_f(&q)?;
-    let d = &state.dataset;
+    let d = &state.dataset();
     let limit = q
         .integer(params::LIMIT, 1, MAX_LIMIT)?
         .unwrap_or(DEFAULT_LIMIT);
@@ -449,7 +452,7 @@ pub async fn item(
         Some(t) => parse_crs(params::CRS, t)?,
         None => GeoJsonCrs::Crs84,
     };
-    let d = &state.dataset;
+    let d = &state.dataset();
     let i = c
         .find(d, &fid)
         .ok_or_else(|| ApiError::NotFound(format!("no feature {fid:?} in {}", c.id())))?;

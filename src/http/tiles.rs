@@ -49,8 +49,14 @@ pub struct TileCache {
     inner: Mutex<CacheInner>,
 }
 
+/// The cache's generation when a render started: a tile rendered before an
+/// invalidation is not kept after it.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct Generation(u64);
+
 #[derive(Default)]
 struct CacheInner {
+    generation: u64,
     tiles: HashMap<TileKey, Arc<CachedTile>>,
     order: VecDeque<TileKey>,
     bytes: usize,
@@ -69,12 +75,20 @@ impl TileCache {
         self.inner.lock().ok()?.tiles.get(key).cloned()
     }
 
-    fn put(&self, key: TileKey, tile: Arc<CachedTile>) {
+    fn generation(&self) -> Generation {
+        Generation(self.inner.lock().map(|c| c.generation).unwrap_or(0))
+    }
+
+    fn put(&self, started: Generation, key: TileKey, tile: Arc<CachedTile>) {
         let size = tile.raw.len() + tile.gzip.len() + 64;
         if self.budget == 0 || size > self.budget {
             return;
         }
         let Ok(mut c) = self.inner.lock() else { return };
+        if c.generation != started.0 {
+            // The data changed while this tile was rendered.
+            return;
+        }
         while c.bytes + size > self.budget {
             let Some(old) = c.order.pop_front() else {
                 break;
@@ -96,6 +110,7 @@ impl TileCache {
         let Ok(mut c) = self.inner.lock() else {
             return 0;
         };
+        c.generation += 1;
         let doomed: Vec<TileKey> = c
             .tiles
             .keys()
@@ -183,10 +198,14 @@ pub async fn tile(
             "category filters the assets layer; use it with assets or all",
         ));
     }
-    let categories = super::nearby::categories(&state.dataset, &q)?;
+    let view = state.view();
+    let categories = super::nearby::categories(&view.dataset, &q)?;
     let gap_result = match q.get(GAPS) {
         Some(category) if matches!(layer, TileLayer::Wards | TileLayer::All) => {
-            Some(gaps::cached(&state, gaps::gap_params_for(&state, &q, category)?).await?)
+            Some(
+                gaps::cached(&state, &view.dataset, gaps::gap_params_for(&state, &q, category)?)
+                    .await?,
+            )
         }
         Some(_) => {
             return Err(ApiError::bad(
@@ -210,13 +229,14 @@ pub async fn tile(
         filter: crate::tiles::TileSource::filter_key(&categories),
         gaps: gap_result
             .as_ref()
-            .map(|r| format!("{:?}", r.params))
+            .map(|r| format!("{}:{:?}", view.dataset.version, r.params))
             .unwrap_or_default(),
     };
     let cached = match state.tile_cache.get(&key) {
         Some(t) => t,
         None => {
-            let (dataset, source) = (state.dataset.clone(), state.tiles.clone());
+            let started = state.tile_cache.generation();
+            let (dataset, source) = (view.dataset.clone(), state.tiles.clone());
             let rendered = tokio::task::spawn_blocking(move || {
                 let raw = source.render(&dataset, tile, layer, &categories, gap_result.as_deref());
                 let gz = if raw.is_empty() {
@@ -233,7 +253,7 @@ pub async fn tile(
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))?;
             let t = Arc::new(rendered);
-            state.tile_cache.put(key, t.clone());
+            state.tile_cache.put(started, key, t.clone());
             t
         }
     };
@@ -343,7 +363,7 @@ pub async fn tilejson(
             "no tile layer {name:?}; layers are assets, wards, small_areas, all"
         ))
     })?;
-    let d = &state.dataset;
+    let d = &state.dataset();
     let collections: Vec<Collection> = match layer {
         TileLayer::Assets => vec![Collection::Assets],
         TileLayer::Wards => vec![Collection::Wards],

@@ -1,7 +1,7 @@
 //! Wards and small areas: polygon layers, and the joins of small areas to
 //! deprivation, population, a ward lookup and supplied demand points.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use geo::{Coord, MultiPolygon};
 
@@ -208,7 +208,6 @@ pub(crate) fn into_wards(records: Vec<AreaRecord>) -> Vec<Ward> {
             imd_score: None,
             decile1_share: None,
             domains: Vec::new(),
-            asset_counts: BTreeMap::new(),
         })
         .collect()
 }

@@ -322,10 +322,15 @@ impl Plan<'_> {
             opening_hours: self.text(record, &s.opening_hours, true),
             capacity,
             source: s.source.clone(),
+            status: crate::model::AssetStatus::Active,
+            revision: 0,
+            updated_at: None,
+            verified_at: None,
             bng,
             lonlat,
             ward: None,
             small_area: None,
+            slot: 0,
         }))
     }
 

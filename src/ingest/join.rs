@@ -3,6 +3,7 @@
 //! asset counts to wards.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use geo::{Centroid, Coord, MultiPolygon};
 
@@ -94,14 +95,6 @@ pub(crate) fn join(
             wards[w].small_areas.push(i);
         }
     }
-    for asset in &assets {
-        if let Some(w) = asset.ward {
-            *wards[w]
-                .asset_counts
-                .entry(asset.category.clone())
-                .or_insert(0) += 1;
-        }
-    }
     let domain_count = small_areas
         .iter()
         .find_map(|s| s.deprivation.as_ref().map(|d| d.domains.len()))
@@ -165,23 +158,25 @@ pub(crate) fn build_dataset(
         small_area_index,
     } = joined;
     Dataset {
-        ward_by_code: wards
+        ward_asset_counts: crate::model::dataset_ward_counts(wards.len(), &assets),
+        version: 0,
+        ward_by_code: Arc::new(wards
             .iter()
             .enumerate()
             .map(|(i, w)| (w.code.clone(), i))
-            .collect(),
-        small_area_by_code: small_areas
+            .collect()),
+        small_area_by_code: Arc::new(small_areas
             .iter()
             .enumerate()
             .map(|(i, s)| (s.code.clone(), i))
-            .collect(),
+            .collect()),
         asset_by_id: assets
             .iter()
             .enumerate()
             .map(|(i, a)| (a.id.clone(), i))
             .collect(),
         asset_index: AssetIndex::new(&assets),
-        demand_index: rstar::RTree::bulk_load(
+        demand_index: Arc::new(rstar::RTree::bulk_load(
             small_areas
                 .iter()
                 .enumerate()
@@ -190,13 +185,13 @@ pub(crate) fn build_dataset(
                     rstar::primitives::GeomWithData::new([s.demand.x, s.demand.y], i as u32)
                 })
                 .collect(),
-        ),
-        info,
-        wards,
-        small_areas,
+        )),
+        info: Arc::new(info),
+        wards: Arc::new(wards),
+        small_areas: Arc::new(small_areas),
         assets,
-        postcodes,
-        ward_index,
-        small_area_index,
+        postcodes: Arc::new(postcodes),
+        ward_index: Arc::new(ward_index),
+        small_area_index: Arc::new(small_area_index),
     }
 }

@@ -1,6 +1,5 @@
 //! Wards and small areas (LSOAs) with their deprivation and population.
 
-use std::collections::BTreeMap;
 
 use geo::{Coord, MultiPolygon};
 use serde::Serialize;
@@ -97,8 +96,6 @@ pub struct Ward {
     pub decile1_share: Option<f64>,
     /// Population-weighted mean domain scores, in the order of the dataset's domains.
     pub domains: Vec<Option<f64>>,
-    /// Number of assets inside the ward polygon, per category.
-    pub asset_counts: BTreeMap<String, usize>,
     /// Where the ward's name goes on a map: an interior point of its largest
     /// part, in longitude/latitude degrees.
     pub label_point: Option<Coord>,

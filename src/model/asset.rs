@@ -3,6 +3,46 @@
 use geo::Coord;
 use serde::Serialize;
 
+/// Whether an asset is open for business.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetStatus {
+    /// Open: on the map, in search and in the gap analysis.
+    #[default]
+    Active,
+    /// Closed for now: on the map and in search (marked so), not counted as
+    /// supply in the gap analysis.
+    TemporarilyClosed,
+    /// Gone: off the map, search and analysis; its history is kept.
+    Retired,
+}
+
+impl AssetStatus {
+    /// The status as stored and served.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssetStatus::Active => "active",
+            AssetStatus::TemporarilyClosed => "temporarily_closed",
+            AssetStatus::Retired => "retired",
+        }
+    }
+
+    /// Parses a stored or served status.
+    pub fn parse(text: &str) -> Option<AssetStatus> {
+        match text {
+            "active" => Some(AssetStatus::Active),
+            "temporarily_closed" => Some(AssetStatus::TemporarilyClosed),
+            "retired" => Some(AssetStatus::Retired),
+            _ => None,
+        }
+    }
+
+    /// Whether the asset counts as supply in the gap analysis.
+    pub fn supplies(self) -> bool {
+        self == AssetStatus::Active
+    }
+}
+
 /// A community asset (GP practice, pharmacy, library, food bank, ...).
 #[derive(Debug, Clone, Serialize)]
 pub struct Asset {
@@ -26,8 +66,18 @@ pub struct Asset {
     pub opening_hours: Option<String>,
     /// Supply for access measures (S_j); `None` counts as 1.
     pub capacity: Option<f64>,
-    /// Name of the manifest source the asset came from.
+    /// Name of the manifest source the asset came from (`local` for assets
+    /// created through the API).
     pub source: String,
+    /// Active, temporarily closed or retired.
+    pub status: AssetStatus,
+    /// Revision number: 1 when created, one more at each change.
+    pub revision: u64,
+    /// When the asset last changed (RFC 3339, UTC), once it is in a store.
+    pub updated_at: Option<String>,
+    /// The date (YYYY-MM-DD) the information was last checked, which is not
+    /// the date it last changed.
+    pub verified_at: Option<String>,
     /// Position in British National Grid metres.
     #[serde(skip)]
     pub bng: Coord,
@@ -40,4 +90,36 @@ pub struct Asset {
     /// Index of the small area whose polygon contains the asset.
     #[serde(skip)]
     pub small_area: Option<usize>,
+    /// The asset's permanent slot in the catalog (vector tiles number their
+    /// features by it); never reused.
+    #[serde(skip)]
+    pub slot: u32,
+}
+
+impl Asset {
+    /// A new active asset at revision 0 (not yet stored), unplaced.
+    pub fn new(id: String, category: String, name: String, source: String, bng: Coord, lonlat: Coord) -> Asset {
+        Asset {
+            id,
+            category,
+            name,
+            address: None,
+            postcode: None,
+            phone: None,
+            email: None,
+            website: None,
+            opening_hours: None,
+            capacity: None,
+            source,
+            status: AssetStatus::Active,
+            revision: 0,
+            updated_at: None,
+            verified_at: None,
+            bng,
+            lonlat,
+            ward: None,
+            small_area: None,
+            slot: 0,
+        }
+    }
 }

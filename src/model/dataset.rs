@@ -1,6 +1,7 @@
 //! The loaded dataset and the summary `/api/dataset` serves.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use geo::Coord;
 use serde::Serialize;
@@ -70,33 +71,44 @@ pub struct DatasetInfo {
     pub content_hash: String,
 }
 
-/// Everything loaded from one manifest, joined and indexed.
+/// One version of everything the readers see: the geography, which stays
+/// fixed while serving and is shared between versions, and the assets as they
+/// are at [`Dataset::version`] (active and temporarily closed ones; retired
+/// assets are left out).
+///
+/// A `Dataset` never changes once built; the catalog
+/// ([`crate::catalog::Catalog`]) makes a new one for each change.
 #[derive(Debug)]
 pub struct Dataset {
     /// Name, sources, vintages.
-    pub info: DatasetInfo,
+    pub info: Arc<DatasetInfo>,
     /// Wards, in file order.
-    pub wards: Vec<Ward>,
+    pub wards: Arc<Vec<Ward>>,
     /// Small areas, in file order.
-    pub small_areas: Vec<SmallArea>,
-    /// Assets, in manifest and file order.
+    pub small_areas: Arc<Vec<SmallArea>>,
+    /// Assets on the map, in catalog order.
     pub assets: Vec<Asset>,
     /// Postcode (normalised, `SW1A 1AA`) to British National Grid position.
-    pub postcodes: HashMap<String, Coord>,
+    pub postcodes: Arc<HashMap<String, Coord>>,
     /// R-trees over the assets.
     pub asset_index: AssetIndex,
     /// Point-in-polygon index over the wards.
-    pub ward_index: PolygonIndex,
+    pub ward_index: Arc<PolygonIndex>,
     /// Point-in-polygon index over the small areas.
-    pub small_area_index: PolygonIndex,
+    pub small_area_index: Arc<PolygonIndex>,
     /// R-tree of small-area demand points (data: small-area index).
-    pub demand_index: rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], u32>>,
+    pub demand_index: Arc<rstar::RTree<rstar::primitives::GeomWithData<[f64; 2], u32>>>,
     /// Ward code to index.
-    pub ward_by_code: HashMap<String, usize>,
+    pub ward_by_code: Arc<HashMap<String, usize>>,
     /// Small-area code to index.
-    pub small_area_by_code: HashMap<String, usize>,
-    /// Asset id to index.
+    pub small_area_by_code: Arc<HashMap<String, usize>>,
+    /// Asset id to index in [`Dataset::assets`].
     pub asset_by_id: HashMap<String, usize>,
+    /// Assets inside each ward's polygon, per category (indexed like `wards`).
+    pub ward_asset_counts: Vec<BTreeMap<String, usize>>,
+    /// Data version: the catalog's change sequence number this dataset reflects
+    /// (0 before any change is stored).
+    pub version: u64,
 }
 
 /// Summary of the dataset, as `/api/dataset` serves it.
@@ -117,9 +129,43 @@ pub struct DatasetSummary<'a> {
     pub postcodes: usize,
     /// Councils (LAD codes) present in the ward layer, with ward counts.
     pub councils: BTreeMap<String, usize>,
+    /// Data version (the catalog's change sequence number).
+    pub version: u64,
 }
 
 impl Dataset {
+    /// The same geography with these assets (already placed in wards and
+    /// small areas) at `version`: rebuilds the asset index, the id lookup and
+    /// the ward counts, and shares everything else.
+    pub fn with_assets(&self, assets: Vec<Asset>, version: u64) -> Dataset {
+        Dataset {
+            info: self.info.clone(),
+            wards: self.wards.clone(),
+            small_areas: self.small_areas.clone(),
+            postcodes: self.postcodes.clone(),
+            ward_index: self.ward_index.clone(),
+            small_area_index: self.small_area_index.clone(),
+            demand_index: self.demand_index.clone(),
+            ward_by_code: self.ward_by_code.clone(),
+            small_area_by_code: self.small_area_by_code.clone(),
+            asset_index: AssetIndex::new(&assets),
+            asset_by_id: assets
+                .iter()
+                .enumerate()
+                .map(|(i, a)| (a.id.clone(), i))
+                .collect(),
+            ward_asset_counts: ward_counts(self.wards.len(), &assets),
+            assets,
+            version,
+        }
+    }
+
+    /// Assets inside ward `i`'s polygon, per category.
+    pub fn asset_counts(&self, ward: usize) -> &BTreeMap<String, usize> {
+        static EMPTY: BTreeMap<String, usize> = BTreeMap::new();
+        self.ward_asset_counts.get(ward).unwrap_or(&EMPTY)
+    }
+
     /// Checks a category id; the error lists the categories there are.
     pub fn check_category(&self, category: &str) -> Result<(), String> {
         if self.info.category_labels.contains_key(category) {
@@ -160,7 +206,7 @@ impl Dataset {
     /// The summary `/api/dataset` serves.
     pub fn summary(&self) -> DatasetSummary<'_> {
         let mut councils = BTreeMap::new();
-        for ward in &self.wards {
+        for ward in self.wards.iter() {
             let key = ward
                 .council_code
                 .clone()
@@ -181,8 +227,20 @@ impl Dataset {
             categories: self.category_counts(),
             postcodes: self.postcodes.len(),
             councils,
+            version: self.version,
         }
     }
+}
+
+/// Assets per ward and category.
+pub(crate) fn ward_counts(wards: usize, assets: &[Asset]) -> Vec<BTreeMap<String, usize>> {
+    let mut counts = vec![BTreeMap::new(); wards];
+    for asset in assets {
+        if let Some(w) = asset.ward.and_then(|w| counts.get_mut(w)) {
+            *w.entry(asset.category.clone()).or_insert(0) += 1;
+        }
+    }
+    counts
 }
 
 fn ring_coords(polygons: &geo::MultiPolygon) -> impl Iterator<Item = Coord> + '_ {

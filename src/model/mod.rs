@@ -7,6 +7,7 @@ mod dataset;
 mod postcode;
 
 pub use area::{DemandSource, Deprivation, SmallArea, Ward, WardAssignment};
-pub use asset::Asset;
+pub use asset::{Asset, AssetStatus};
+pub(crate) use dataset::ward_counts as dataset_ward_counts;
 pub use dataset::{Dataset, DatasetInfo, DatasetSummary, LayerInfo, SourceInfo, Vintages};
 pub use postcode::normalise_postcode;

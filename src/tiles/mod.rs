@@ -6,8 +6,8 @@
 //! points from the zoom's cluster level), clip, simplify, quantise and fix
 //! rings ([`polygon`]), then encode ([`mvt`]). Assets are clustered per zoom
 //! over the whole dataset ([`cluster`]) so clusters agree across tile edges.
-//! Assets can be added, moved and removed at run time; each edit returns
-//! exactly the tiles whose content changed.
+//! The catalog's changes are applied as they happen ([`TileSource::apply`]);
+//! each returns exactly the tiles whose content changed.
 
 pub mod cluster;
 pub mod mvt;
@@ -186,6 +186,18 @@ pub struct LivePoint {
     pub at: Coord,
 }
 
+impl LivePoint {
+    /// The point of an asset.
+    pub fn of(asset: &crate::model::Asset) -> LivePoint {
+        LivePoint {
+            id: asset.id.clone(),
+            name: asset.name.clone(),
+            category: asset.category.clone(),
+            at: normalised_mercator(asset.lonlat),
+        }
+    }
+}
+
 struct LiveAssets {
     points: Vec<Option<LivePoint>>,
     hierarchies: HashMap<String, Arc<Hierarchy>>,
@@ -258,18 +270,10 @@ impl TileSource {
             .iter()
             .map(|s| mercator_shape(&s.lonlat))
             .collect();
-        let points = dataset
-            .assets
-            .iter()
-            .map(|a| {
-                Some(LivePoint {
-                    id: a.id.clone(),
-                    name: a.name.clone(),
-                    category: a.category.clone(),
-                    at: normalised_mercator(a.lonlat),
-                })
-            })
-            .collect();
+        let mut points = vec![None; dataset.assets.iter().map(|a| a.slot as usize + 1).max().unwrap_or(0)];
+        for a in &dataset.assets {
+            points[a.slot as usize] = Some(LivePoint::of(a));
+        }
         TileSource {
             ward_tree: box_tree(&wards),
             area_tree: box_tree(&areas),
@@ -569,29 +573,16 @@ impl TileSource {
         layer
     }
 
-    /// Adds an asset; returns its index and the tiles that changed.
-    pub fn add_asset(&self, point: LivePoint) -> (usize, Changes) {
+    /// Applies the catalog's changes: each slot's point as it is now
+    /// (`None`: off the map). Returns exactly the tiles whose content changed.
+    pub fn apply(&self, updates: &[(u32, Option<LivePoint>)]) -> Changes {
         self.edit(|points| {
-            points.push(Some(point));
-            points.len() - 1
-        })
-    }
-
-    /// Moves an asset to a new longitude/latitude.
-    pub fn move_asset(&self, index: usize, lonlat: Coord) -> Changes {
-        self.edit(|points| {
-            if let Some(Some(p)) = points.get_mut(index) {
-                p.at = normalised_mercator(lonlat);
-            }
-        })
-        .1
-    }
-
-    /// Removes an asset.
-    pub fn remove_asset(&self, index: usize) -> Changes {
-        self.edit(|points| {
-            if let Some(slot) = points.get_mut(index) {
-                *slot = None;
+            for (slot, point) in updates {
+                let slot = *slot as usize;
+                if slot >= points.len() {
+                    points.resize(slot + 1, None);
+                }
+                points[slot] = point.clone();
             }
         })
         .1

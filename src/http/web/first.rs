@@ -20,7 +20,7 @@ pub(super) struct FirstSearch {
 const FIRST_RESULTS: usize = 10;
 
 pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch {
-    let d = &state.dataset;
+    let d = &state.dataset();
     let mut first = FirstSearch::default();
     let mut query = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
@@ -127,7 +127,7 @@ fn format_distance(m: f64) -> String {
 }
 
 fn result_item(state: &AppState, i: usize, hit: &crate::index::Hit, from: geo::Coord) -> String {
-    let d = &state.dataset;
+    let d = &state.dataset();
     let a = &d.assets[hit.asset];
     let label = d
         .info
@@ -205,7 +205,7 @@ fn result_item(state: &AppState, i: usize, hit: &crate::index::Hit, from: geo::C
 
 /// Puts the first search into the residents' page.
 pub(super) fn fill_search(state: &AppState, text: String, first: &FirstSearch) -> String {
-    let d = &state.dataset;
+    let d = &state.dataset();
     let boxes: String = d
         .info
         .category_labels

@@ -241,7 +241,7 @@ fn page_with(
         Err(e) => return e.into_response(),
     };
     let text = String::from_utf8_lossy(&body)
-        .replace("{{dataset}}", &escape_html(&state.dataset.info.name))
+        .replace("{{dataset}}", &escape_html(&state.dataset().info.name))
         .replace("{{version}}", env!("CARGO_PKG_VERSION"));
     respond(state, asset.media_type, fill(text).into_bytes(), headers)
 }
@@ -278,7 +278,7 @@ pub async fn app_file(
 
 /// `GET /app/config.json`: what the pages need to know about this server.
 fn config(state: &AppState) -> Response {
-    let d = &state.dataset;
+    let d = &state.dataset();
     let basemap = state
         .web
         .basemap

@@ -1,0 +1,337 @@
+//! The editable attributes of an asset as the catalog stores them, their
+//! validation, and field-by-field differences for the history.
+
+use std::collections::BTreeMap;
+
+use geo::Coord;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::crs;
+use crate::model::{Asset, AssetStatus, Dataset, normalise_postcode};
+
+/// Longest name, characters.
+pub const MAX_NAME_CHARS: usize = 200;
+/// Longest address, characters.
+pub const MAX_ADDRESS_CHARS: usize = 300;
+/// Longest opening-hours text, characters.
+pub const MAX_OPENING_HOURS_CHARS: usize = 500;
+/// Longest web address, characters.
+pub const MAX_URL_CHARS: usize = 500;
+/// Longest email address, characters (RFC 5321).
+pub const MAX_EMAIL_CHARS: usize = 254;
+/// Largest capacity.
+pub const MAX_CAPACITY: f64 = 1_000_000.0;
+
+/// What an asset is, as stored: every field an officer or a source can change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AssetFields {
+    /// Category id.
+    pub category: String,
+    /// Name.
+    pub name: String,
+    /// Address as one line.
+    pub address: Option<String>,
+    /// Postcode.
+    pub postcode: Option<String>,
+    /// Telephone number.
+    pub phone: Option<String>,
+    /// Email address.
+    pub email: Option<String>,
+    /// Web site.
+    pub website: Option<String>,
+    /// Opening hours as text.
+    pub opening_hours: Option<String>,
+    /// Supply for access measures.
+    pub capacity: Option<f64>,
+    /// British National Grid easting, metres.
+    pub easting_m: f64,
+    /// British National Grid northing, metres.
+    pub northing_m: f64,
+    /// Active, temporarily closed or retired.
+    pub status: AssetStatus,
+    /// The date the information was last checked (YYYY-MM-DD).
+    pub verified_at: Option<String>,
+}
+
+/// One field's value before and after a change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// Value before (`null` when the asset is new).
+    pub before: Value,
+    /// Value after.
+    pub after: Value,
+}
+
+/// A field that failed validation, and why.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{field}: {message}")]
+pub struct Invalid {
+    /// The field, as named in the API (`name`, `geometry`, `website`, ...).
+    pub field: String,
+    /// What is wrong and what is allowed.
+    pub message: String,
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+    Invalid {
+        field: field.into(),
+        message: message.into(),
+    }
+}
+
+impl AssetFields {
+    /// The fields of a loaded asset.
+    pub fn of(asset: &Asset) -> AssetFields {
+        AssetFields {
+            category: asset.category.clone(),
+            name: asset.name.clone(),
+            address: asset.address.clone(),
+            postcode: asset.postcode.clone(),
+            phone: asset.phone.clone(),
+            email: asset.email.clone(),
+            website: asset.website.clone(),
+            opening_hours: asset.opening_hours.clone(),
+            capacity: asset.capacity,
+            easting_m: asset.bng.x,
+            northing_m: asset.bng.y,
+            status: asset.status,
+            verified_at: asset.verified_at.clone(),
+        }
+    }
+
+    /// The position in British National Grid metres.
+    pub fn bng(&self) -> Coord {
+        Coord {
+            x: self.easting_m,
+            y: self.northing_m,
+        }
+    }
+
+    /// Every field as JSON, by name.
+    pub fn to_map(&self) -> BTreeMap<String, Value> {
+        match serde_json::to_value(self) {
+            Ok(Value::Object(map)) => map.into_iter().collect(),
+            _ => BTreeMap::new(),
+        }
+    }
+
+    /// The fields that differ from `before` (all of them when there is no before).
+    pub fn diff(&self, before: Option<&AssetFields>) -> BTreeMap<String, FieldChange> {
+        let after = self.to_map();
+        let before = before.map(AssetFields::to_map).unwrap_or_default();
+        after
+            .into_iter()
+            .filter_map(|(k, a)| {
+                let b = before.get(&k).cloned().unwrap_or(Value::Null);
+                (a != b).then_some((
+                    k,
+                    FieldChange {
+                        before: b,
+                        after: a,
+                    },
+                ))
+            })
+            .collect()
+    }
+
+    /// Checks the fields as strictly as the importer does. `before` is the
+    /// asset as it is now: a position it already has is not re-checked
+    /// against the coverage (imported assets may lie just outside the wards).
+    pub fn validate(&self, dataset: &Dataset, before: Option<&AssetFields>) -> Result<(), Invalid> {
+        dataset
+            .check_category(&self.category)
+            .map_err(|e| invalid("category", e))?;
+        text(&self.name, "name", MAX_NAME_CHARS)?;
+        if self.name.trim().is_empty() {
+            return Err(invalid("name", "is required and must not be blank"));
+        }
+        if let Some(a) = &self.address {
+            text(a, "address", MAX_ADDRESS_CHARS)?;
+        }
+        if let Some(h) = &self.opening_hours {
+            text(h, "opening_hours", MAX_OPENING_HOURS_CHARS)?;
+        }
+        if let Some(p) = &self.postcode {
+            if normalise_postcode(p).is_none() {
+                return Err(invalid("postcode", format!("{p:?} is not a valid UK postcode")));
+            }
+        }
+        if let Some(p) = &self.phone {
+            check_phone(p)?;
+        }
+        if let Some(e) = &self.email {
+            check_email(e)?;
+        }
+        if let Some(w) = &self.website {
+            check_url(w)?;
+        }
+        if let Some(c) = self.capacity {
+            if !(c.is_finite() && (0.0..=MAX_CAPACITY).contains(&c)) {
+                return Err(invalid("capacity", format!("must be a number from 0 to {MAX_CAPACITY}")));
+            }
+        }
+        if let Some(d) = &self.verified_at {
+            check_date(d)?;
+        }
+        let moved = before.is_none_or(|b| b.easting_m != self.easting_m || b.northing_m != self.northing_m);
+        if moved {
+            if !(self.easting_m.is_finite() && self.northing_m.is_finite())
+                || crs::bng_to_wgs84(self.easting_m, self.northing_m).is_err()
+            {
+                return Err(invalid("geometry", "the point is outside Great Britain"));
+            }
+            if dataset.ward_at(self.bng()).is_none() {
+                return Err(invalid(
+                    "geometry",
+                    format!(
+                        "the point (easting {:.0}, northing {:.0}) is outside this dataset's wards; \
+                         check the coordinate order (lon, lat) and the CRS",
+                        self.easting_m, self.northing_m
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn text(value: &str, field: &str, max_chars: usize) -> Result<(), Invalid> {
+    let n = value.chars().count();
+    if n > max_chars {
+        return Err(invalid(field, format!("is {n} characters; at most {max_chars} are allowed")));
+    }
+    if value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(invalid(field, "must not contain control characters"));
+    }
+    Ok(())
+}
+
+fn check_phone(p: &str) -> Result<(), Invalid> {
+    let digits = p.chars().filter(char::is_ascii_digit).count();
+    let allowed = p
+        .chars()
+        .all(|c| c.is_ascii_digit() || " +()-.".contains(c));
+    if !allowed || !(7..=15).contains(&digits) || p.len() > 30 {
+        return Err(invalid(
+            "phone",
+            format!("{p:?} is not a telephone number (7 to 15 digits, with spaces, +, (), - allowed)"),
+        ));
+    }
+    Ok(())
+}
+
+fn check_email(e: &str) -> Result<(), Invalid> {
+    let bad = || invalid("email", format!("{e:?} is not an email address like name@example.org"));
+    if e.len() > MAX_EMAIL_CHARS || e.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad());
+    }
+    let (local, domain) = e.rsplit_once('@').ok_or_else(bad)?;
+    let labels_ok = domain.split('.').count() >= 2
+        && domain
+            .split('.')
+            .all(|l| !l.is_empty() && !l.starts_with('-') && l.chars().all(|c| c.is_alphanumeric() || c == '-'));
+    if local.is_empty() || local.contains('@') || !labels_ok {
+        return Err(bad());
+    }
+    Ok(())
+}
+
+fn check_url(u: &str) -> Result<(), Invalid> {
+    let bad = |why: &str| invalid("website", format!("{u:?} {why}"));
+    if u.len() > MAX_URL_CHARS {
+        return Err(bad(&format!("is longer than {MAX_URL_CHARS} characters")));
+    }
+    let rest = u
+        .strip_prefix("https://")
+        .or_else(|| u.strip_prefix("http://"))
+        .ok_or_else(|| bad("must start with https:// or http://"))?;
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+    let host = host.split(':').next().unwrap_or("");
+    if host.is_empty()
+        || !host.contains('.')
+        || u.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == '"')
+        || !host.chars().all(|c| c.is_alphanumeric() || c == '-' || c == '.')
+    {
+        return Err(bad("is not a web address like https://example.org/page"));
+    }
+    Ok(())
+}
+
+/// Checks a calendar date written YYYY-MM-DD.
+pub fn check_date(d: &str) -> Result<(), Invalid> {
+    let bad = || invalid("verified_at", format!("{d:?} is not a date written YYYY-MM-DD"));
+    let parts: Vec<&str> = d.split('-').collect();
+    if parts.len() != 3 || parts[0].len() != 4 || parts[1].len() != 2 || parts[2].len() != 2 {
+        return Err(bad());
+    }
+    let num = |s: &str| s.parse::<u32>().map_err(|_| bad());
+    let (y, m, day) = (num(parts[0])?, num(parts[1])?, num(parts[2])?);
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return Err(bad()),
+    };
+    if !(1900..=9999).contains(&y) || day == 0 || day > days {
+        return Err(bad());
+    }
+    if d > super::time::today().as_str() {
+        return Err(invalid("verified_at", format!("{d} is in the future")));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_are_checked_and_name_the_field() {
+        assert!(check_phone("020 7946 0000").is_ok());
+        assert!(check_phone("+44 (0)20 7946-0000").is_ok());
+        assert_eq!(check_phone("call us").unwrap_err().field, "phone");
+        assert!(check_phone("123").is_err());
+        assert!(check_email("help@example.org").is_ok());
+        assert!(check_email("help@localhost").is_err());
+        assert!(check_email("a b@example.org").is_err());
+        assert!(check_url("https://example.org/a?b=c").is_ok());
+        assert!(check_url("javascript:alert(1)").is_err());
+        assert!(check_url("https://exa mple.org").is_err());
+        assert!(check_url("https://").is_err());
+        assert!(check_date("2024-02-29").is_ok());
+        assert!(check_date("2023-02-29").is_err());
+        assert!(check_date("2024-1-01").is_err());
+        assert_eq!(check_date("9999-01-01").unwrap_err().message, "9999-01-01 is in the future");
+    }
+
+    #[test]
+    fn a_diff_lists_only_changed_fields() {
+        let mut a = AssetFields {
+            category: "gp".into(),
+            name: "A".into(),
+            address: None,
+            postcode: None,
+            phone: None,
+            email: None,
+            website: None,
+            opening_hours: None,
+            capacity: None,
+            easting_m: 1.0,
+            northing_m: 2.0,
+            status: AssetStatus::Active,
+            verified_at: None,
+        };
+        let before = a.clone();
+        a.name = "B".into();
+        a.status = AssetStatus::Retired;
+        let d = a.diff(Some(&before));
+        assert_eq!(d.keys().collect::<Vec<_>>(), ["name", "status"]);
+        assert_eq!(d["status"].before, "active");
+        assert_eq!(d["status"].after, "retired");
+        assert_eq!(a.diff(None).len(), 13);
+    }
+}
