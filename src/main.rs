@@ -329,7 +329,15 @@ fn main() -> anyhow::Result<()> {
                 secure_cookies,
                 ..AuthOptions::default()
             };
-            serve(manifest, location, listen, cluster_max_zoom, tile_cache_mb, web, auth)
+            serve(
+                manifest,
+                location,
+                listen,
+                cluster_max_zoom,
+                tile_cache_mb,
+                web,
+                auth,
+            )
         }
         Command::Sync {
             manifest,
@@ -373,7 +381,11 @@ fn main() -> anyhow::Result<()> {
             open_store(&location)?
                 .put_user(&user)
                 .map_err(|e| anyhow::anyhow!("cannot save the user: {e}"))?;
-            println!("user {name} ({}) saved in {}", role.as_str(), open_store(&location)?.describe());
+            println!(
+                "user {name} ({}) saved in {}",
+                role.as_str(),
+                open_store(&location)?.describe()
+            );
             if shown {
                 println!("password (shown once):");
                 println!("{password}");
@@ -395,7 +407,11 @@ fn main() -> anyhow::Result<()> {
             let mut s = open_store(&location)?;
             s.put_token(&record)
                 .map_err(|e| anyhow::anyhow!("cannot save the token: {e}"))?;
-            println!("token {name} ({}) saved in {}; it is shown once, on the next line:", role.as_str(), s.describe());
+            println!(
+                "token {name} ({}) saved in {}; it is shown once, on the next line:",
+                role.as_str(),
+                s.describe()
+            );
             println!("{secret}");
             Ok(())
         }
@@ -529,8 +545,8 @@ fn serve(
         tracing::info!(store = %path.display(), "the catalog is kept in this SQLite file (choose another with --store)");
     }
     let store = open_store(&location)?;
-    let (catalog, report) =
-        Catalog::open(dataset, store).map_err(|e| anyhow::anyhow!("the catalog could not be opened: {e}"))?;
+    let (catalog, report) = Catalog::open(dataset, store)
+        .map_err(|e| anyhow::anyhow!("the catalog could not be opened: {e}"))?;
     for line in report.to_text(10).lines() {
         tracing::info!("{line}");
     }
@@ -538,11 +554,15 @@ fn serve(
     tracing::info!(store = %catalog.store_description(), version = catalog.version(), assets = catalog.snapshot().assets.len(), "catalog open");
     if let StoreLocation::Postgres(url) = &location {
         let c = catalog.clone();
-        assetmap::catalog::postgres::listen(url.clone(), std::time::Duration::from_secs(1), move || {
-            if let Err(e) = c.refresh() {
-                tracing::warn!(error = %e, "cannot apply other replicas' changes");
-            }
-        });
+        assetmap::catalog::postgres::listen(
+            url.clone(),
+            std::time::Duration::from_secs(1),
+            move || {
+                if let Err(e) = c.refresh() {
+                    tracing::warn!(error = %e, "cannot apply other replicas' changes");
+                }
+            },
+        );
     }
     let runtime = tokio::runtime::Runtime::new()?;
     runtime.block_on(async move {
@@ -561,9 +581,12 @@ fn serve(
             state = state.with_manifest(m);
         }
         let app = router(state);
-        axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await?;
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
         Ok(())
     })
 }
@@ -572,13 +595,14 @@ fn serve(
 async fn shutdown_signal() {
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = tokio::signal::ctrl_c().await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
             _ = term.recv() => {}

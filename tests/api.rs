@@ -778,7 +778,7 @@ async fn bad_requests_get_precise_client_errors() {
         post.json()["description"]
             .as_str()
             .unwrap()
-            .contains("read-only")
+            .contains("only /collections/assets/items takes writes")
     );
 }
 

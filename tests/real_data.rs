@@ -40,7 +40,7 @@ fn five_councils_load_with_the_published_counts() {
 
     assert_eq!(d.wards.len(), 106);
     let mut wards_per_council: BTreeMap<&str, usize> = BTreeMap::new();
-    for w in &d.wards {
+    for w in d.wards.iter() {
         *wards_per_council
             .entry(w.council_code.as_deref().unwrap_or("?"))
             .or_insert(0) += 1;
@@ -126,7 +126,7 @@ fn point_in_polygon_and_nearest_agree_with_brute_force_scans() {
             a.id
         );
     }
-    for s in &d.small_areas {
+    for s in d.small_areas.iter() {
         if matches!(s.ward_assignment, WardAssignment::Contains) {
             assert_eq!(
                 s.ward,
@@ -299,14 +299,14 @@ ward = "ward24_code"
     let differ = r
         .small_areas
         .iter()
-        .zip(&d.small_areas)
+        .zip(d.small_areas.iter())
         .filter(|(a, b)| a.ward != b.ward)
         .count();
     assert_eq!(
         differ, 41,
         "derived/README.md: best fit differs from the demand-point ward for 41 LSOAs"
     );
-    for (a, b) in r.small_areas.iter().zip(&d.small_areas) {
+    for (a, b) in r.small_areas.iter().zip(d.small_areas.iter()) {
         assert_eq!(
             a.deprivation.as_ref().map(|x| x.score),
             b.deprivation.as_ref().map(|x| x.score)
@@ -315,7 +315,7 @@ ward = "ward24_code"
     }
     // With no demand points supplied, the area-weighted centroid is computed in
     // the grid; the derived table's (Helmert, not OSTN15) is within 2 m.
-    for (a, b) in r.small_areas.iter().zip(&d.small_areas) {
+    for (a, b) in r.small_areas.iter().zip(d.small_areas.iter()) {
         let moved = ((a.demand.x - b.demand.x).powi(2) + (a.demand.y - b.demand.y).powi(2)).sqrt();
         assert!(moved < 2.5, "{} centroid moved {moved} m", a.code);
     }

@@ -170,7 +170,7 @@ fn shoelace(ring: &[(f64, f64)]) -> f64 {
 fn decoded_tiles_match_brute_force_selections_on_real_data() {
     let Some(d) = five_councils() else { return };
     let state = AppState::with_tiles(Arc::new(d), 13, 0);
-    let d = state.dataset.clone();
+    let d = state.dataset();
     // Westminster and central Manchester at several zooms.
     let mut tiles = Vec::new();
     for (min, max) in [
@@ -221,7 +221,7 @@ fn decoded_tiles_match_brute_force_selections_on_real_data() {
             )
             .to_polygon(),
         ]);
-        for w in &d.wards {
+        for w in d.wards.iter() {
             let local = w.lonlat.map_coords(&to_tile);
             let inside = local.intersection(&tile_rect).unsigned_area();
             let near = local.intersection(&buffered).unsigned_area();
@@ -314,7 +314,7 @@ fn decoded_tiles_match_brute_force_selections_on_real_data() {
 fn each_asset_is_counted_once_across_a_zooms_tiles() {
     let Some(d) = five_councils() else { return };
     let state = AppState::with_tiles(Arc::new(d), 13, 0);
-    let d = state.dataset.clone();
+    let d = state.dataset();
     for z in [4u8, 7, 10, 12] {
         // Every tile over the assets' extent (a cluster's centre can fall in a
         // tile that holds none of its members).
@@ -526,12 +526,25 @@ fn demo_tiles(d: &Dataset, around: &[Coord]) -> Vec<TileId> {
     out
 }
 
+/// The first asset from `start` on that is still inside a ward when moved by
+/// (dlon, dlat) degrees: officers' edits must stay inside the coverage.
+fn inside_after(d: &Dataset, start: usize, dlon: f64, dlat: f64) -> usize {
+    (start..d.assets.len())
+        .find(|&i| {
+            let a = d.assets[i].lonlat;
+            assetmap::crs::wgs84_to_bng(a.x + dlon, a.y + dlat)
+                .is_ok_and(|bng| d.ward_at(bng).is_some())
+        })
+        .expect("some asset can move there")
+}
+
 #[test]
 fn moving_an_asset_changes_exactly_the_tiles_it_affects() {
     let d = demo();
     let state = AppState::with_tiles(d.clone(), 13, 64 * 1024 * 1024);
-    let id = d.assets[7].id.clone();
-    let from = d.assets[7].lonlat;
+    let k = inside_after(&d, 7, 0.004, -0.002);
+    let id = d.assets[k].id.clone();
+    let from = d.assets[k].lonlat;
     let to = Coord {
         x: from.x + 0.004,
         y: from.y - 0.002,
@@ -544,7 +557,8 @@ fn moving_an_asset_changes_exactly_the_tiles_it_affects() {
             .collect()
     };
     let before = etags(&state);
-    let changes = state.move_asset(&id, to).unwrap();
+    common::move_asset(&state, &id, to);
+    let changes = state.take_tile_changes();
     let after = etags(&state);
     let changed: BTreeSet<TileId> = tiles
         .iter()
@@ -585,7 +599,8 @@ async fn the_tile_cache_evicts_only_the_changed_tiles() {
     let d = demo();
     let state = AppState::with_tiles(d.clone(), 13, 64 * 1024 * 1024);
     let app = router(state.clone());
-    let from = d.assets[3].lonlat;
+    let k = inside_after(&d, 3, -0.003, 0.001);
+    let from = d.assets[k].lonlat;
     let to = Coord {
         x: from.x - 0.003,
         y: from.y + 0.001,
@@ -611,7 +626,8 @@ async fn the_tile_cache_evicts_only_the_changed_tiles() {
     }
     let cached = state.tile_cache.len();
     assert!(cached > 100);
-    let changes = state.move_asset(&d.assets[3].id, to).unwrap();
+    common::move_asset(&state, &d.assets[k].id, to);
+    let changes = state.take_tile_changes();
     let evicted = cached - state.tile_cache.len();
     let expected_evicted = etags
         .keys()
@@ -766,7 +782,8 @@ fn category_filters_cluster_only_the_chosen_categories() {
 fn adding_and_removing_assets_change_exactly_the_tiles_they_affect() {
     let d = demo();
     let state = AppState::with_tiles(d.clone(), 13, 0);
-    let gone = d.assets[20].lonlat;
+    let k = inside_after(&d, 20, 0.01, 0.005);
+    let gone = d.assets[k].lonlat;
     let new_at = Coord {
         x: gone.x + 0.01,
         y: gone.y + 0.005,
@@ -786,7 +803,7 @@ fn adding_and_removing_assets_change_exactly_the_tiles_they_affect() {
             .collect()
     };
     // A filtered hierarchy exists too, so its tiles must be tracked as well.
-    let category = d.assets[20].category.clone();
+    let category = d.assets[k].category.clone();
     let filter = vec![category.clone()];
     let check = |before: &BTreeMap<TileId, Vec<u8>>,
                  after: &BTreeMap<TileId, Vec<u8>>,
@@ -808,16 +825,13 @@ fn adding_and_removing_assets_change_exactly_the_tiles_they_affect() {
         assert_eq!(predicted, changed, "filter {key:?}");
     };
     let (all_before, one_before) = (render(&state, &[]), render(&state, &filter));
-    let changes = state.remove_asset(&d.assets[20].id).unwrap();
+    common::retire_asset(&state, &d.assets[k].id);
+    let changes = state.take_tile_changes();
     let (all_after, one_after) = (render(&state, &[]), render(&state, &filter));
     check(&all_before, &all_after, &changes, "");
     check(&one_before, &one_after, &changes, &category);
-    let changes = state.add_asset(assetmap::tiles::LivePoint {
-        id: "new:1".into(),
-        name: "New hub".into(),
-        category: category.clone(),
-        at: normalised_mercator(new_at),
-    });
+    common::create_asset(&state, &category, "New hub", new_at);
+    let changes = state.take_tile_changes();
     let (all_added, one_added) = (render(&state, &[]), render(&state, &filter));
     check(&all_after, &all_added, &changes, "");
     check(&one_after, &one_added, &changes, &category);

@@ -3,8 +3,11 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng, rand_core::RngCore};
 use argon2::Argon2;
+use argon2::password_hash::{
+    PasswordHash, PasswordHasher, PasswordVerifier, SaltString, rand_core::OsRng,
+    rand_core::RngCore,
+};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -74,8 +77,14 @@ pub enum AccountError {
 /// Checks a user or token name.
 pub fn check_name(name: &str) -> Result<(), AccountError> {
     let ok = (1..=64).contains(&name.len())
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
-    if ok { Ok(()) } else { Err(AccountError::Name(name.to_string())) }
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || ".-_".contains(c));
+    if ok {
+        Ok(())
+    } else {
+        Err(AccountError::Name(name.to_string()))
+    }
 }
 
 /// A user record with the password hashed (Argon2id, default parameters).
@@ -102,15 +111,20 @@ pub fn password_matches(user: &UserRecord, password: &str) -> bool {
     if password.chars().count() > MAX_PASSWORD_CHARS {
         return false;
     }
-    PasswordHash::new(&user.password_hash)
-        .is_ok_and(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+    PasswordHash::new(&user.password_hash).is_ok_and(|h| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &h)
+            .is_ok()
+    })
 }
 
 /// Spends about as long as a password check, so an unknown name takes the
 /// same time as a wrong password.
 pub fn dummy_password_check(password: &str) {
     static DUMMY: std::sync::OnceLock<Option<UserRecord>> = std::sync::OnceLock::new();
-    if let Some(u) = DUMMY.get_or_init(|| new_user("dummy", Role::Editor, "not-a-real-password").ok()) {
+    if let Some(u) =
+        DUMMY.get_or_init(|| new_user("dummy", Role::Editor, "not-a-real-password").ok())
+    {
         let _ = password_matches(u, password);
     }
 }
@@ -170,8 +184,14 @@ mod tests {
         assert!(!u.password_hash.contains("correct horse"));
         assert!(password_matches(&u, "correct horse battery"));
         assert!(!password_matches(&u, "correct horse batterx"));
-        assert_eq!(new_user("alice", Role::Editor, "short"), Err(AccountError::Password));
-        assert!(matches!(new_user("a b", Role::Editor, "long enough password"), Err(AccountError::Name(_))));
+        assert_eq!(
+            new_user("alice", Role::Editor, "short"),
+            Err(AccountError::Password)
+        );
+        assert!(matches!(
+            new_user("a b", Role::Editor, "long enough password"),
+            Err(AccountError::Name(_))
+        ));
     }
 
     #[test]

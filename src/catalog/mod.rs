@@ -125,7 +125,9 @@ pub enum CatalogError {
     #[error("no asset with id {0:?}")]
     NotFound(String),
     /// The asset changed since the revision the edit was made against.
-    #[error("asset {id} is at revision {current}, not {expected}: someone changed it; fetch it again")]
+    #[error(
+        "asset {id} is at revision {current}, not {expected}: someone changed it; fetch it again"
+    )]
     Stale {
         /// The asset.
         id: String,
@@ -207,7 +209,10 @@ impl Catalog {
     /// Opens the catalog over a loaded dataset (its geography, and its
     /// assets as the official sources publish them): syncs those assets
     /// into the store, then loads what the store holds.
-    pub fn open(loaded: Dataset, store: Box<dyn Store>) -> Result<(Catalog, SyncReport), CatalogError> {
+    pub fn open(
+        loaded: Dataset,
+        store: Box<dyn Store>,
+    ) -> Result<(Catalog, SyncReport), CatalogError> {
         let imported = loaded.assets.clone();
         let sources: Vec<String> = loaded
             .info
@@ -284,7 +289,11 @@ impl Catalog {
         };
         for row in rows.assets {
             let asset = place(&old, &row);
-            let before = applied.placed.get(&row.slot).filter(|a| visible(a)).cloned();
+            let before = applied
+                .placed
+                .get(&row.slot)
+                .filter(|a| visible(a))
+                .cloned();
             let after = visible(&asset).then(|| asset.clone());
             let unchanged = match (&before, &after) {
                 (Some(b), Some(a)) => b.revision == a.revision && b.source == a.source,
@@ -302,7 +311,12 @@ impl Catalog {
             applied.placed.insert(row.slot, asset);
             applied.rows.insert(row.id.clone(), row);
         }
-        let assets: Vec<Asset> = applied.placed.values().filter(|a| visible(a)).cloned().collect();
+        let assets: Vec<Asset> = applied
+            .placed
+            .values()
+            .filter(|a| visible(a))
+            .cloned()
+            .collect();
         let next = Arc::new(old.with_assets(assets, change.version));
         if let Ok(observers) = self.observers.read() {
             for o in observers.iter() {
@@ -330,7 +344,12 @@ impl Catalog {
     /// Applies an officer's edit: validates it, commits it to the store (one
     /// transaction; durable when this returns), then applies it in memory.
     /// Returns the asset's row after the edit.
-    pub fn apply(&self, edit: Edit, actor: &str, reason: Option<&str>) -> Result<StoredAsset, CatalogError> {
+    pub fn apply(
+        &self,
+        edit: Edit,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<StoredAsset, CatalogError> {
         let geography = self.snapshot();
         let now = time::now();
         let write = match edit {
@@ -384,7 +403,9 @@ impl Catalog {
             } => {
                 let row = self.current_row(&id, expected_revision)?;
                 if row.fields.status == AssetStatus::Retired {
-                    return Err(CatalogError::NoChange(format!("asset {id} is retired already")));
+                    return Err(CatalogError::NoChange(format!(
+                        "asset {id} is retired already"
+                    )));
                 }
                 let mut fields = row.fields.clone();
                 fields.status = AssetStatus::Retired;
@@ -400,7 +421,9 @@ impl Catalog {
     fn current_row(&self, id: &str, expected: u64) -> Result<StoredAsset, CatalogError> {
         // Another replica may have changed it: catch up first.
         let _ = self.refresh();
-        let row = self.row(id).ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
+        let row = self
+            .row(id)
+            .ok_or_else(|| CatalogError::NotFound(id.to_string()))?;
         if row.revision != expected {
             return Err(CatalogError::Stale {
                 id: id.to_string(),
@@ -465,7 +488,11 @@ impl Catalog {
                     .and_then(|w| w.expected_revision)
                     .unwrap_or(0);
                 match current {
-                    Some(current) => Err(CatalogError::Stale { id, expected, current }),
+                    Some(current) => Err(CatalogError::Stale {
+                        id,
+                        expected,
+                        current,
+                    }),
                     None => Err(CatalogError::NotFound(id)),
                 }
             }
@@ -474,7 +501,10 @@ impl Catalog {
     }
 
     /// Runs `f` with the store (accounts live there too).
-    pub fn with_store<T>(&self, f: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn with_store<T>(
+        &self,
+        f: impl FnOnce(&mut dyn Store) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let mut store = lock(&self.store);
         f(store.as_mut())
     }
@@ -482,7 +512,10 @@ impl Catalog {
 
 /// The action a status change amounts to.
 fn action_of(before: AssetStatus, after: AssetStatus) -> Action {
-    match (before == AssetStatus::Retired, after == AssetStatus::Retired) {
+    match (
+        before == AssetStatus::Retired,
+        after == AssetStatus::Retired,
+    ) {
         (false, true) => Action::Retire,
         (true, false) => Action::Restore,
         _ => Action::Update,

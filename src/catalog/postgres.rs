@@ -98,7 +98,9 @@ impl PostgresStore {
         let version: i64 = tx.query_one(sql::VERSION, &[]).map_err(db)?.get(0);
         let rows = match since {
             None => tx.query(sql::LOAD, &[]).map_err(db)?,
-            Some(v) if version as u64 > v => tx.query(sql::CHANGED_SINCE, &[&(v as i64)]).map_err(db)?,
+            Some(v) if version as u64 > v => {
+                tx.query(sql::CHANGED_SINCE, &[&(v as i64)]).map_err(db)?
+            }
             Some(_) => Vec::new(),
         };
         let mut assets = Vec::with_capacity(rows.len());
@@ -163,7 +165,15 @@ impl Store for PostgresStore {
                     let seq: i64 = tx
                         .query_one(
                             &insert_revision,
-                            &[&a.id, &(r.revision as i64), &r.at, &r.actor, &r.action.as_str(), &changes, &r.reason],
+                            &[
+                                &a.id,
+                                &(r.revision as i64),
+                                &r.at,
+                                &r.actor,
+                                &r.action.as_str(),
+                                &changes,
+                                &r.reason,
+                            ],
                         )
                         .map_err(db)?
                         .get(0);
@@ -181,7 +191,16 @@ impl Store for PostgresStore {
                     }
                     tx.execute(
                         &insert_asset,
-                        &[&a.id, &(a.revision as i64), &a.source, &fields, &source_fields, &a.created_at, &a.updated_at, &seq],
+                        &[
+                            &a.id,
+                            &(a.revision as i64),
+                            &a.source,
+                            &fields,
+                            &source_fields,
+                            &a.created_at,
+                            &a.updated_at,
+                            &seq,
+                        ],
                     )
                     .map_err(db)?;
                 }
@@ -189,7 +208,16 @@ impl Store for PostgresStore {
                     let n = tx
                         .execute(
                             &update_asset,
-                            &[&(a.revision as i64), &a.source, &fields, &source_fields, &a.updated_at, &seq, &a.id, &(expected as i64)],
+                            &[
+                                &(a.revision as i64),
+                                &a.source,
+                                &fields,
+                                &source_fields,
+                                &a.updated_at,
+                                &seq,
+                                &a.id,
+                                &(expected as i64),
+                            ],
                         )
                         .map_err(db)?;
                     if n == 0 {
@@ -202,8 +230,11 @@ impl Store for PostgresStore {
             }
         }
         let version: i64 = tx.query_one(sql::VERSION, &[]).map_err(db)?.get(0);
-        tx.execute("SELECT pg_notify($1, $2)", &[&CHANNEL, &version.to_string()])
-            .map_err(db)?;
+        tx.execute(
+            "SELECT pg_notify($1, $2)",
+            &[&CHANNEL, &version.to_string()],
+        )
+        .map_err(db)?;
         tx.commit().map_err(db)?;
         Ok(version as u64)
     }
@@ -212,14 +243,26 @@ impl Store for PostgresStore {
         let rows = self.client.query(sql::HISTORY, &[&id]).map_err(db)?;
         rows.into_iter()
             .map(|r| {
-                revision_from((r.get(0), r.get(1), r.get(2), r.get(3), r.get(4), r.get(5), r.get(6), r.get(7)))
+                revision_from((
+                    r.get(0),
+                    r.get(1),
+                    r.get(2),
+                    r.get(3),
+                    r.get(4),
+                    r.get(5),
+                    r.get(6),
+                    r.get(7),
+                ))
             })
             .collect()
     }
 
     fn put_user(&mut self, u: &UserRecord) -> Result<(), StoreError> {
         self.client
-            .execute(sql::PUT_USER, &[&u.name, &u.role.as_str(), &u.password_hash])
+            .execute(
+                sql::PUT_USER,
+                &[&u.name, &u.role.as_str(), &u.password_hash],
+            )
             .map_err(db)?;
         Ok(())
     }
@@ -239,7 +282,10 @@ impl Store for PostgresStore {
 
     fn put_token(&mut self, t: &TokenRecord) -> Result<(), StoreError> {
         self.client
-            .execute(sql::PUT_TOKEN, &[&t.id, &t.name, &t.role.as_str(), &t.secret_sha256])
+            .execute(
+                sql::PUT_TOKEN,
+                &[&t.id, &t.name, &t.role.as_str(), &t.secret_sha256],
+            )
             .map_err(db)?;
         Ok(())
     }
@@ -263,13 +309,25 @@ impl Store for PostgresStore {
             .execute(sql::EXPIRE_SESSIONS, &[&super::auth::unix_now()])
             .map_err(db)?;
         self.client
-            .execute(sql::PUT_SESSION, &[&s.id_sha256, &s.user, &s.role.as_str(), &s.csrf, &s.expires_unix])
+            .execute(
+                sql::PUT_SESSION,
+                &[
+                    &s.id_sha256,
+                    &s.user,
+                    &s.role.as_str(),
+                    &s.csrf,
+                    &s.expires_unix,
+                ],
+            )
             .map_err(db)?;
         Ok(())
     }
 
     fn session(&mut self, id_sha256: &str) -> Result<Option<SessionRecord>, StoreError> {
-        let row = self.client.query_opt(sql::SESSION, &[&id_sha256]).map_err(db)?;
+        let row = self
+            .client
+            .query_opt(sql::SESSION, &[&id_sha256])
+            .map_err(db)?;
         row.map(|r| {
             let role: String = r.get(2);
             Ok(SessionRecord {

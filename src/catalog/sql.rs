@@ -2,12 +2,12 @@
 //! (SQLite reads them as `?n`).
 
 /// The migrations table.
-pub const MIGRATIONS_TABLE: &str =
-    "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)";
+pub const MIGRATIONS_TABLE: &str = "CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)";
 /// The schema's version.
 pub const SCHEMA_VERSION: &str = "SELECT COALESCE(MAX(version), 0) FROM schema_migrations";
 /// Records a migration.
-pub const RECORD_MIGRATION: &str = "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)";
+pub const RECORD_MIGRATION: &str =
+    "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)";
 /// The latest change number.
 pub const VERSION: &str = "SELECT COALESCE(MAX(seq), 0) FROM revisions";
 /// Every asset row.
@@ -32,7 +32,8 @@ pub const PUT_USER: &str = "INSERT INTO users (name, role, password_hash) VALUES
 /// A user.
 pub const USER: &str = "SELECT name, role, password_hash FROM users WHERE name = $1";
 /// Adds a token.
-pub const PUT_TOKEN: &str = "INSERT INTO tokens (id, name, role, secret_sha256) VALUES ($1, $2, $3, $4)";
+pub const PUT_TOKEN: &str =
+    "INSERT INTO tokens (id, name, role, secret_sha256) VALUES ($1, $2, $3, $4)";
 /// A token.
 pub const TOKEN: &str = "SELECT id, name, role, secret_sha256 FROM tokens WHERE id = $1";
 /// Adds a session (and clears expired ones).
@@ -40,7 +41,8 @@ pub const PUT_SESSION: &str = "INSERT INTO sessions (id_sha256, user_name, role,
 /// Drops expired sessions.
 pub const EXPIRE_SESSIONS: &str = "DELETE FROM sessions WHERE expires_unix < $1";
 /// A session.
-pub const SESSION: &str = "SELECT id_sha256, user_name, role, csrf, expires_unix FROM sessions WHERE id_sha256 = $1";
+pub const SESSION: &str =
+    "SELECT id_sha256, user_name, role, csrf, expires_unix FROM sessions WHERE id_sha256 = $1";
 /// Ends a session.
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_sha256 = $1";
 

@@ -76,19 +76,51 @@ impl SqliteStore {
         if version < 1 {
             tx.execute_batch(&SCHEMA_V1.replace("{SERIAL}", "INTEGER PRIMARY KEY AUTOINCREMENT"))
                 .map_err(db)?;
-            tx.execute(&sqlite(sql::RECORD_MIGRATION), params![1, super::time::now()])
-                .map_err(db)?;
+            tx.execute(
+                &sqlite(sql::RECORD_MIGRATION),
+                params![1, super::time::now()],
+            )
+            .map_err(db)?;
         }
         tx.commit().map_err(db)
     }
 }
 
-fn row_asset(r: &rusqlite::Row<'_>) -> rusqlite::Result<(String, i64, i64, String, String, Option<String>, String, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+fn row_asset(
+    r: &rusqlite::Row<'_>,
+) -> rusqlite::Result<(
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+)> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
 }
 
 /// An asset row's columns, as both backends read them.
-pub(crate) type AssetColumns = (String, i64, i64, String, String, Option<String>, String, String);
+pub(crate) type AssetColumns = (
+    String,
+    i64,
+    i64,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+);
 
 /// Builds a [`StoredAsset`] from its columns.
 pub(crate) fn asset_from(c: AssetColumns) -> Result<StoredAsset, StoreError> {
@@ -96,7 +128,8 @@ pub(crate) fn asset_from(c: AssetColumns) -> Result<StoredAsset, StoreError> {
     Ok(StoredAsset {
         fields: parse_fields(&fields, &id)?,
         source_fields: source_fields.map(|s| parse_fields(&s, &id)).transpose()?,
-        slot: u32::try_from(slot).map_err(|_| StoreError::Database(format!("asset {id}: bad slot {slot}")))?,
+        slot: u32::try_from(slot)
+            .map_err(|_| StoreError::Database(format!("asset {id}: bad slot {slot}")))?,
         revision: revision as u64,
         id,
         source,
@@ -106,7 +139,16 @@ pub(crate) fn asset_from(c: AssetColumns) -> Result<StoredAsset, StoreError> {
 }
 
 /// A revision row's columns.
-pub(crate) type RevisionColumns = (i64, String, i64, String, String, String, String, Option<String>);
+pub(crate) type RevisionColumns = (
+    i64,
+    String,
+    i64,
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+);
 
 /// Builds a [`Revision`] from its columns.
 pub(crate) fn revision_from(c: RevisionColumns) -> Result<Revision, StoreError> {
@@ -114,8 +156,9 @@ pub(crate) fn revision_from(c: RevisionColumns) -> Result<Revision, StoreError> 
     Ok(Revision {
         seq: seq as u64,
         revision: revision as u64,
-        action: Action::parse(&action)
-            .ok_or_else(|| StoreError::Database(format!("revision {seq}: unknown action {action:?}")))?,
+        action: Action::parse(&action).ok_or_else(|| {
+            StoreError::Database(format!("revision {seq}: unknown action {action:?}"))
+        })?,
         changes: parse_changes(&changes)?,
         asset_id,
         at,
@@ -180,8 +223,12 @@ impl Store for SqliteStore {
             .transaction_with_behavior(TransactionBehavior::Immediate)
             .map_err(db)?;
         {
-            let mut current = tx.prepare_cached(&sqlite(sql::CURRENT_REVISION)).map_err(db)?;
-            let mut insert_revision = tx.prepare_cached(&sqlite(sql::INSERT_REVISION)).map_err(db)?;
+            let mut current = tx
+                .prepare_cached(&sqlite(sql::CURRENT_REVISION))
+                .map_err(db)?;
+            let mut insert_revision = tx
+                .prepare_cached(&sqlite(sql::INSERT_REVISION))
+                .map_err(db)?;
             let mut insert_asset = tx.prepare_cached(&sqlite(sql::INSERT_ASSET)).map_err(db)?;
             let mut update_asset = tx.prepare_cached(&sqlite(sql::UPDATE_ASSET)).map_err(db)?;
             let mut last_seq: i64 = tx.query_row(sql::VERSION, [], |r| r.get(0)).map_err(db)?;
@@ -197,7 +244,15 @@ impl Store for SqliteStore {
                             .map_err(|e| StoreError::Database(e.to_string()))?;
                         let seq: i64 = insert_revision
                             .query_row(
-                                params![a.id, r.revision as i64, r.at, r.actor, r.action.as_str(), changes, r.reason],
+                                params![
+                                    a.id,
+                                    r.revision as i64,
+                                    r.at,
+                                    r.actor,
+                                    r.action.as_str(),
+                                    changes,
+                                    r.reason
+                                ],
                                 |row| row.get(0),
                             )
                             .map_err(db)?;
@@ -213,12 +268,30 @@ impl Store for SqliteStore {
                             return Err(StoreError::Exists(a.id.clone()));
                         }
                         insert_asset
-                            .execute(params![a.id, a.revision as i64, a.source, fields_json(&a.fields), source_fields, a.created_at, a.updated_at, seq])
+                            .execute(params![
+                                a.id,
+                                a.revision as i64,
+                                a.source,
+                                fields_json(&a.fields),
+                                source_fields,
+                                a.created_at,
+                                a.updated_at,
+                                seq
+                            ])
                             .map_err(db)?;
                     }
                     Some(expected) => {
                         let n = update_asset
-                            .execute(params![a.revision as i64, a.source, fields_json(&a.fields), source_fields, a.updated_at, seq, a.id, expected as i64])
+                            .execute(params![
+                                a.revision as i64,
+                                a.source,
+                                fields_json(&a.fields),
+                                source_fields,
+                                a.updated_at,
+                                seq,
+                                a.id,
+                                expected as i64
+                            ])
                             .map_err(db)?;
                         if n == 0 {
                             return Err(StoreError::Conflict {
@@ -239,7 +312,16 @@ impl Store for SqliteStore {
         let mut stmt = self.conn.prepare(&sqlite(sql::HISTORY)).map_err(db)?;
         let rows = stmt
             .query_map([id], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+                Ok((
+                    r.get(0)?,
+                    r.get(1)?,
+                    r.get(2)?,
+                    r.get(3)?,
+                    r.get(4)?,
+                    r.get(5)?,
+                    r.get(6)?,
+                    r.get(7)?,
+                ))
             })
             .map_err(db)?;
         let mut out = Vec::new();
@@ -251,7 +333,10 @@ impl Store for SqliteStore {
 
     fn put_user(&mut self, user: &UserRecord) -> Result<(), StoreError> {
         self.conn
-            .execute(&sqlite(sql::PUT_USER), params![user.name, user.role.as_str(), user.password_hash])
+            .execute(
+                &sqlite(sql::PUT_USER),
+                params![user.name, user.role.as_str(), user.password_hash],
+            )
             .map_err(db)?;
         Ok(())
     }
@@ -259,7 +344,9 @@ impl Store for SqliteStore {
     fn user(&mut self, name: &str) -> Result<Option<UserRecord>, StoreError> {
         let row: Option<(String, String, String)> = self
             .conn
-            .query_row(&sqlite(sql::USER), [name], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .query_row(&sqlite(sql::USER), [name], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+            })
             .optional()
             .map_err(db)?;
         row.map(|(name, role, password_hash)| {
@@ -274,7 +361,10 @@ impl Store for SqliteStore {
 
     fn put_token(&mut self, t: &TokenRecord) -> Result<(), StoreError> {
         self.conn
-            .execute(&sqlite(sql::PUT_TOKEN), params![t.id, t.name, t.role.as_str(), t.secret_sha256])
+            .execute(
+                &sqlite(sql::PUT_TOKEN),
+                params![t.id, t.name, t.role.as_str(), t.secret_sha256],
+            )
             .map_err(db)?;
         Ok(())
     }
@@ -282,7 +372,9 @@ impl Store for SqliteStore {
     fn token(&mut self, id: &str) -> Result<Option<TokenRecord>, StoreError> {
         let row: Option<(String, String, String, String)> = self
             .conn
-            .query_row(&sqlite(sql::TOKEN), [id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+            .query_row(&sqlite(sql::TOKEN), [id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
             .optional()
             .map_err(db)?;
         row.map(|(id, name, role, secret_sha256)| {
@@ -301,7 +393,10 @@ impl Store for SqliteStore {
             .execute(&sqlite(sql::EXPIRE_SESSIONS), [super::auth::unix_now()])
             .map_err(db)?;
         self.conn
-            .execute(&sqlite(sql::PUT_SESSION), params![s.id_sha256, s.user, s.role.as_str(), s.csrf, s.expires_unix])
+            .execute(
+                &sqlite(sql::PUT_SESSION),
+                params![s.id_sha256, s.user, s.role.as_str(), s.csrf, s.expires_unix],
+            )
             .map_err(db)?;
         Ok(())
     }

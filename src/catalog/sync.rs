@@ -57,7 +57,11 @@ impl SyncReport {
     pub fn to_text(&self, max_ids: usize) -> String {
         let mut out = format!(
             "Sync with the store (sources: {}):\n  {} added, {} updated, {} retired, {} restored, {} unchanged; data version {}\n",
-            if self.sources.is_empty() { "none".to_string() } else { self.sources.join(", ") },
+            if self.sources.is_empty() {
+                "none".to_string()
+            } else {
+                self.sources.join(", ")
+            },
             self.created.len(),
             self.updated.len(),
             self.retired.len(),
@@ -77,7 +81,11 @@ impl SyncReport {
                 out.push_str(&format!(
                     "  {label}: {}{}\n",
                     shown.join(", "),
-                    if more > 0 { format!(" and {more} more") } else { String::new() }
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
                 ));
             }
         }
@@ -150,7 +158,8 @@ impl Catalog {
                     });
                 }
                 Some(row) => {
-                    if let Some(w) = merge(row, published, &asset.source, &actor, &now, &mut report) {
+                    if let Some(w) = merge(row, published, &asset.source, &actor, &now, &mut report)
+                    {
                         writes.push(w);
                     }
                 }
@@ -163,7 +172,9 @@ impl Catalog {
             .collect();
         gone.sort_by_key(|r| r.slot);
         for row in gone {
-            let Some(before) = &row.source_fields else { continue };
+            let Some(before) = &row.source_fields else {
+                continue;
+            };
             if before.status == AssetStatus::Retired {
                 report.unchanged += 1;
                 continue;
@@ -196,7 +207,10 @@ fn merge(
     now: &str,
     report: &mut SyncReport,
 ) -> Option<Write> {
-    let before = row.source_fields.clone().unwrap_or_else(|| row.fields.clone());
+    let before = row
+        .source_fields
+        .clone()
+        .unwrap_or_else(|| row.fields.clone());
     let (was, pub_map, cur) = (before.to_map(), published.to_map(), row.fields.to_map());
     let mut merged: BTreeMap<String, Value> = cur.clone();
     for (field, now_value) in &pub_map {
@@ -214,7 +228,9 @@ fn merge(
             }
             merged.insert(field.clone(), now_value.clone());
         } else if local != old_value {
-            report.kept_local_edits.push((row.id.clone(), field.clone()));
+            report
+                .kept_local_edits
+                .push((row.id.clone(), field.clone()));
         }
     }
     let fields: AssetFields = serde_json::from_value(Value::Object(merged.into_iter().collect()))
@@ -225,7 +241,11 @@ fn merge(
         report.unchanged += 1;
         return None;
     }
-    let revision = if changes.is_empty() { row.revision } else { row.revision + 1 };
+    let revision = if changes.is_empty() {
+        row.revision
+    } else {
+        row.revision + 1
+    };
     let entry = (!changes.is_empty()).then(|| {
         let action = super::action_of(row.fields.status, fields.status);
         match action {
@@ -258,7 +278,11 @@ fn merge(
             source: source.to_string(),
             fields,
             source_fields: Some(published),
-            updated_at: if entry.is_some() { now.to_string() } else { row.updated_at.clone() },
+            updated_at: if entry.is_some() {
+                now.to_string()
+            } else {
+                row.updated_at.clone()
+            },
             ..row.clone()
         },
         revision: entry,

@@ -43,17 +43,22 @@ impl RateLimiter {
     /// `refill`), or says how many seconds until one is free.
     pub fn take(&self, key: &str, burst: f64, refill: Duration) -> Result<(), u64> {
         let now = Instant::now();
-        let Ok(mut b) = self.buckets.lock() else { return Ok(()) };
+        let Ok(mut b) = self.buckets.lock() else {
+            return Ok(());
+        };
         if b.len() >= MAX_TRACKED && !b.contains_key(key) {
             // Forget buckets that are full again; if none are, refuse new keys
             // rather than grow without bound.
-            b.retain(|_, (tokens, at)| *tokens + at.elapsed().as_secs_f64() / refill.as_secs_f64() < burst);
+            b.retain(|_, (tokens, at)| {
+                *tokens + at.elapsed().as_secs_f64() / refill.as_secs_f64() < burst
+            });
             if b.len() >= MAX_TRACKED {
                 return Err(refill.as_secs().max(1));
             }
         }
         let (tokens, at) = b.entry(key.to_string()).or_insert((burst, now));
-        let refilled = (*tokens + now.duration_since(*at).as_secs_f64() / refill.as_secs_f64()).min(burst);
+        let refilled =
+            (*tokens + now.duration_since(*at).as_secs_f64() / refill.as_secs_f64()).min(burst);
         if refilled >= 1.0 {
             *tokens = refilled - 1.0;
             *at = now;
@@ -104,15 +109,22 @@ fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
         })
 }
 
-async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T, ApiError> {
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))
 }
 
 /// The session behind a request's cookie, if it is current.
-async fn session(state: &AppState, headers: &HeaderMap) -> Result<Option<crate::catalog::store::SessionRecord>, ApiError> {
-    let Some(value) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<crate::catalog::store::SessionRecord>, ApiError> {
+    let Some(value) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     if value.len() != 64 {
         return Ok(None);
     }
@@ -131,7 +143,8 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principa
         let text = value.to_str().unwrap_or("");
         let Some(presented) = text.strip_prefix("Bearer ").map(str::trim) else {
             return Err(ApiError::Unauthorized(
-                "the Authorization header must be `Bearer <token>` (see `assetmap token add`)".into(),
+                "the Authorization header must be `Bearer <token>` (see `assetmap token add`)"
+                    .into(),
             ));
         };
         let invalid = || ApiError::Unauthorized("the token is not valid".into());
@@ -187,9 +200,18 @@ pub fn require(p: &Principal, role: Role) -> Result<(), ApiError> {
 
 fn signin_html(state: &AppState, message: Option<&str>, name: &str) -> String {
     let error = message
-        .map(|m| format!("<p class=\"error\" id=\"signin-error\" role=\"alert\">{}</p>", escape_html(m)))
+        .map(|m| {
+            format!(
+                "<p class=\"error\" id=\"signin-error\" role=\"alert\">{}</p>",
+                escape_html(m)
+            )
+        })
         .unwrap_or_default();
-    let described = if message.is_some() { " aria-describedby=\"signin-error\"" } else { "" };
+    let described = if message.is_some() {
+        " aria-describedby=\"signin-error\""
+    } else {
+        ""
+    };
     shell(
         state,
         "Sign in",
@@ -222,7 +244,10 @@ fn html_page(state: &AppState, status: StatusCode, body: String) -> Response {
     let mut r = (status, Html(body)).into_response();
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     if let Ok(v) = HeaderValue::from_str(&super::web::content_security_policy(state)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -258,16 +283,26 @@ fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
     };
     let origin_host = origin.split("://").nth(1).unwrap_or("");
     if origin == "null" || origin_host != host {
-        return Err(ApiError::Forbidden(format!("a form from {origin} cannot sign in here")));
+        return Err(ApiError::Forbidden(format!(
+            "a form from {origin} cannot sign in here"
+        )));
     }
     Ok(())
 }
 
 /// `POST /signin` (form: `name`, `password`): starts a session.
-pub async fn signin(State(state): State<AppState>, ClientIp(ip): ClientIp, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn signin(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     same_origin(&headers)?;
     let form = form_fields(&body);
-    let name = form.get("name").map(|s| s.trim().to_string()).unwrap_or_default();
+    let name = form
+        .get("name")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     let password = form.get("password").cloned().unwrap_or_default();
     if name.is_empty() || password.is_empty() || name.len() > 64 || password.len() > 1024 {
         return Ok(html_page(
@@ -277,7 +312,10 @@ pub async fn signin(State(state): State<AppState>, ClientIp(ip): ClientIp, heade
         ));
     }
     let client = ip.map_or_else(|| "unknown".to_string(), |ip| ip.to_string());
-    for key in [format!("ip:{client}"), format!("name:{}", name.to_lowercase())] {
+    for key in [
+        format!("ip:{client}"),
+        format!("name:{}", name.to_lowercase()),
+    ] {
         state
             .auth
             .limiter
@@ -313,7 +351,11 @@ pub async fn signin(State(state): State<AppState>, ClientIp(ip): ClientIp, heade
         .await?
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     tracing::info!(user = %user.name, client = %client, "signed in");
-    let secure = if is_tls(&state, &headers) { "; Secure" } else { "" };
+    let secure = if is_tls(&state, &headers) {
+        "; Secure"
+    } else {
+        ""
+    };
     let cookie = format!(
         "{SESSION_COOKIE}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
         accounts::SESSION_SECONDS
@@ -322,12 +364,16 @@ pub async fn signin(State(state): State<AppState>, ClientIp(ip): ClientIp, heade
     if let Ok(v) = HeaderValue::from_str(&cookie) {
         r.headers_mut().insert(header::SET_COOKIE, v);
     }
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
 
 /// `GET /account`: who is signed in, and a sign-out button.
-pub async fn account(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn account(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let body = match session(&state, &headers).await? {
         Some(s) => format!(
             "<h1>Signed in</h1>\n<p>You are signed in as <strong>{}</strong> ({}).</p>\n\
@@ -339,28 +385,45 @@ pub async fn account(State(state): State<AppState>, headers: HeaderMap) -> Resul
         ),
         None => "<h1>Not signed in</h1>\n<p><a href=\"/signin\">Sign in</a> to keep the map up to date.</p>".to_string(),
     };
-    Ok(html_page(&state, StatusCode::OK, shell(&state, "Your account", &body)))
+    Ok(html_page(
+        &state,
+        StatusCode::OK,
+        shell(&state, "Your account", &body),
+    ))
 }
 
 /// `GET /api/session`: the signed-in user, role and CSRF token (401 when not signed in).
-pub async fn session_json(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+pub async fn session_json(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let s = session(&state, &headers)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
-    let mut r = Json(json!({"user": s.user, "role": s.role, "csrf": s.csrf, "expires_unix": s.expires_unix})).into_response();
-    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let mut r = Json(
+        json!({"user": s.user, "role": s.role, "csrf": s.csrf, "expires_unix": s.expires_unix}),
+    )
+    .into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(r)
 }
 
 /// `POST /signout` (form: `csrf`): ends the session.
-pub async fn signout(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Response, ApiError> {
+pub async fn signout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
     let s = session(&state, &headers)
         .await?
         .ok_or_else(|| ApiError::Unauthorized("not signed in".into()))?;
     let form = form_fields(&body);
     let sent = form.get("csrf").map(String::as_str).unwrap_or("");
     if !accounts::same_digest(sent, &s.csrf) {
-        return Err(ApiError::Forbidden("the form's CSRF token is missing or wrong; reload the page".into()));
+        return Err(ApiError::Forbidden(
+            "the form's CSRF token is missing or wrong; reload the page".into(),
+        ));
     }
     let catalog = state.catalog.clone();
     let id = s.id_sha256.clone();
@@ -393,7 +456,10 @@ mod tests {
     #[test]
     fn cookies_are_found_by_name() {
         let mut h = HeaderMap::new();
-        h.insert(header::COOKIE, HeaderValue::from_static("a=1; assetmap_session=abc; b=2"));
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; assetmap_session=abc; b=2"),
+        );
         assert_eq!(cookie(&h, SESSION_COOKIE).as_deref(), Some("abc"));
         assert_eq!(cookie(&h, "c"), None);
     }

@@ -13,11 +13,11 @@ use serde_json::{Map, Value, json};
 
 use super::auth::{principal, require};
 use super::ogc::{base_url, encode, parse_crs};
-use crate::export::GeoJsonCrs;
 use super::params::Query;
 use super::{ApiError, AppState};
 use crate::catalog::{AssetFields, CatalogError, Edit, Role, StoredAsset};
 use crate::crs::Crs;
+use crate::export::GeoJsonCrs;
 use crate::export::feature_json;
 use crate::features::Collection;
 use crate::model::{AssetStatus, normalise_postcode};
@@ -72,7 +72,11 @@ pub fn etag(revision: u64) -> String {
 fn catalog_error(e: CatalogError) -> ApiError {
     match e {
         CatalogError::NotFound(id) => ApiError::NotFound(format!("no asset {id:?} in assets")),
-        CatalogError::Stale { id, expected, current } => ApiError::status(
+        CatalogError::Stale {
+            id,
+            expected,
+            current,
+        } => ApiError::status(
             StatusCode::PRECONDITION_FAILED,
             "PreconditionFailed",
             format!(
@@ -110,7 +114,9 @@ fn reason(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
                 .map_err(|_| ApiError::bad(format!("{REASON_HEADER} must be plain text")))?
                 .trim();
             if text.chars().count() > MAX_REASON_CHARS {
-                return Err(ApiError::bad(format!("{REASON_HEADER} is at most {MAX_REASON_CHARS} characters")));
+                return Err(ApiError::bad(format!(
+                    "{REASON_HEADER} is at most {MAX_REASON_CHARS} characters"
+                )));
             }
             Ok((!text.is_empty()).then(|| text.to_string()))
         }
@@ -159,7 +165,11 @@ fn check_media_type(headers: &HeaderMap, patch: bool) -> Result<(), ApiError> {
             "UnsupportedMediaType",
             format!(
                 "the body must be a GeoJSON Feature sent as application/geo+json{} (got {:?})",
-                if patch { " or application/merge-patch+json" } else { "" },
+                if patch {
+                    " or application/merge-patch+json"
+                } else {
+                    ""
+                },
                 kind
             ),
         ))
@@ -182,7 +192,11 @@ fn parse_body(body: &Bytes) -> Result<Map<String, Value>, ApiError> {
 }
 
 fn unprocessable(field: &str, message: impl std::fmt::Display) -> ApiError {
-    ApiError::status(StatusCode::UNPROCESSABLE_ENTITY, "InvalidValue", format!("{field}: {message}"))
+    ApiError::status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "InvalidValue",
+        format!("{field}: {message}"),
+    )
 }
 
 /// The CRS of a body's coordinates (`Content-Crs`, CRS84 by default).
@@ -210,7 +224,10 @@ fn point(geometry: &Value, crs: Crs) -> Result<Option<(f64, f64)>, ApiError> {
     }
     let kind = geometry.get("type").and_then(Value::as_str);
     if kind != Some("Point") {
-        return Err(unprocessable("geometry", "must be a Point (or null with a known postcode)"));
+        return Err(unprocessable(
+            "geometry",
+            "must be a Point (or null with a known postcode)",
+        ));
     }
     let c = geometry
         .get("coordinates")
@@ -246,12 +263,16 @@ fn fields_from(
 ) -> Result<AssetFields, ApiError> {
     if let Some(t) = feature.get("type").and_then(Value::as_str) {
         if t != "Feature" {
-            return Err(ApiError::bad(format!("the body must be a GeoJSON Feature, not a {t}")));
+            return Err(ApiError::bad(format!(
+                "the body must be a GeoJSON Feature, not a {t}"
+            )));
         }
     }
     for key in feature.keys() {
         if !["type", "id", "geometry", "properties", "links", "bbox"].contains(&key.as_str()) {
-            return Err(ApiError::bad(format!("unknown member {key:?} of the Feature")));
+            return Err(ApiError::bad(format!(
+                "unknown member {key:?} of the Feature"
+            )));
         }
     }
     let empty = Map::new();
@@ -264,13 +285,20 @@ fn fields_from(
         if !WRITABLE.contains(&key.as_str()) && !READ_ONLY.contains(&key.as_str()) {
             return Err(unprocessable(
                 key,
-                format!("is not a property of assets; writable properties are {}", WRITABLE.join(", ")),
+                format!(
+                    "is not a property of assets; writable properties are {}",
+                    WRITABLE.join(", ")
+                ),
             ));
         }
     }
     let given = |name: &str| !merge || props.contains_key(name);
     let pick = |name: &str, current: Option<&Option<String>>| -> Result<Option<String>, ApiError> {
-        if given(name) { text_field(props, name) } else { Ok(current.cloned().flatten()) }
+        if given(name) {
+            text_field(props, name)
+        } else {
+            Ok(current.cloned().flatten())
+        }
     };
     let category = pick("category", base.map(|b| Some(b.category.clone())).as_ref())?
         .ok_or_else(|| unprocessable("category", "is required (see /api/categories)"))?;
@@ -279,7 +307,10 @@ fn fields_from(
     let capacity = if given("capacity") {
         match props.get("capacity") {
             None | Some(Value::Null) => None,
-            Some(v) => Some(v.as_f64().ok_or_else(|| unprocessable("capacity", "must be a number"))?),
+            Some(v) => Some(
+                v.as_f64()
+                    .ok_or_else(|| unprocessable("capacity", "must be a number"))?,
+            ),
         }
     } else {
         base.and_then(|b| b.capacity)
@@ -293,7 +324,10 @@ fn fields_from(
                 return Err(unprocessable("status", "retire an asset with DELETE"));
             }
             Some(other) => {
-                return Err(unprocessable("status", format!("{other:?} is not active or temporarily_closed")));
+                return Err(unprocessable(
+                    "status",
+                    format!("{other:?} is not active or temporarily_closed"),
+                ));
             }
         }
     } else {
@@ -315,13 +349,18 @@ fn fields_from(
             let pc = postcode
                 .as_deref()
                 .and_then(normalise_postcode)
-                .ok_or_else(|| unprocessable("geometry", "is required unless postcode is a known postcode"))?;
-            let at = state
-                .dataset()
-                .postcodes
-                .get(&pc)
-                .copied()
-                .ok_or_else(|| unprocessable("postcode", format!("{pc} is not in this dataset's postcode list; give a geometry")))?;
+                .ok_or_else(|| {
+                    unprocessable(
+                        "geometry",
+                        "is required unless postcode is a known postcode",
+                    )
+                })?;
+            let at = state.dataset().postcodes.get(&pc).copied().ok_or_else(|| {
+                unprocessable(
+                    "postcode",
+                    format!("{pc} is not in this dataset's postcode list; give a geometry"),
+                )
+            })?;
             (at.x, at.y)
         }
     };
@@ -333,7 +372,10 @@ fn fields_from(
         phone: pick("phone", base.map(|b| b.phone.clone()).as_ref())?,
         email: pick("email", base.map(|b| b.email.clone()).as_ref())?,
         website: pick("website", base.map(|b| b.website.clone()).as_ref())?,
-        opening_hours: pick("opening_hours", base.map(|b| b.opening_hours.clone()).as_ref())?,
+        opening_hours: pick(
+            "opening_hours",
+            base.map(|b| b.opening_hours.clone()).as_ref(),
+        )?,
         capacity,
         easting_m,
         northing_m,
@@ -342,7 +384,9 @@ fn fields_from(
     })
 }
 
-async fn run<T: Send + 'static>(f: impl FnOnce() -> Result<T, CatalogError> + Send + 'static) -> Result<T, ApiError> {
+async fn run<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CatalogError> + Send + 'static,
+) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?
@@ -350,14 +394,24 @@ async fn run<T: Send + 'static>(f: impl FnOnce() -> Result<T, CatalogError> + Se
 }
 
 /// The feature as GET serves it, with its ETag and Location.
-fn answer(state: &AppState, headers: &HeaderMap, row: &StoredAsset, status: StatusCode) -> Response {
+fn answer(
+    state: &AppState,
+    headers: &HeaderMap,
+    row: &StoredAsset,
+    status: StatusCode,
+) -> Response {
     let d = state.dataset();
     let base = base_url(headers);
     let location = format!("{base}/collections/assets/items/{}", encode(&row.id));
     let mut r = match Collection::Assets.find(&d, &row.id) {
         Some(i) => {
             let feature = feature_json(Collection::Assets, &d, i, GeoJsonCrs::Crs84, None);
-            (status, [(header::CONTENT_TYPE, "application/geo+json")], feature.to_string()).into_response()
+            (
+                status,
+                [(header::CONTENT_TYPE, "application/geo+json")],
+                feature.to_string(),
+            )
+                .into_response()
         }
         // Retired: no longer a feature of the collection.
         None => StatusCode::NO_CONTENT.into_response(),
@@ -388,11 +442,19 @@ pub async fn create(
     let fields = fields_from(&state, &feature, None, false, crs)?;
     let why = reason(&headers)?;
     let catalog = state.catalog.clone();
-    let row = run(move || catalog.apply(Edit::Create { fields }, &who.actor, why.as_deref())).await?;
+    let row =
+        run(move || catalog.apply(Edit::Create { fields }, &who.actor, why.as_deref())).await?;
     Ok(answer(&state, &headers, &row, StatusCode::CREATED))
 }
 
-async fn change(state: AppState, collection: String, id: String, headers: HeaderMap, body: Bytes, merge: bool) -> Result<Response, ApiError> {
+async fn change(
+    state: AppState,
+    collection: String,
+    id: String,
+    headers: HeaderMap,
+    body: Bytes,
+    merge: bool,
+) -> Result<Response, ApiError> {
     check_collection(&collection)?;
     let who = principal(&state, &headers).await?;
     require(&who, Role::Editor)?;
@@ -466,7 +528,17 @@ pub async fn retire(
     let expected_revision = if_match(&headers)?;
     let why = reason(&headers)?;
     let catalog = state.catalog.clone();
-    let row = run(move || catalog.apply(Edit::Retire { id, expected_revision }, &who.actor, why.as_deref())).await?;
+    let row = run(move || {
+        catalog.apply(
+            Edit::Retire {
+                id,
+                expected_revision,
+            },
+            &who.actor,
+            why.as_deref(),
+        )
+    })
+    .await?;
     let mut r = StatusCode::NO_CONTENT.into_response();
     if let Ok(v) = HeaderValue::from_str(&etag(row.revision)) {
         r.headers_mut().insert(header::ETAG, v);
@@ -521,8 +593,13 @@ pub async fn sync(State(state): State<AppState>, headers: HeaderMap) -> Result<R
     };
     let catalog = state.catalog.clone();
     let report = tokio::task::spawn_blocking(move || {
-        let loaded = crate::ingest::load_path(&manifest, &crate::ingest::Quiet)
-            .map_err(|f| ApiError::status(StatusCode::UNPROCESSABLE_ENTITY, "ImportFailed", f.problem.to_string()))?;
+        let loaded = crate::ingest::load_path(&manifest, &crate::ingest::Quiet).map_err(|f| {
+            ApiError::status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "ImportFailed",
+                f.problem.to_string(),
+            )
+        })?;
         let sources: Vec<String> = loaded
             .dataset
             .info
@@ -531,7 +608,9 @@ pub async fn sync(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             .filter(|s| s.layer == "assets")
             .map(|s| s.name.clone())
             .collect();
-        catalog.sync(&loaded.dataset.assets, &sources).map_err(catalog_error)
+        catalog
+            .sync(&loaded.dataset.assets, &sources)
+            .map_err(catalog_error)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;

@@ -70,6 +70,8 @@ pub struct AppState {
     pub auth: Arc<auth::AuthOptions>,
     /// The manifest `POST /api/sync` reads again (none: the demo, built in).
     pub manifest: Option<Arc<std::path::PathBuf>>,
+    /// Tiles the catalog's changes have touched since [`AppState::take_tile_changes`].
+    tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
 }
 
 /// Default tile cache budget, bytes.
@@ -99,14 +101,20 @@ impl AppState {
     ) -> AppState {
         let loaded = dataset.with_assets(dataset.assets.clone(), dataset.version);
         match Catalog::in_memory(loaded) {
-            Ok(catalog) => AppState::with_catalog(Arc::new(catalog), cluster_max_zoom, tile_cache_bytes),
+            Ok(catalog) => {
+                AppState::with_catalog(Arc::new(catalog), cluster_max_zoom, tile_cache_bytes)
+            }
             Err(e) => panic!("an in-memory catalog cannot fail to open: {e}"),
         }
     }
 
     /// State over a catalog: derives the readers' views from it and keeps
     /// them (tiles, caches, pre-rendered JSON) in step with every change.
-    pub fn with_catalog(catalog: Arc<Catalog>, cluster_max_zoom: u8, tile_cache_bytes: usize) -> AppState {
+    pub fn with_catalog(
+        catalog: Arc<Catalog>,
+        cluster_max_zoom: u8,
+        tile_cache_bytes: usize,
+    ) -> AppState {
         let dataset = catalog.snapshot();
         let asset_json = dataset
             .assets
@@ -116,15 +124,24 @@ impl AppState {
         let tiles = Arc::new(crate::tiles::TileSource::new(&dataset, cluster_max_zoom));
         let state = AppState {
             catalog: catalog.clone(),
-            view: Arc::new(ArcSwap::from_pointee(View { dataset, asset_json })),
+            view: Arc::new(ArcSwap::from_pointee(View {
+                dataset,
+                asset_json,
+            })),
             tiles,
             tile_cache: Arc::new(tiles::TileCache::new(tile_cache_bytes)),
             gap_cache: Arc::default(),
             web: Arc::default(),
             auth: Arc::default(),
             manifest: None,
+            tile_changes: Arc::default(),
         };
-        let (view, tiles, tile_cache) = (state.view.clone(), state.tiles.clone(), state.tile_cache.clone());
+        let (view, tiles, tile_cache, touched) = (
+            state.view.clone(),
+            state.tiles.clone(),
+            state.tile_cache.clone(),
+            state.tile_changes.clone(),
+        );
         catalog.observe(Box::new(move |next, change| {
             let updates: Vec<(u32, Option<crate::tiles::LivePoint>)> = change
                 .assets
@@ -132,7 +149,18 @@ impl AppState {
                 .map(|c| (c.slot, c.after.as_ref().map(crate::tiles::LivePoint::of)))
                 .collect();
             if !updates.is_empty() {
-                tile_cache.invalidate(&tiles.apply(&updates));
+                let changes = tiles.apply(&updates);
+                let evicted = tile_cache.invalidate(&changes);
+                tracing::debug!(
+                    version = change.version,
+                    assets = updates.len(),
+                    tiles = changes.tiles.len(),
+                    evicted,
+                    "tiles follow the catalog"
+                );
+                if let Ok(mut t) = touched.lock() {
+                    t.tiles.extend(changes.tiles);
+                }
             }
             let old = view.load();
             let changed: std::collections::HashSet<&str> =
@@ -169,6 +197,15 @@ impl AppState {
     pub fn with_manifest(mut self, manifest: std::path::PathBuf) -> AppState {
         self.manifest = Some(Arc::new(manifest));
         self
+    }
+
+    /// The tiles (per asset filter) whose content the catalog's changes
+    /// altered since the last call.
+    pub fn take_tile_changes(&self) -> crate::tiles::Changes {
+        self.tile_changes
+            .lock()
+            .map(|mut t| std::mem::take(&mut *t))
+            .unwrap_or_default()
     }
 
     /// What readers see now: one version, whole. Hold it for one request.
@@ -277,7 +314,11 @@ pub fn router(state: AppState) -> Router {
             CorsLayer::new()
                 .allow_origin(AllowOrigin::any())
                 .allow_methods([Method::GET, Method::HEAD])
-                .expose_headers([header::ETAG, header::LINK, header::HeaderName::from_static("content-crs")]),
+                .expose_headers([
+                    header::ETAG,
+                    header::LINK,
+                    header::HeaderName::from_static("content-crs"),
+                ]),
         )
         .layer(axum::middleware::from_fn(access_log))
 }

@@ -154,7 +154,7 @@ pub fn document(base: &str) -> Value {
     );
     items["get"]["responses"]["200"]["headers"] = json!({"Content-Crs": {"schema": {"type": "string"}, "description": "the CRS of the geometry, as <uri>"}});
     let formats: Vec<&str> = ExportFormat::ALL.iter().map(|(n, _)| *n).collect();
-    json!({
+    let mut doc = json!({
         "openapi": "3.0.3",
         "info": {
             "title": "assetmap",
@@ -253,7 +253,103 @@ pub fn document(base: &str) -> Value {
                 "NotFound": {"description": "No such resource", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}},
             },
         },
-    })
+    });
+    add_writes(&mut doc);
+    doc
+}
+
+/// The write operations (OGC API - Features Part 4), accounts and history.
+fn add_writes(doc: &mut Value) {
+    let error = |what: &str| json!({"description": what, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}});
+    let secured = json!([{"bearer": []}, {"session": []}]);
+    let feature_body = json!({"required": true, "content": {
+        "application/geo+json": {"schema": {"$ref": "#/components/schemas/assetFeature"}},
+        "application/json": {"schema": {"$ref": "#/components/schemas/assetFeature"}},
+    }});
+    let if_match = json!({"name": "If-Match", "in": "header", "required": true, "schema": {"type": "string"}, "description": "the feature's ETag, e.g. \"r3\""});
+    let reason = json!({"name": "X-Change-Reason", "in": "header", "required": false, "schema": {"type": "string", "maxLength": super::edit::MAX_REASON_CHARS}, "description": "why, kept in the history"});
+    let content_crs = json!({"name": "Content-Crs", "in": "header", "required": false, "schema": {"type": "string"}, "description": "CRS of the body's coordinates: <http://www.opengis.net/def/crs/OGC/1.3/CRS84> (default) or <http://www.opengis.net/def/crs/EPSG/0/27700>"});
+    let written = |code: &str, what: &str| {
+        let mut r = json!({
+            "401": error("No or invalid credentials"),
+            "403": error("Signed in without the role, or without the CSRF token"),
+            "404": error("No such feature"),
+            "412": error("If-Match is stale: someone changed the feature"),
+            "422": error("A field is invalid; the description names it"),
+            "428": error("If-Match is missing"),
+        });
+        r[code] = json!({"description": what, "headers": {"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}}});
+        r
+    };
+    let paths = &mut doc["paths"];
+    paths["/collections/{collectionId}/items"]["post"] = json!({
+        "summary": "Create an asset (editors; collectionId must be assets)",
+        "security": secured, "parameters": [{"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets"]}}, reason, content_crs],
+        "requestBody": feature_body,
+        "responses": {
+            "201": {"description": "Created", "headers": {"ETag": {"schema": {"type": "string"}}, "Location": {"schema": {"type": "string"}}}},
+            "401": error("No or invalid credentials"), "403": error("Wrong role or no CSRF token"),
+            "415": error("Not GeoJSON"), "422": error("A field is invalid; the description names it"),
+        },
+    });
+    let id_params = json!([{"name": "collectionId", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets"]}}, {"name": "featureId", "in": "path", "required": true, "schema": {"type": "string"}}, if_match, reason, content_crs]);
+    paths["/collections/{collectionId}/items/{featureId}"]["put"] = json!({
+        "summary": "Replace an asset (editors): every writable property not given is cleared",
+        "security": secured, "parameters": id_params, "requestBody": feature_body, "responses": written("200", "Replaced"),
+    });
+    paths["/collections/{collectionId}/items/{featureId}"]["patch"] = json!({
+        "summary": "Update an asset with a JSON merge patch (RFC 7396) of a Feature (editors)",
+        "security": secured, "parameters": id_params,
+        "requestBody": {"required": true, "content": {"application/merge-patch+json": {"schema": {"type": "object"}}, "application/geo+json": {"schema": {"type": "object"}}}},
+        "responses": written("200", "Updated"),
+    });
+    paths["/collections/{collectionId}/items/{featureId}"]["delete"] = json!({
+        "summary": "Retire an asset (editors): it leaves the map, search and analysis; its history is kept",
+        "security": secured, "parameters": id_params, "responses": written("204", "Retired"),
+    });
+    paths["/api/assets/{id}/history"] = json!({"get": {
+        "summary": "Every revision of an asset: when, who, what (create, update, retire, restore), each changed field before and after, and why",
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "404": error("No such asset")},
+    }});
+    paths["/api/sync"] = json!({"post": {
+        "summary": "Read the manifest's official sources again and sync them into the catalog (admins); answers the sync report",
+        "security": secured,
+        "responses": {"200": {"description": "The sync report", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an admin"), "409": error("The server has no manifest (the demo)")},
+    }});
+    paths["/api/session"] = json!({"get": {
+        "summary": "The signed-in user, role and CSRF token (send it as X-CSRF-Token with writes)",
+        "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "401": error("Not signed in")},
+    }});
+    paths["/signin"] = json!({
+        "get": {"summary": "The sign-in form", "responses": {"200": {"description": "OK", "content": {"text/html": {}}}}},
+        "post": {"summary": "Sign in (form: name, password); sets an HttpOnly, SameSite=Strict session cookie", "requestBody": {"required": true, "content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": {"name": {"type": "string"}, "password": {"type": "string"}}}}}}, "responses": {"303": {"description": "Signed in"}, "401": {"description": "Wrong name or password"}, "429": error("Too many attempts; see Retry-After")}},
+    });
+    doc["components"]["securitySchemes"] = json!({
+        "bearer": {"type": "http", "scheme": "bearer", "description": "an API token from `assetmap token add`"},
+        "session": {"type": "apiKey", "in": "cookie", "name": super::auth::SESSION_COOKIE, "description": "a web session from /signin; writes also need the X-CSRF-Token header"},
+    });
+    doc["components"]["schemas"]["assetFeature"] = json!({
+        "type": "object",
+        "required": ["type", "properties"],
+        "properties": {
+            "type": {"type": "string", "enum": ["Feature"]},
+            "geometry": {"nullable": true, "type": "object", "description": "a Point in CRS84 (or Content-Crs); null to place it at a known postcode"},
+            "properties": {"type": "object", "required": ["category", "name"], "properties": {
+                "category": {"type": "string"},
+                "name": {"type": "string", "maxLength": crate::catalog::fields::MAX_NAME_CHARS},
+                "address": {"type": "string", "maxLength": crate::catalog::fields::MAX_ADDRESS_CHARS},
+                "postcode": {"type": "string"},
+                "phone": {"type": "string"},
+                "email": {"type": "string", "format": "email", "maxLength": crate::catalog::fields::MAX_EMAIL_CHARS},
+                "website": {"type": "string", "format": "uri", "maxLength": crate::catalog::fields::MAX_URL_CHARS},
+                "opening_hours": {"type": "string", "maxLength": crate::catalog::fields::MAX_OPENING_HOURS_CHARS},
+                "capacity": {"type": "number", "minimum": 0, "maximum": crate::catalog::fields::MAX_CAPACITY},
+                "status": {"type": "string", "enum": ["active", "temporarily_closed"]},
+                "verified_at": {"type": "string", "format": "date"},
+            }},
+        },
+    });
 }
 
 /// `GET /api`

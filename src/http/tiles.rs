@@ -201,12 +201,14 @@ pub async fn tile(
     let view = state.view();
     let categories = super::nearby::categories(&view.dataset, &q)?;
     let gap_result = match q.get(GAPS) {
-        Some(category) if matches!(layer, TileLayer::Wards | TileLayer::All) => {
-            Some(
-                gaps::cached(&state, &view.dataset, gaps::gap_params_for(&state, &q, category)?)
-                    .await?,
+        Some(category) if matches!(layer, TileLayer::Wards | TileLayer::All) => Some(
+            gaps::cached(
+                &state,
+                &view.dataset,
+                gaps::gap_params_for(&state, &q, category)?,
             )
-        }
+            .await?,
+        ),
         Some(_) => {
             return Err(ApiError::bad(
                 "gaps colours the wards layer; use it with wards or all",

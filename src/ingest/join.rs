@@ -160,16 +160,20 @@ pub(crate) fn build_dataset(
     Dataset {
         ward_asset_counts: crate::model::dataset_ward_counts(wards.len(), &assets),
         version: 0,
-        ward_by_code: Arc::new(wards
-            .iter()
-            .enumerate()
-            .map(|(i, w)| (w.code.clone(), i))
-            .collect()),
-        small_area_by_code: Arc::new(small_areas
-            .iter()
-            .enumerate()
-            .map(|(i, s)| (s.code.clone(), i))
-            .collect()),
+        ward_by_code: Arc::new(
+            wards
+                .iter()
+                .enumerate()
+                .map(|(i, w)| (w.code.clone(), i))
+                .collect(),
+        ),
+        small_area_by_code: Arc::new(
+            small_areas
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.code.clone(), i))
+                .collect(),
+        ),
         asset_by_id: assets
             .iter()
             .enumerate()

@@ -1,6 +1,5 @@
 //! Wards and small areas (LSOAs) with their deprivation and population.
 
-
 use geo::{Coord, MultiPolygon};
 use serde::Serialize;
 

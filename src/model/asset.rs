@@ -98,7 +98,14 @@ pub struct Asset {
 
 impl Asset {
     /// A new active asset at revision 0 (not yet stored), unplaced.
-    pub fn new(id: String, category: String, name: String, source: String, bng: Coord, lonlat: Coord) -> Asset {
+    pub fn new(
+        id: String,
+        category: String,
+        name: String,
+        source: String,
+        bng: Coord,
+        lonlat: Coord,
+    ) -> Asset {
         Asset {
             id,
             category,

@@ -270,7 +270,15 @@ impl TileSource {
             .iter()
             .map(|s| mercator_shape(&s.lonlat))
             .collect();
-        let mut points = vec![None; dataset.assets.iter().map(|a| a.slot as usize + 1).max().unwrap_or(0)];
+        let mut points = vec![
+            None;
+            dataset
+                .assets
+                .iter()
+                .map(|a| a.slot as usize + 1)
+                .max()
+                .unwrap_or(0)
+        ];
         for a in &dataset.assets {
             points[a.slot as usize] = Some(LivePoint::of(a));
         }

@@ -157,3 +157,70 @@ pub fn serve(state: assetmap::http::AppState) -> std::net::SocketAddr {
     });
     rx.recv().unwrap()
 }
+
+/// Moves an asset through the catalog (as an officer's edit would).
+pub fn move_asset(state: &assetmap::http::AppState, id: &str, to_lonlat: geo::Coord) {
+    let row = state.catalog.row(id).expect("the asset exists");
+    let mut fields = row.fields.clone();
+    let bng = assetmap::crs::wgs84_to_bng(to_lonlat.x, to_lonlat.y).expect("in the grid");
+    fields.easting_m = bng.x;
+    fields.northing_m = bng.y;
+    state
+        .catalog
+        .apply(
+            assetmap::catalog::Edit::Replace {
+                id: id.into(),
+                expected_revision: row.revision,
+                fields,
+            },
+            "test",
+            None,
+        )
+        .expect("the move applies");
+}
+
+/// Retires an asset through the catalog.
+pub fn retire_asset(state: &assetmap::http::AppState, id: &str) {
+    let row = state.catalog.row(id).expect("the asset exists");
+    state
+        .catalog
+        .apply(
+            assetmap::catalog::Edit::Retire {
+                id: id.into(),
+                expected_revision: row.revision,
+            },
+            "test",
+            None,
+        )
+        .expect("the retirement applies");
+}
+
+/// Creates an asset through the catalog; returns its id.
+pub fn create_asset(
+    state: &assetmap::http::AppState,
+    category: &str,
+    name: &str,
+    at_lonlat: geo::Coord,
+) -> String {
+    let bng = assetmap::crs::wgs84_to_bng(at_lonlat.x, at_lonlat.y).expect("in the grid");
+    let fields = assetmap::catalog::AssetFields {
+        category: category.into(),
+        name: name.into(),
+        address: None,
+        postcode: None,
+        phone: None,
+        email: None,
+        website: None,
+        opening_hours: None,
+        capacity: None,
+        easting_m: bng.x,
+        northing_m: bng.y,
+        status: assetmap::model::AssetStatus::Active,
+        verified_at: None,
+    };
+    state
+        .catalog
+        .apply(assetmap::catalog::Edit::Create { fields }, "test", None)
+        .expect("the creation applies")
+        .id
+}
