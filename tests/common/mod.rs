@@ -5,6 +5,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod live;
+
 use assetmap::ingest::{self, ImportFailure, Loaded, Quiet};
 
 /// The real-data folder from `ASSETMAP_REAL_DATA`, or `None` (tests skip) when unset.
