@@ -453,9 +453,31 @@ pub async fn item(
         None => GeoJsonCrs::Crs84,
     };
     let d = &state.dataset();
-    let i = c
-        .find(d, &fid)
-        .ok_or_else(|| ApiError::NotFound(format!("no feature {fid:?} in {}", c.id())))?;
+    let Some(i) = c.find(d, &fid) else {
+        if c == Collection::Assets {
+            if let Some(row) = state.catalog.row(&fid) {
+                // Retired: gone from the collection, with its history kept.
+                let mut r = ApiError::status(
+                    axum::http::StatusCode::GONE,
+                    "Gone",
+                    format!(
+                        "asset {fid:?} was retired on {}; its history is at /api/assets/{}/history",
+                        row.updated_at.get(..10).unwrap_or(&row.updated_at),
+                        encode(&fid)
+                    ),
+                )
+                .into_response();
+                if let Ok(v) = HeaderValue::from_str(&super::edit::etag(row.revision)) {
+                    r.headers_mut().insert(header::ETAG, v);
+                }
+                return Ok(r);
+            }
+        }
+        return Err(ApiError::NotFound(format!(
+            "no feature {fid:?} in {}",
+            c.id()
+        )));
+    };
     let mut feature = feature_json(c, d, i, crs, None);
     let base = base_url(&headers);
     feature["links"] = json!([
@@ -472,5 +494,11 @@ pub async fn item(
             c.title()
         ),
     ]);
-    Ok(geojson_response(feature.to_string(), crs))
+    let mut response = geojson_response(feature.to_string(), crs);
+    if c == Collection::Assets {
+        if let Ok(v) = HeaderValue::from_str(&super::edit::etag(d.assets[i].revision)) {
+            response.headers_mut().insert(header::ETAG, v);
+        }
+    }
+    Ok(response)
 }
