@@ -556,7 +556,7 @@ fn serve(
         let c = catalog.clone();
         assetmap::catalog::postgres::listen(
             url.clone(),
-            std::time::Duration::from_secs(1),
+            std::time::Duration::from_millis(500),
             move || {
                 if let Err(e) = c.refresh() {
                     tracing::warn!(error = %e, "cannot apply other replicas' changes");

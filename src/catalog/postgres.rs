@@ -158,6 +158,14 @@ impl Store for PostgresStore {
                 .query_opt(&current, &[&a.id])
                 .map_err(db)?
                 .map(|r| r.get(0));
+            if let Some(expected) = w.expected_revision {
+                if now != Some(expected as i64) {
+                    return Err(StoreError::Conflict {
+                        id: a.id.clone(),
+                        current: now.map(|v| v as u64),
+                    });
+                }
+            }
             let seq = match &w.revision {
                 Some(r) => {
                     let changes = serde_json::to_string(&r.changes)
