@@ -94,7 +94,7 @@ fn edits_are_kept_with_their_history_and_survive_reopening() {
             .unwrap();
         assert_eq!(retired.fields.status, AssetStatus::Retired);
         assert!(
-            c.snapshot().asset_by_id.get(&created.id).is_none(),
+            !c.snapshot().asset_by_id.contains_key(&created.id),
             "retired assets leave the map"
         );
         let restored = edit(&c, &created.id, |f| f.status = AssetStatus::Active);
@@ -260,7 +260,7 @@ fn sync_adds_updates_retires_and_keeps_local_edits_until_the_source_changes_them
             .collect();
         let report = c.sync(&next.assets, &sources).unwrap();
         assert_eq!(report.created, ["gp:NEW01"], "{backend}");
-        assert_eq!(report.retired, [gone.clone()]);
+        assert_eq!(report.retired, std::slice::from_ref(&gone));
         let mut updated = report.updated.clone();
         updated.sort();
         let mut expected = vec![a.clone(), b.clone()];
@@ -304,7 +304,7 @@ fn sync_adds_updates_retires_and_keeps_local_edits_until_the_source_changes_them
 
         // Back in the source: restored. The same import again: nothing changes.
         let report = c.sync(&d.assets, &sources).unwrap();
-        assert_eq!(report.restored, [gone.clone()], "{backend}");
+        assert_eq!(report.restored, std::slice::from_ref(&gone), "{backend}");
         assert_eq!(report.retired, ["gp:NEW01"]);
         let report = c.sync(&d.assets, &sources).unwrap();
         assert!(

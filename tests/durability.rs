@@ -6,7 +6,7 @@
 
 mod common;
 
-use std::collections::HashMap;
+use std::collections::BTreeSet;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -164,12 +164,9 @@ fn stream(
 /// Checks every acknowledged write against the restarted server; returns
 /// the assets still on the map with their current revisions.
 fn verify(addr: SocketAddr, acked: &[Acked]) -> Vec<(String, u64)> {
-    let mut last: HashMap<&str, &Acked> = HashMap::new();
-    for a in acked {
-        last.insert(&a.id, a);
-    }
+    let ids: BTreeSet<&str> = acked.iter().map(|a| a.id.as_str()).collect();
     let mut live = Vec::new();
-    for (id, _) in &last {
+    for id in ids {
         let h = get(addr, &format!("/api/assets/{id}/history"));
         assert_eq!(h.status, 200, "asset {id} is missing after a restart");
         let h = h.json();

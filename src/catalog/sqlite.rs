@@ -86,18 +86,7 @@ impl SqliteStore {
     }
 }
 
-fn row_asset(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(
-    String,
-    i64,
-    i64,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-)> {
+fn row_asset(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssetColumns> {
     Ok((
         r.get(0)?,
         r.get(1)?,
