@@ -138,6 +138,11 @@ enum Command {
         /// File to write.
         #[arg(long, short)]
         output: PathBuf,
+        /// Export the assets as they are in this store (officers' edits
+        /// included), after syncing the manifest into it. Without it, the
+        /// manifest's files as they are.
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
     },
     /// Gap analysis (docs/methods.md): per ward or small area, for one category.
     Gaps {
@@ -167,6 +172,9 @@ enum Command {
         /// File to write (default: standard output).
         #[arg(long, short)]
         output: Option<PathBuf>,
+        /// Analyse the assets as they are in this store (as for `export`).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
     },
     /// Write the fictional demo dataset (Fictionford) into a folder.
     DemoData {
@@ -239,6 +247,22 @@ fn store_location(store: Option<&str>, manifest: Option<&PathBuf>) -> StoreLocat
                 .map(|s| s.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "demo".into());
             StoreLocation::Sqlite(data_dir().join(format!("{stem}.sqlite")))
+        }
+    }
+}
+
+/// The dataset as a store holds it (after a sync), or as loaded.
+fn live(
+    loaded: assetmap::model::Dataset,
+    store: Option<&str>,
+) -> anyhow::Result<Arc<assetmap::model::Dataset>> {
+    match store {
+        None => Ok(Arc::new(loaded)),
+        Some(text) => {
+            let store = open_store(&StoreLocation::parse(text))?;
+            let (catalog, _) = Catalog::open(loaded, store)
+                .map_err(|e| anyhow::anyhow!("the catalog could not be opened: {e}"))?;
+            Ok(catalog.snapshot())
         }
     }
 }
@@ -425,10 +449,12 @@ fn main() -> anyhow::Result<()> {
             council,
             bbox,
             output,
+            store,
         } => {
             let loaded = load(manifest.as_ref()).map_err(|f| {
                 anyhow::anyhow!("the dataset could not be loaded:\n  {}", f.problem)
             })?;
+            let dataset = live(loaded.dataset, store.as_deref())?;
             let request = assetmap::export::ExportRequest {
                 collection,
                 format,
@@ -437,7 +463,7 @@ fn main() -> anyhow::Result<()> {
                 councils: council,
                 bbox,
             };
-            let bytes = assetmap::export::export_request(&loaded.dataset, &request)?;
+            let bytes = assetmap::export::export_request(&dataset, &request)?;
             std::fs::write(&output, &bytes)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {} bytes to {}", bytes.len(), output.display());
@@ -453,11 +479,12 @@ fn main() -> anyhow::Result<()> {
             level,
             format,
             output,
+            store,
         } => {
             let loaded = load(manifest.as_ref()).map_err(|f| {
                 anyhow::anyhow!("the dataset could not be loaded:\n  {}", f.problem)
             })?;
-            let dataset = loaded.dataset;
+            let dataset = live(loaded.dataset, store.as_deref())?;
             let mut params = assetmap::analysis::GapParams::new(&category);
             params.coverage_m = coverage_m;
             params.catchment_m = catchment_m;

@@ -53,6 +53,8 @@ pub fn provenance(dataset: &Dataset, result: &GapResult) -> Value {
             "wards": dataset.wards.len(),
             "small_areas": dataset.small_areas.len(),
             "assets_in_category": dataset.assets.iter().filter(|a| a.category == p.category).count(),
+            "supply_assets": dataset.assets.iter().filter(|a| a.category == p.category && a.status.supplies()).count(),
+            "data_version": dataset.version,
         },
         "result_hash": result.result_hash(),
         "generated_by": format!("assetmap {}", env!("CARGO_PKG_VERSION")),

@@ -51,6 +51,8 @@ pub struct Server {
     pub child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// What it has logged so far.
+    pub log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Server {
@@ -67,9 +69,14 @@ impl Server {
             .expect("the server starts");
         let stderr = child.stderr.take().expect("stderr");
         let (tx, rx) = std::sync::mpsc::channel();
+        let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let kept = log.clone();
         std::thread::spawn(move || {
             let mut sent = false;
             for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Ok(mut l) = kept.lock() {
+                    l.push(line.clone());
+                }
                 if !sent {
                     if let Some(at) = line.find("serving on http://") {
                         let addr = line[at + 18..].trim().to_string();
@@ -90,6 +97,7 @@ impl Server {
         Server {
             child,
             addr: addr.parse().expect("an address"),
+            log,
         }
     }
 

@@ -171,6 +171,15 @@ function show(search, data) {
   showOnMap(data);
 }
 
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+
+/** A date written YYYY-MM-DD as people read it: "1 December 2026" (as the server writes it). */
+function readableDate(date) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(date);
+  if (!m || +m[2] < 1 || +m[2] > 12) return date;
+  return `${+m[3]} ${MONTHS[+m[2] - 1]} ${m[1]}`;
+}
+
 function resultItem(f, i, origin) {
   const p = f.properties;
   const [lon, lat] = f.geometry.coordinates;
@@ -184,6 +193,7 @@ function resultItem(f, i, origin) {
     const safe = /^https?:\/\//i.test(p.website) ? p.website : `https://${p.website}`;
     details.push(["Website", h("a", { href: safe, rel: "noopener noreferrer", target: "_blank" }, p.website.replace(/^https?:\/\//i, "").replace(/\/$/, ""), h("span", { class: "visually-hidden" }, " (opens in a new tab)"))]);
   }
+  if (p.verified_at) details.push(["Last checked", readableDate(p.verified_at)]);
   const directions = `https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=${origin.lat.toFixed(5)}%2C${origin.lon.toFixed(5)}%3B${lat.toFixed(5)}%2C${lon.toFixed(5)}`;
   const titleId = `result-${i}-name`;
   return h(
@@ -195,7 +205,7 @@ function resultItem(f, i, origin) {
       h("span", { class: "symbol", html: symbolSvg(p.category, 28) }),
       h("h3", { id: titleId, tabindex: "-1" }, h("span", { class: "result-number" }, `${i + 1}.`), " ", p.name),
     ),
-    h("p", { class: "result-meta" }, h("span", { class: "category" }, p.category_label), " · ", h("strong", {}, `${formatDistance(p.distance_m)} away`)),
+    h("p", { class: "result-meta" }, h("span", { class: "category" }, p.category_label), p.status === "temporarily_closed" ? [" · ", h("strong", { class: "closed" }, "Temporarily closed")] : null, " · ", h("strong", {}, `${formatDistance(p.distance_m)} away`)),
     details.length ? h("dl", { class: "details" }, details.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
     h(
       "div",

@@ -4,6 +4,7 @@
 
 use super::escape_html;
 use crate::http::{ApiError, AppState};
+use crate::model::Dataset;
 
 /// Results the server puts in the residents' page, so that the first answer
 /// shows before (or without) JavaScript; the script then takes over.
@@ -94,9 +95,7 @@ pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch 
         n => format!("{n} places near {place}{kinds}, closest first."),
     });
     for (i, hit) in hits.iter().enumerate() {
-        first
-            .items
-            .push_str(&result_item(state, i, hit, origin.lonlat));
+        first.items.push_str(&result_item(d, i, hit, origin.lonlat));
     }
     first
 }
@@ -126,8 +125,36 @@ fn format_distance(m: f64) -> String {
     }
 }
 
-fn result_item(state: &AppState, i: usize, hit: &crate::index::Hit, from: geo::Coord) -> String {
-    let d = &state.dataset();
+/// A date written YYYY-MM-DD as people read it: "1 December 2026".
+pub(crate) fn readable_date(date: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ];
+    let parts: Vec<&str> = date.split('-').collect();
+    match (
+        parts.first(),
+        parts.get(1).and_then(|m| m.parse::<usize>().ok()),
+        parts.get(2).and_then(|d| d.parse::<u32>().ok()),
+    ) {
+        (Some(y), Some(m @ 1..=12), Some(day)) if parts.len() == 3 => {
+            format!("{day} {} {y}", MONTHS[m - 1])
+        }
+        _ => date.to_string(),
+    }
+}
+
+fn result_item(d: &Dataset, i: usize, hit: &crate::index::Hit, from: geo::Coord) -> String {
     let a = &d.assets[hit.asset];
     let label = d
         .info
@@ -184,6 +211,9 @@ fn result_item(state: &AppState, i: usize, hit: &crate::index::Hit, from: geo::C
             ),
         );
     }
+    if let Some(v) = &a.verified_at {
+        row("Last checked", escape_html(&readable_date(v)));
+    }
     let directions = format!(
         "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&amp;route={:.5}%2C{:.5}%3B{:.5}%2C{:.5}",
         from.y, from.x, a.lonlat.y, a.lonlat.x
@@ -194,8 +224,13 @@ fn result_item(state: &AppState, i: usize, hit: &crate::index::Hit, from: geo::C
         format!("<dl class=\"details\">{details}</dl>")
     };
     format!(
-        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"result-meta\"><span class=\"category\">{label}</span> · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
+        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
         id = escape_html(&a.id),
+        closed = if a.status == crate::model::AssetStatus::TemporarilyClosed {
+            " · <strong class=\"closed\">Temporarily closed</strong>"
+        } else {
+            ""
+        },
         n = i + 1,
         name = escape_html(&a.name),
         label = escape_html(label),
