@@ -311,11 +311,19 @@ fn load(manifest: Option<&PathBuf>) -> Result<Loaded, ImportFailure> {
 
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Log lines go to stderr from a worker thread, in batches, so that the
+    // access log does not put a write on every request's path. Not lossy: a
+    // full buffer slows requests rather than dropping lines. The guard
+    // flushes what is left when main returns.
+    let (writer, _log_guard) = tracing_appender::non_blocking::NonBlockingBuilder::default()
+        .lossy(false)
+        .finish(std::io::stderr());
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
-        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_writer(writer)
         .init();
     let default = Command::Serve {
         manifest: None,

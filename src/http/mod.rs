@@ -8,6 +8,7 @@ pub mod edit;
 mod error;
 mod export;
 pub mod gaps;
+pub mod layers;
 pub mod nearby;
 pub mod ogc;
 pub mod openapi;
@@ -19,12 +20,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::http::{Method, StatusCode, header};
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
-use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::timeout::TimeoutLayer;
 
@@ -308,38 +308,7 @@ pub fn router(state: AppState) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
-        // Other sites' pages may read (OGC clients in a browser), never write:
-        // only GET and HEAD are allowed across origins, and no credentials.
-        .layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::any())
-                .allow_methods([Method::GET, Method::HEAD])
-                .expose_headers([
-                    header::ETAG,
-                    header::LINK,
-                    header::HeaderName::from_static("content-crs"),
-                ]),
-        )
-        .layer(axum::middleware::from_fn(access_log))
-}
-
-/// One log line per request: method, path, status, time. The query string
-/// is left out (it can hold a postcode), and so are all headers, so no
-/// credential reaches the log.
-async fn access_log(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
-    let started = std::time::Instant::now();
-    let method = request.method().clone();
-    let path = request.uri().path().to_string();
-    let response = next.run(request).await;
-    tracing::info!(
-        target: "assetmap::access",
-        %method,
-        path = %path,
-        status = response.status().as_u16(),
-        ms = (started.elapsed().as_secs_f64() * 1000.0 * 10.0).round() / 10.0,
-        "request"
-    );
-    response
+        .layer(layers::AccessLayer)
 }
 
 /// A download: the body with its media type and a file name to save it as.

@@ -1,0 +1,154 @@
+//! The layer every request passes through first: one access-log line per
+//! request (method, path, status, time; never the query or headers, so no
+//! credential or postcode reaches the log), and CORS for public reads
+//! (`GET` and `HEAD` from any origin, without credentials; writes are not
+//! offered to other sites). Written as a plain tower service, with no boxing,
+//! because it is on the path of every tile.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Instant;
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use tower::{Layer, Service};
+
+/// Headers other sites' scripts may read.
+const EXPOSED: &str = "etag, link, content-crs, location";
+
+/// Adds the access log and CORS.
+#[derive(Clone, Copy, Default)]
+pub struct AccessLayer;
+
+impl<S> Layer<S> for AccessLayer {
+    type Service = Access<S>;
+    fn layer(&self, inner: S) -> Access<S> {
+        Access { inner }
+    }
+}
+
+/// The service [`AccessLayer`] makes.
+#[derive(Clone)]
+pub struct Access<S> {
+    inner: S,
+}
+
+/// What the log line needs, kept only when the line will be written.
+struct Seen {
+    started: Instant,
+    method: Method,
+    path: String,
+}
+
+fn logging() -> bool {
+    tracing::enabled!(target: "assetmap::access", tracing::Level::INFO)
+}
+
+impl<S> Service<Request<Body>> for Access<S>
+where
+    S: Service<Request<Body>, Response = Response<Body>>,
+{
+    type Response = Response<Body>;
+    type Error = S::Error;
+    type Future = AccessFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request<Body>) -> Self::Future {
+        let seen = logging().then(|| Seen {
+            started: Instant::now(),
+            method: request.method().clone(),
+            path: request.uri().path().to_string(),
+        });
+        let cross_site = request.headers().contains_key(header::ORIGIN);
+        if cross_site && request.method() == Method::OPTIONS {
+            // A preflight: only simple reads are offered to other sites.
+            let mut r = Response::new(Body::empty());
+            *r.status_mut() = StatusCode::NO_CONTENT;
+            let h = r.headers_mut();
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET, HEAD"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("86400"),
+            );
+            return AccessFuture {
+                inner: None,
+                ready: Some(r),
+                seen,
+                cors: false,
+            };
+        }
+        let cors = cross_site && matches!(*request.method(), Method::GET | Method::HEAD);
+        AccessFuture {
+            inner: Some(self.inner.call(request)),
+            ready: None,
+            seen,
+            cors,
+        }
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The response future of [`Access`].
+    pub struct AccessFuture<F> {
+        #[pin]
+        inner: Option<F>,
+        ready: Option<Response<Body>>,
+        seen: Option<Seen>,
+        cors: bool,
+    }
+}
+
+impl<F, E> Future for AccessFuture<F>
+where
+    F: Future<Output = Result<Response<Body>, E>>,
+{
+    type Output = Result<Response<Body>, E>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.project();
+        let mut response = match this.ready.take() {
+            Some(r) => r,
+            None => match this.inner.as_pin_mut() {
+                Some(f) => match f.poll(cx) {
+                    Poll::Ready(Ok(r)) => r,
+                    Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                    Poll::Pending => return Poll::Pending,
+                },
+                None => Response::new(Body::empty()),
+            },
+        };
+        if *this.cors {
+            let h = response.headers_mut();
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_ORIGIN,
+                HeaderValue::from_static("*"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_EXPOSE_HEADERS,
+                HeaderValue::from_static(EXPOSED),
+            );
+        }
+        if let Some(seen) = this.seen.take() {
+            tracing::info!(
+                target: "assetmap::access",
+                method = %seen.method,
+                path = %seen.path,
+                status = response.status().as_u16(),
+                ms = (seen.started.elapsed().as_secs_f64() * 10_000.0).round() / 10.0,
+                "request"
+            );
+        }
+        Poll::Ready(Ok(response))
+    }
+}
