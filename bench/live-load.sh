@@ -28,7 +28,7 @@ done
 echo "two replicas up on one PostgreSQL; warming up"
 wrk -t2 -c16 -d3s -s bench/mixed.lua http://127.0.0.1:18181 > /dev/null
 wrk -t2 -c16 -d3s -s bench/mixed.lua http://127.0.0.1:18182 > /dev/null
-python3 bench/writer.py http://127.0.0.1:18181 http://127.0.0.1:18182 "$token" "$rate" "$duration" > "$scratch/writer.json" &
+python3 bench/writer.py http://127.0.0.1:18181 http://127.0.0.1:18182 "$token" "$rate" "$duration" > "$scratch/writer.json" 2> "$scratch/writer.err" &
 writer=$!
 wrk -t1 -c32 -d"${duration}s" --latency -s bench/mixed.lua http://127.0.0.1:18181 > "$scratch/a.txt" &
 wa=$!
@@ -38,4 +38,5 @@ for r in a b; do
   echo "replica $r reads: $(grep 'Requests/sec' "$scratch/$r.txt" | awk '{print $2}') req/s, p50 $(grep ' 50%' "$scratch/$r.txt" | awk '{print $2}'), p99 $(grep ' 99%' "$scratch/$r.txt" | awk '{print $2}'), errors: $(grep -E 'Non-2xx|Socket errors' "$scratch/$r.txt" || echo none)"
 done
 echo "writes through A, seen on B: $(cat "$scratch/writer.json")"
-grep -c '"request"' "$scratch/18181.log" | sed 's/^/access-log lines on A: /'
+cat "$scratch/writer.err"
+grep -c ' request ' "$scratch/18181.log" | sed 's/^/access-log lines on A: /'
