@@ -75,7 +75,10 @@ fn edits(c: &mut Criterion, label: &str, dataset: assetmap::model::Dataset) {
         .iter()
         .chain(&d.assets)
         .find(|a| {
-            let west = geo::Coord { x: a.bng.x - 20.0, y: a.bng.y };
+            let west = geo::Coord {
+                x: a.bng.x - 20.0,
+                y: a.bng.y,
+            };
             d.ward_at(a.bng).is_some() && d.ward_at(west).is_some()
         })
         .expect("some asset is inside a ward")

@@ -159,6 +159,7 @@ struct Applied {
 
 /// The one owner of the live assets.
 pub struct Catalog {
+    name: String,
     current: ArcSwap<Dataset>,
     store: Mutex<Box<dyn Store>>,
     applied: Mutex<Applied>,
@@ -223,6 +224,7 @@ impl Catalog {
             .collect();
         let geography = loaded.with_assets(Vec::new(), 0);
         let catalog = Catalog {
+            name: loaded.info.name.clone(),
             current: ArcSwap::from_pointee(geography),
             store: Mutex::new(store),
             applied: Mutex::new(Applied {
@@ -246,6 +248,11 @@ impl Catalog {
     /// the length of one request so it sees one version throughout.
     pub fn snapshot(&self) -> Arc<Dataset> {
         self.current.load_full()
+    }
+
+    /// The dataset's name.
+    pub fn name(&self) -> &str {
+        &self.name
     }
 
     /// The data version readers see.

@@ -10,7 +10,7 @@ use super::AppState;
 pub async fn health(State(state): State<AppState>) -> Json<Value> {
     Json(json!({
         "status": "ok",
-        "dataset": state.dataset().info.name,
+        "dataset": state.catalog.name(),
         "version": env!("CARGO_PKG_VERSION"),
     }))
 }

@@ -51,9 +51,22 @@ pub struct View {
     pub asset_json: Vec<Arc<nearby::AssetJson>>,
 }
 
-/// What every handler can see.
+/// What every handler can see: one pointer, cloned per request.
 #[derive(Clone)]
 pub struct AppState {
+    inner: Arc<Shared>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.inner
+    }
+}
+
+/// The parts of [`AppState`].
+#[derive(Clone)]
+pub struct Shared {
     /// The one owner of the assets; every change goes through it.
     pub catalog: Arc<Catalog>,
     view: Arc<ArcSwap<View>>,
@@ -122,7 +135,7 @@ impl AppState {
             .map(|a| Arc::new(nearby::render_asset(&dataset, a)))
             .collect();
         let tiles = Arc::new(crate::tiles::TileSource::new(&dataset, cluster_max_zoom));
-        let state = AppState {
+        let state = Shared {
             catalog: catalog.clone(),
             view: Arc::new(ArcSwap::from_pointee(View {
                 dataset,
@@ -178,24 +191,26 @@ impl AppState {
                 asset_json,
             }));
         }));
-        state
+        AppState {
+            inner: Arc::new(state),
+        }
     }
 
     /// The same state with these web page options.
     pub fn with_web(mut self, options: web::WebOptions) -> AppState {
-        self.web = Arc::new(options);
+        Arc::make_mut(&mut self.inner).web = Arc::new(options);
         self
     }
 
     /// The same state with these sign-in options.
     pub fn with_auth(mut self, options: auth::AuthOptions) -> AppState {
-        self.auth = Arc::new(options);
+        Arc::make_mut(&mut self.inner).auth = Arc::new(options);
         self
     }
 
     /// The same state, able to sync this manifest again on `POST /api/sync`.
     pub fn with_manifest(mut self, manifest: std::path::PathBuf) -> AppState {
-        self.manifest = Some(Arc::new(manifest));
+        Arc::make_mut(&mut self.inner).manifest = Some(Arc::new(manifest));
         self
     }
 
