@@ -214,10 +214,10 @@ impl PolygonIndex {
             .tree
             .nearest_neighbor_iter_with_distance_2(&[at.x, at.y])
         {
-            if let Some((_, best_d)) = best {
-                if box_d2.sqrt() > best_d {
-                    break;
-                }
+            if let Some((_, best_d)) = best
+                && box_d2.sqrt() > best_d
+            {
+                break;
             }
             let i = entry.data as usize;
             let d = Euclidean.distance(&point, polygons(i));

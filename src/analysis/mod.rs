@@ -96,16 +96,15 @@ impl GapParams {
                 )));
             }
         }
-        if let Some(c) = &self.council {
-            if !dataset
+        if let Some(c) = &self.council
+            && !dataset
                 .wards
                 .iter()
                 .any(|w| w.council_code.as_deref() == Some(c.as_str()))
-            {
-                return Err(ParamError::Invalid(format!(
-                    "council {c:?} has no wards in this dataset"
-                )));
-            }
+        {
+            return Err(ParamError::Invalid(format!(
+                "council {c:?} has no wards in this dataset"
+            )));
         }
         Ok(())
     }

@@ -152,13 +152,13 @@ impl AssetFields {
         if let Some(h) = &self.opening_hours {
             text(h, "opening_hours", MAX_OPENING_HOURS_CHARS)?;
         }
-        if let Some(p) = &self.postcode {
-            if normalise_postcode(p).is_none() {
-                return Err(invalid(
-                    "postcode",
-                    format!("{p:?} is not a valid UK postcode"),
-                ));
-            }
+        if let Some(p) = &self.postcode
+            && normalise_postcode(p).is_none()
+        {
+            return Err(invalid(
+                "postcode",
+                format!("{p:?} is not a valid UK postcode"),
+            ));
         }
         if let Some(p) = &self.phone {
             check_phone(p)?;
@@ -169,13 +169,13 @@ impl AssetFields {
         if let Some(w) = &self.website {
             check_url(w)?;
         }
-        if let Some(c) = self.capacity {
-            if !(c.is_finite() && (0.0..=MAX_CAPACITY).contains(&c)) {
-                return Err(invalid(
-                    "capacity",
-                    format!("must be a number from 0 to {MAX_CAPACITY}"),
-                ));
-            }
+        if let Some(c) = self.capacity
+            && !(c.is_finite() && (0.0..=MAX_CAPACITY).contains(&c))
+        {
+            return Err(invalid(
+                "capacity",
+                format!("must be a number from 0 to {MAX_CAPACITY}"),
+            ));
         }
         if let Some(d) = &self.verified_at {
             check_date(d)?;

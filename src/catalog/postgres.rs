@@ -158,13 +158,13 @@ impl Store for PostgresStore {
                 .query_opt(&current, &[&a.id])
                 .map_err(db)?
                 .map(|r| r.get(0));
-            if let Some(expected) = w.expected_revision {
-                if now != Some(expected as i64) {
-                    return Err(StoreError::Conflict {
-                        id: a.id.clone(),
-                        current: now.map(|v| v as u64),
-                    });
-                }
+            if let Some(expected) = w.expected_revision
+                && now != Some(expected as i64)
+            {
+                return Err(StoreError::Conflict {
+                    id: a.id.clone(),
+                    current: now.map(|v| v as u64),
+                });
             }
             let seq = match &w.revision {
                 Some(r) => {

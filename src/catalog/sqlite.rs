@@ -227,13 +227,13 @@ impl Store for SqliteStore {
                     .query_row([&a.id], |r| r.get(0))
                     .optional()
                     .map_err(db)?;
-                if let Some(expected) = w.expected_revision {
-                    if now != Some(expected as i64) {
-                        return Err(StoreError::Conflict {
-                            id: a.id.clone(),
-                            current: now.map(|v| v as u64),
-                        });
-                    }
+                if let Some(expected) = w.expected_revision
+                    && now != Some(expected as i64)
+                {
+                    return Err(StoreError::Conflict {
+                        id: a.id.clone(),
+                        current: now.map(|v| v as u64),
+                    });
                 }
                 let seq = match &w.revision {
                     Some(r) => {

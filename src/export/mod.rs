@@ -287,7 +287,7 @@ pub fn push_number(out: &mut String, value: f64, decimals: usize) {
     let mut fraction = magnitude % scale as u64;
     if fraction > 0 {
         let mut width = decimals;
-        while fraction % 10 == 0 {
+        while fraction.is_multiple_of(10) {
             fraction /= 10;
             width -= 1;
         }

@@ -261,12 +261,12 @@ fn fields_from(
     merge: bool,
     crs: Crs,
 ) -> Result<AssetFields, ApiError> {
-    if let Some(t) = feature.get("type").and_then(Value::as_str) {
-        if t != "Feature" {
-            return Err(ApiError::bad(format!(
-                "the body must be a GeoJSON Feature, not a {t}"
-            )));
-        }
+    if let Some(t) = feature.get("type").and_then(Value::as_str)
+        && t != "Feature"
+    {
+        return Err(ApiError::bad(format!(
+            "the body must be a GeoJSON Feature, not a {t}"
+        )));
     }
     for key in feature.keys() {
         if !["type", "id", "geometry", "properties", "links", "bbox"].contains(&key.as_str()) {
@@ -571,10 +571,10 @@ pub async fn history(
         "revisions": revisions,
     }))
     .into_response();
-    if let Some(row) = row {
-        if let Ok(v) = HeaderValue::from_str(&etag(row.revision)) {
-            r.headers_mut().insert(header::ETAG, v);
-        }
+    if let Some(row) = row
+        && let Ok(v) = HeaderValue::from_str(&etag(row.revision))
+    {
+        r.headers_mut().insert(header::ETAG, v);
     }
     Ok(r)
 }

@@ -454,24 +454,24 @@ pub async fn item(
     };
     let d = &state.dataset();
     let Some(i) = c.find(d, &fid) else {
-        if c == Collection::Assets {
-            if let Some(row) = state.catalog.row(&fid) {
-                // Retired: gone from the collection, with its history kept.
-                let mut r = ApiError::status(
-                    axum::http::StatusCode::GONE,
-                    "Gone",
-                    format!(
-                        "asset {fid:?} was retired on {}; its history is at /api/assets/{}/history",
-                        row.updated_at.get(..10).unwrap_or(&row.updated_at),
-                        encode(&fid)
-                    ),
-                )
-                .into_response();
-                if let Ok(v) = HeaderValue::from_str(&super::edit::etag(row.revision)) {
-                    r.headers_mut().insert(header::ETAG, v);
-                }
-                return Ok(r);
+        if c == Collection::Assets
+            && let Some(row) = state.catalog.row(&fid)
+        {
+            // Retired: gone from the collection, with its history kept.
+            let mut r = ApiError::status(
+                axum::http::StatusCode::GONE,
+                "Gone",
+                format!(
+                    "asset {fid:?} was retired on {}; its history is at /api/assets/{}/history",
+                    row.updated_at.get(..10).unwrap_or(&row.updated_at),
+                    encode(&fid)
+                ),
+            )
+            .into_response();
+            if let Ok(v) = HeaderValue::from_str(&super::edit::etag(row.revision)) {
+                r.headers_mut().insert(header::ETAG, v);
             }
+            return Ok(r);
         }
         return Err(ApiError::NotFound(format!(
             "no feature {fid:?} in {}",
@@ -495,10 +495,10 @@ pub async fn item(
         ),
     ]);
     let mut response = geojson_response(feature.to_string(), crs);
-    if c == Collection::Assets {
-        if let Ok(v) = HeaderValue::from_str(&super::edit::etag(d.assets[i].revision)) {
-            response.headers_mut().insert(header::ETAG, v);
-        }
+    if c == Collection::Assets
+        && let Ok(v) = HeaderValue::from_str(&super::edit::etag(d.assets[i].revision))
+    {
+        response.headers_mut().insert(header::ETAG, v);
     }
     Ok(response)
 }

@@ -391,13 +391,13 @@ pub(crate) fn load_source(
         ));
     }
     records::check_filters(&source.filter, &key, &ctx.manifest)?;
-    if let Some(m) = source.max_distance_from_wards_m {
-        if !(0.0..=1_000_000.0).contains(&m) {
-            return Err(ctx.manifest_error(
-                &format!("{key}.max_distance_from_wards_m"),
-                format!("{m} is not between 0 and 1000000 metres"),
-            ));
-        }
+    if let Some(m) = source.max_distance_from_wards_m
+        && !(0.0..=1_000_000.0).contains(&m)
+    {
+        return Err(ctx.manifest_error(
+            &format!("{key}.max_distance_from_wards_m"),
+            format!("{m} is not between 0 and 1000000 metres"),
+        ));
     }
     let format = format_of(&source.path, source.format).ok_or_else(|| {
         ctx.manifest_error(

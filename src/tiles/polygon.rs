@@ -155,10 +155,10 @@ fn simple_ring(ring: &[(i32, i32)]) -> Option<bool> {
 /// Whether a quantised polygon is valid: the exact fast check for a single
 /// ring, geo's full validation otherwise.
 fn valid(rings: &[Vec<(i32, i32)>]) -> bool {
-    if rings.len() == 1 {
-        if let Some(simple) = simple_ring(&rings[0]) {
-            return simple;
-        }
+    if rings.len() == 1
+        && let Some(simple) = simple_ring(&rings[0])
+    {
+        return simple;
     }
     to_geo(rings).is_valid()
 }

@@ -77,12 +77,10 @@ impl Server {
                 if let Ok(mut l) = kept.lock() {
                     l.push(line.clone());
                 }
-                if !sent {
-                    if let Some(at) = line.find("serving on http://") {
-                        let addr = line[at + 18..].trim().to_string();
-                        let _ = tx.send(addr);
-                        sent = true;
-                    }
+                if !sent && let Some(at) = line.find("serving on http://") {
+                    let addr = line[at + 18..].trim().to_string();
+                    let _ = tx.send(addr);
+                    sent = true;
                 }
             }
         });

@@ -347,10 +347,10 @@ fn respond(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if media_type == HTML {
-        if let Ok(v) = HeaderValue::from_str(&content_security_policy(state)) {
-            h.insert(header::CONTENT_SECURITY_POLICY, v);
-        }
+    if media_type == HTML
+        && let Ok(v) = HeaderValue::from_str(&content_security_policy(state))
+    {
+        h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     response
 }
