@@ -12,7 +12,10 @@
 //! Helmert approximation (which differs by a few metres).
 //!
 //! Web Mercator (EPSG:3857) is converted through longitude/latitude. Any other
-//! EPSG code needs the optional `proj` cargo feature.
+//! EPSG code goes through [`epsg`]: its PROJ.4 definition, run in pure Rust,
+//! on the datums that module lists.
+
+pub mod epsg;
 
 use geo::Coord;
 
@@ -47,17 +50,21 @@ pub enum Crs {
     Bng,
     /// Web Mercator, EPSG:3857, metres.
     WebMercator,
-    /// Any other EPSG code, converted through PROJ.
-    #[cfg(feature = "proj")]
+    /// Any other EPSG code, converted by [`epsg`].
     Epsg(u32),
 }
 
 /// Why a coordinate or CRS name could not be used.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum CrsError {
-    /// The CRS name was not understood or is not supported in this build.
-    #[error("unsupported CRS {0:?}: use EPSG:4326, EPSG:27700 or EPSG:3857{hint}", hint = proj_hint())]
-    Unsupported(String),
+    /// The CRS name was not understood or is not supported.
+    #[error("unsupported CRS {name:?}: {reason}")]
+    Unsupported {
+        /// The name as given.
+        name: String,
+        /// Why, and what is supported.
+        reason: String,
+    },
     /// A coordinate is not a finite number.
     #[error("coordinate is not a finite number ({x}, {y})")]
     NotFinite {
@@ -80,8 +87,8 @@ pub enum CrsError {
         /// the likely fix, when one can be guessed
         suggestion: Option<String>,
     },
-    /// PROJ failed to convert.
-    #[error("PROJ could not convert ({x}, {y}) from EPSG:{code}: {message}")]
+    /// The conversion of another EPSG code failed.
+    #[error("could not convert ({x}, {y}) from EPSG:{code}: {message}")]
     Proj {
         /// EPSG code
         code: u32,
@@ -89,18 +96,20 @@ pub enum CrsError {
         x: f64,
         /// y
         y: f64,
-        /// PROJ's message
+        /// what went wrong
         message: String,
     },
 }
 
-fn proj_hint() -> &'static str {
-    if cfg!(feature = "proj") {
-        ""
-    } else {
-        " (other EPSG codes need assetmap built with `--features proj`)"
+fn unsupported(name: &str, reason: &str) -> CrsError {
+    CrsError::Unsupported {
+        name: name.to_string(),
+        reason: reason.to_string(),
     }
 }
+
+/// What the message for an unknown CRS says is supported.
+const SUPPORTED: &str = "use an EPSG code such as EPSG:4326, EPSG:27700 or EPSG:3857 (any EPSG code on ETRS89/WGS84, OSGB36 or the Irish Grids' TM65/TM75 works)";
 
 impl Crs {
     /// Parses the usual spellings: `EPSG:27700`, `27700`, `urn:ogc:def:crs:EPSG::27700`,
@@ -125,9 +134,10 @@ impl Crs {
             Some(4326) => Ok(Crs::Wgs84),
             Some(27700) => Ok(Crs::Bng),
             Some(3857) | Some(900913) => Ok(Crs::WebMercator),
-            #[cfg(feature = "proj")]
-            Some(other) => Ok(Crs::Epsg(other)),
-            _ => Err(CrsError::Unsupported(trimmed.to_string())),
+            Some(other) => epsg::check(other)
+                .map(|()| Crs::Epsg(other))
+                .map_err(|why| unsupported(trimmed, &why)),
+            None => Err(unsupported(trimmed, SUPPORTED)),
         }
     }
 
@@ -137,7 +147,6 @@ impl Crs {
             Crs::Wgs84 => 4326,
             Crs::Bng => 27700,
             Crs::WebMercator => 3857,
-            #[cfg(feature = "proj")]
             Crs::Epsg(code) => code,
         }
     }
@@ -148,7 +157,6 @@ impl Crs {
             Crs::Wgs84 => "EPSG:4326",
             Crs::Bng => "EPSG:27700",
             Crs::WebMercator => "EPSG:3857",
-            #[cfg(feature = "proj")]
             Crs::Epsg(_) => "the declared EPSG code",
         }
     }
@@ -173,8 +181,7 @@ impl Crs {
                 let ll = web_mercator_to_wgs84(Coord { x, y });
                 wgs84_to_bng(ll.x, ll.y).map_err(|_| outside_grid(x, y, "EPSG:3857", false))
             }
-            #[cfg(feature = "proj")]
-            Crs::Epsg(code) => proj_support::to_bng(code, x, y),
+            Crs::Epsg(code) => epsg::to_bng(code, x, y),
         }
     }
 }
@@ -429,26 +436,6 @@ fn ostn15_shift(e: f64, n: f64) -> Option<(f64, f64)> {
     ))
 }
 
-#[cfg(feature = "proj")]
-mod proj_support {
-    //! Conversion of other EPSG codes through PROJ (the `proj` feature).
-    use super::{Coord, CrsError};
-
-    pub fn to_bng(code: u32, x: f64, y: f64) -> Result<Coord, CrsError> {
-        let fail = |message: String| CrsError::Proj {
-            code,
-            x,
-            y,
-            message,
-        };
-        let transform = proj::Proj::new_known_crs(&format!("EPSG:{code}"), "EPSG:27700", None)
-            .map_err(|e| fail(e.to_string()))?;
-        let (e, n) = transform.convert((x, y)).map_err(|e| fail(e.to_string()))?;
-        super::check_bng(e, n)?;
-        Ok(Coord { x: e, y: n })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -560,20 +547,26 @@ mod tests {
         assert!(err.to_string().contains("EPSG:4326"), "{err}");
     }
 
-    #[cfg(feature = "proj")]
     #[test]
-    fn other_epsg_codes_go_through_proj() {
-        // London in UTM zone 30N (EPSG:32630), from PROJ's own forward transform.
-        let utm = Crs::parse("EPSG:32630").expect("known to PROJ");
-        let to_utm =
-            proj::Proj::new_known_crs("EPSG:4326", "EPSG:32630", None).expect("PROJ knows both");
-        let london = to_utm.convert((-0.1276, 51.5072)).expect("PROJ converts");
-        let via_proj = utm.to_bng(london.0, london.1).expect("converts");
-        let direct = wgs84_to_bng(-0.1276, 51.5072).expect("inside grid");
-        // PROJ without the OSTN15 grid file uses a Helmert transform: metres apart at most.
+    fn other_epsg_codes_are_parsed_when_they_can_be_converted() {
+        assert_eq!(Crs::parse("EPSG:32630"), Ok(Crs::Epsg(32630)));
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:EPSG::2157"),
+            Ok(Crs::Epsg(2157))
+        );
+        let err = Crs::parse("EPSG:23030").unwrap_err().to_string();
         assert!(
-            (via_proj.x - direct.x).abs() < 5.0 && (via_proj.y - direct.y).abs() < 5.0,
-            "{via_proj:?} {direct:?}"
+            err.contains("EPSG:23030") && err.contains("no transformation"),
+            "{err}"
+        );
+        // London, in UTM 30N from its WGS84 position, comes back to the same grid point.
+        // London in UTM 30N, from pyproj's forward transform of (-0.1276, 51.5072).
+        let london = epsg::to_wgs84(32630, 699_330.983_944, 5_710_142.066_598)
+            .unwrap()
+            .unwrap();
+        assert!(
+            (london.x - -0.1276).abs() < 1e-8 && (london.y - 51.5072).abs() < 1e-8,
+            "{london:?}"
         );
     }
 
