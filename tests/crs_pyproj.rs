@@ -80,3 +80,63 @@ fn other_epsg_codes_match_proj() {
     assert_eq!(worst.len(), 6, "every case ran: {worst:?}");
     eprintln!("largest difference from PROJ, metres: {worst:?}");
 }
+
+#[test]
+fn a_source_in_utm_31n_loads_where_its_grid_twin_does() {
+    let dir = tempfile::tempdir().unwrap();
+    assetmap::demo::write(dir.path()).unwrap();
+    let original =
+        assetmap::ingest::load_path(&dir.path().join("manifest.toml"), &assetmap::ingest::Quiet)
+            .unwrap_or_else(|f| panic!("{}", f.problem))
+            .dataset;
+    // The GP list rewritten in UTM zone 31N (EPSG:32631), as another system might export it.
+    let wgs84 = proj4rs::Proj::from_proj_string("+proj=longlat +datum=WGS84 +no_defs").unwrap();
+    let utm = proj4rs::Proj::from_proj_string("+proj=utm +zone=31 +datum=WGS84 +units=m +no_defs")
+        .unwrap();
+    let path = dir.path().join("gp_practices.csv");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = String::new();
+    for (k, line) in text.lines().enumerate() {
+        if k == 0 {
+            out.push_str(line);
+        } else {
+            let mut cells: Vec<String> = line.split(',').map(str::to_string).collect();
+            let n = cells.len();
+            let (e, no): (f64, f64) =
+                (cells[n - 2].parse().unwrap(), cells[n - 1].parse().unwrap());
+            let ll = crs::bng_to_wgs84(e, no).unwrap();
+            let (x, y) =
+                proj4rs::adaptors::transform_xy(&wgs84, &utm, ll.x.to_radians(), ll.y.to_radians())
+                    .unwrap();
+            cells[n - 2] = format!("{x:.3}");
+            cells[n - 1] = format!("{y:.3}");
+            out.push_str(&cells.join(","));
+        }
+        out.push('\n');
+    }
+    std::fs::write(&path, out).unwrap();
+    let manifest = dir.path().join("manifest.toml");
+    let m = std::fs::read_to_string(&manifest).unwrap();
+    let at = m.find("path = \"gp_practices.csv\"").unwrap();
+    let crs_at = at + m[at..].find("crs = \"EPSG:27700\"").unwrap();
+    let m = format!(
+        "{}crs = \"EPSG:32631\"{}",
+        &m[..crs_at],
+        &m[crs_at + "crs = \"EPSG:27700\"".len()..]
+    );
+    std::fs::write(&manifest, m).unwrap();
+    let loaded = assetmap::ingest::load_path(&manifest, &assetmap::ingest::Quiet)
+        .unwrap_or_else(|f| panic!("{}", f.problem))
+        .dataset;
+    let gps: Vec<_> = original
+        .assets
+        .iter()
+        .filter(|a| a.category == "gp")
+        .collect();
+    assert!(!gps.is_empty());
+    for a in gps {
+        let b = &loaded.assets[loaded.asset_by_id[&a.id]];
+        let d = ((a.bng.x - b.bng.x).powi(2) + (a.bng.y - b.bng.y).powi(2)).sqrt();
+        assert!(d < 0.01, "{}: {d} m apart", a.id);
+    }
+}
