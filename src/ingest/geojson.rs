@@ -17,22 +17,42 @@ struct RawCollection {
     #[serde(rename = "type")]
     kind: Option<String>,
     crs: Option<Value>,
-    features: Option<Vec<RawFeature>>,
+    features: Option<Features>,
 }
 
-#[derive(Deserialize)]
-struct RawFeature {
-    id: Option<Value>,
-    properties: Option<Map<String, Value>>,
-    geometry: Option<RawGeometry>,
+/// The `features` array, read one feature at a time: each is parsed, typed
+/// by the `geojson` crate and its JSON dropped before the next is read, so
+/// the whole file is never held as untyped JSON.
+struct Features(Vec<GeoFeature>);
+
+impl<'de> Deserialize<'de> for Features {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Features, D::Error> {
+        struct Each;
+        impl<'de> serde::de::Visitor<'de> for Each {
+            type Value = Features;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an array of GeoJSON features")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Features, A::Error> {
+                let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(v) = seq.next_element::<Value>()? {
+                    out.push(read_feature(out.len() + 1, v));
+                }
+                Ok(Features(out))
+            }
+        }
+        deserializer.deserialize_seq(Each)
+    }
 }
 
-/// A geometry as read: its type and its nested coordinate arrays.
-#[derive(Deserialize)]
+/// A feature's geometry, typed by the `geojson` crate.
 pub(crate) struct RawGeometry {
-    #[serde(rename = "type")]
+    /// Its GeoJSON type name.
     pub kind: String,
-    coordinates: Option<Value>,
+    value: Result<geojson::Value, String>,
 }
 
 /// One feature of a file.
@@ -43,6 +63,67 @@ pub(crate) struct GeoFeature {
     pub id: Option<String>,
     pub properties: Map<String, Value>,
     pub geometry: Option<RawGeometry>,
+}
+
+/// The type name of a geometry value.
+fn kind_of(v: &geojson::Value) -> &'static str {
+    use geojson::Value as G;
+    match v {
+        G::Point(_) => "Point",
+        G::MultiPoint(_) => "MultiPoint",
+        G::LineString(_) => "LineString",
+        G::MultiLineString(_) => "MultiLineString",
+        G::Polygon(_) => "Polygon",
+        G::MultiPolygon(_) => "MultiPolygon",
+        G::GeometryCollection(_) => "GeometryCollection",
+    }
+}
+
+/// Reads one feature with the `geojson` crate. A feature whose geometry the
+/// crate refuses keeps the reason, so the importer can name it.
+fn read_feature(number: usize, v: Value) -> GeoFeature {
+    let Value::Object(mut object) = v else {
+        return GeoFeature {
+            number,
+            id: None,
+            properties: Map::new(),
+            geometry: Some(RawGeometry {
+                kind: "(not an object)".into(),
+                value: Err("the feature is not a JSON object".into()),
+            }),
+        };
+    };
+    let id = object.get("id").cloned().map(|v| match v {
+        Value::String(s) => s,
+        other => other.to_string(),
+    });
+    let properties = match object.remove("properties") {
+        Some(Value::Object(p)) => p,
+        _ => Map::new(),
+    };
+    let geometry = match object.remove("geometry") {
+        None | Some(Value::Null) => None,
+        Some(g) => {
+            let kind = g
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("(no type)")
+                .to_string();
+            let value = match g {
+                Value::Object(o) => geojson::Geometry::from_json_object(o)
+                    .map(|geometry| geometry.value)
+                    .map_err(|e| e.to_string()),
+                _ => Err("the geometry is not a JSON object".into()),
+            };
+            Some(RawGeometry { kind, value })
+        }
+    };
+    GeoFeature {
+        number,
+        id,
+        properties,
+        geometry,
+    }
 }
 
 /// A parsed FeatureCollection.
@@ -68,6 +149,7 @@ impl GeoFile {
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(fatal(None, "the file is empty".into()));
         }
+        let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
         let raw: RawCollection = serde_json::from_slice(bytes).map_err(|e| {
             let what = if e.is_eof() {
                 "the file ends too early (truncated?)"
@@ -116,18 +198,7 @@ impl GeoFile {
                     "the FeatureCollection has no \"features\" array".into(),
                 )
             })?
-            .into_iter()
-            .enumerate()
-            .map(|(i, f)| GeoFeature {
-                number: i + 1,
-                id: f.id.map(|v| match v {
-                    Value::String(s) => s,
-                    other => other.to_string(),
-                }),
-                properties: f.properties.unwrap_or_default(),
-                geometry: f.geometry,
-            })
-            .collect();
+            .0;
         if features.is_empty() {
             return Err(fatal(None, "the FeatureCollection has no features".into()));
         }
@@ -167,26 +238,17 @@ impl GeoFeature {
     }
 }
 
-fn number(v: &Value) -> Result<f64, String> {
-    v.as_f64()
-        .ok_or_else(|| format!("coordinate {v} is not a number"))
-}
-
-fn position(v: &Value) -> Result<Coord, String> {
-    match v.as_array().map(Vec::as_slice) {
-        Some([x, y, ..]) => Ok(Coord {
-            x: number(x)?,
-            y: number(y)?,
-        }),
-        _ => Err(format!("position {v} is not an array of two numbers")),
+fn position(p: &[f64]) -> Result<Coord, String> {
+    match p {
+        [x, y, ..] if x.is_finite() && y.is_finite() => Ok(Coord { x: *x, y: *y }),
+        _ => Err(format!("position {p:?} is not an array of two numbers")),
     }
 }
 
-fn ring(v: &Value) -> Result<LineString, String> {
-    let positions = v.as_array().ok_or("a ring is not an array of positions")?;
+fn ring(positions: &[Vec<f64>]) -> Result<LineString, String> {
     let coords = positions
         .iter()
-        .map(position)
+        .map(|p| position(p))
         .collect::<Result<Vec<_>, _>>()?;
     if coords.len() < 4 {
         return Err(format!(
@@ -199,61 +261,56 @@ fn ring(v: &Value) -> Result<LineString, String> {
     Ok(line)
 }
 
-fn polygon(v: &Value) -> Result<Polygon, String> {
-    let rings = v
-        .as_array()
-        .ok_or("polygon coordinates are not an array of rings")?;
+fn polygon(rings: &[Vec<Vec<f64>>]) -> Result<Polygon, String> {
     let (outer, inner) = rings.split_first().ok_or("a polygon has no rings")?;
     Ok(Polygon::new(
         ring(outer)?,
-        inner.iter().map(ring).collect::<Result<_, _>>()?,
+        inner.iter().map(|r| ring(r)).collect::<Result<_, _>>()?,
     ))
 }
 
 impl RawGeometry {
-    fn coordinates(&self) -> Result<&Value, String> {
-        self.coordinates
+    fn value(&self) -> Result<&geojson::Value, String> {
+        self.value
             .as_ref()
-            .ok_or_else(|| format!("{} has no coordinates", self.kind))
+            .map_err(|e| format!("{} is not valid GeoJSON: {e}", self.kind))
     }
 
     /// A Polygon or MultiPolygon, in the file's CRS.
     pub fn to_multipolygon(&self) -> Result<MultiPolygon, String> {
-        let coordinates = self.coordinates()?;
-        match self.kind.as_str() {
-            "Polygon" => Ok(MultiPolygon(vec![polygon(coordinates)?])),
-            "MultiPolygon" => {
-                let parts = coordinates
-                    .as_array()
-                    .ok_or("MultiPolygon coordinates are not an array")?;
+        match self.value()? {
+            geojson::Value::Polygon(rings) => Ok(MultiPolygon(vec![polygon(rings)?])),
+            geojson::Value::MultiPolygon(parts) => {
                 if parts.is_empty() {
                     return Err("the MultiPolygon is empty".into());
                 }
                 Ok(MultiPolygon(
-                    parts.iter().map(polygon).collect::<Result<_, _>>()?,
+                    parts.iter().map(|p| polygon(p)).collect::<Result<_, _>>()?,
                 ))
             }
-            other => Err(format!("expected a Polygon or MultiPolygon, found {other}")),
+            other => Err(format!(
+                "expected a Polygon or MultiPolygon, found {}",
+                kind_of(other)
+            )),
         }
     }
 
     /// A Point (or a MultiPoint of one point), or a polygon's interior point.
     /// The flag says whether a polygon was reduced to a point.
     pub fn to_point(&self) -> Result<(Coord, bool), String> {
-        let coordinates = self.coordinates()?;
-        match self.kind.as_str() {
-            "Point" => Ok((position(coordinates)?, false)),
-            "MultiPoint" => match coordinates.as_array().map(Vec::as_slice) {
-                Some([only]) => Ok((position(only)?, false)),
+        match self.value()? {
+            geojson::Value::Point(p) => Ok((position(p)?, false)),
+            geojson::Value::MultiPoint(points) => match points.as_slice() {
+                [only] => Ok((position(only)?, false)),
                 _ => Err("a MultiPoint with more than one point cannot be one asset".into()),
             },
-            "Polygon" | "MultiPolygon" => {
+            geojson::Value::Polygon(_) | geojson::Value::MultiPolygon(_) => {
                 let shape = self.to_multipolygon()?;
                 let point = geo::InteriorPoint::interior_point(&shape)
                     .ok_or("the polygon has no interior point")?;
                 Ok((point.0, true))
             }
-            other => Err(format!("expected a Point, found {other}")),
+            other => Err(format!("expected a Point, found {}", kind_of(other))),
         }
     }
 }
@@ -332,6 +389,29 @@ mod tests {
         let file = GeoFile::parse("c.geojson", text).expect("parses");
         assert_eq!(file.declared_crs, Some(Crs::Bng));
         assert!(file.require("b", "assets.name").is_err());
+    }
+
+    #[test]
+    fn a_byte_order_mark_and_bad_geometries_are_handled_per_feature() {
+        let text = "\u{feff}{\"type\":\"FeatureCollection\",\"features\":[
+            {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":[1.0,52.0]}},
+            {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Point\",\"coordinates\":\"here\"}},
+            {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[[0,0],[1,0],[0,0]]]}},
+            {\"type\":\"Feature\",\"properties\":{},\"geometry\":{\"type\":\"LineString\",\"coordinates\":[[0,0],[1,1]]}}]}";
+        let file = GeoFile::parse("b.geojson", text.as_bytes()).expect("a BOM is accepted");
+        let g = |i: usize| file.features[i].geometry.as_ref().unwrap();
+        assert_eq!(g(0).to_point().unwrap().0, Coord { x: 1.0, y: 52.0 });
+        assert!(
+            g(1).to_point()
+                .unwrap_err()
+                .contains("Point is not valid GeoJSON")
+        );
+        assert!(g(2).to_multipolygon().unwrap_err().contains("at least 4"));
+        assert_eq!(
+            g(3).to_point().unwrap_err(),
+            "expected a Point, found LineString"
+        );
+        assert_eq!(file.features[3].number, 4);
     }
 
     #[test]
