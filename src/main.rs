@@ -176,6 +176,18 @@ enum Command {
         #[arg(long, env = "ASSETMAP_STORE")]
         store: Option<String>,
     },
+    /// Copy a SQLite store, consistently, while the server may be running
+    /// (`VACUUM INTO`). For PostgreSQL, use pg_dump (docs/operations.md).
+    Backup {
+        /// The store (a SQLite file; as for `serve`).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// The manifest whose default store to use (without --store).
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+        /// The copy to write (must not exist).
+        output: PathBuf,
+    },
     /// Write the fictional demo dataset (Fictionford) into a folder.
     DemoData {
         /// Folder to write into (the repository keeps it in data/demo).
@@ -518,6 +530,26 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{text}"),
             }
+            Ok(())
+        }
+        Command::Backup {
+            store,
+            manifest,
+            output,
+        } => {
+            let StoreLocation::Sqlite(path) = store_location(store.as_deref(), manifest.as_ref())
+            else {
+                anyhow::bail!(
+                    "backup copies SQLite stores; for PostgreSQL use pg_dump --format=custom (see docs/operations.md)"
+                );
+            };
+            let copied = assetmap::catalog::sqlite::backup(&path, &output)
+                .map_err(|e| anyhow::anyhow!("the backup failed: {e}"))?;
+            println!(
+                "copied {} (data version {copied}) to {}",
+                path.display(),
+                output.display()
+            );
             Ok(())
         }
         Command::DemoData { dir } => {

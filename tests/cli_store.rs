@@ -61,6 +61,29 @@ fn sync_reports_what_changed_since_the_last_sync() {
     );
     assert!(text.contains("updated: gp:Z81001"), "{text}");
 
+    // A backup is a consistent copy that opens as a store.
+    let copy = dir.path().join("copy.sqlite");
+    let backup = assetmap(&["backup", "--store", s, copy.to_str().unwrap()]);
+    assert!(
+        backup.status.success(),
+        "{}",
+        String::from_utf8_lossy(&backup.stderr)
+    );
+    assert!(String::from_utf8_lossy(&backup.stdout).contains("data version"));
+    let again = assetmap(&["backup", "--store", s, copy.to_str().unwrap()]);
+    assert!(
+        !again.status.success(),
+        "an existing file is not overwritten"
+    );
+    let restored = assetmap(&["sync", m, "--store", copy.to_str().unwrap(), "--json"]);
+    let r: serde_json::Value = serde_json::from_slice(&restored.stdout).unwrap();
+    assert_eq!(
+        r["created"].as_array().unwrap().len(),
+        0,
+        "the copy has every asset"
+    );
+    assert_eq!(r["retired"].as_array().unwrap().len(), 0);
+
     // The live export has the rename and not the retired practice.
     let out = dir.path().join("gp.csv");
     let export = assetmap(&[

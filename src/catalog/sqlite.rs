@@ -86,6 +86,34 @@ impl SqliteStore {
     }
 }
 
+/// Copies the store at `path` to `output` with `VACUUM INTO`: a consistent
+/// copy even while a server writes to it. Returns the copy's data version.
+pub fn backup(path: &Path, output: &Path) -> Result<u64, StoreError> {
+    if !path.is_file() {
+        return Err(StoreError::Database(format!(
+            "{} is not a store file",
+            path.display()
+        )));
+    }
+    if output.exists() {
+        return Err(StoreError::Database(format!(
+            "{} exists already; choose a new file",
+            output.display()
+        )));
+    }
+    let conn = Connection::open_with_flags(path, rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE)
+        .map_err(|e| StoreError::Database(format!("cannot open {}: {e}", path.display())))?;
+    conn.execute_batch("PRAGMA busy_timeout=10000;")
+        .map_err(db)?;
+    let target = output
+        .to_str()
+        .ok_or_else(|| StoreError::Database("the output path is not UTF-8".into()))?;
+    conn.execute("VACUUM INTO ?1", [target]).map_err(db)?;
+    let copy = Connection::open(output).map_err(db)?;
+    let version: i64 = copy.query_row(sql::VERSION, [], |r| r.get(0)).map_err(db)?;
+    Ok(version as u64)
+}
+
 fn row_asset(r: &rusqlite::Row<'_>) -> rusqlite::Result<AssetColumns> {
     Ok((
         r.get(0)?,
