@@ -551,6 +551,17 @@ async fn seen(app: &App, id: &str, name: &str, lonlat: (f64, f64)) -> [bool; 5] 
     });
     let t = assetmap::tiles::TileId::containing(z, m.x, m.y);
     let tile = get(app, &format!("/tiles/assets/{z}/{}/{}.mvt", t.x, t.y)).await;
+    // The decoded tile (mapbox-vector-tile, independent of our encoder) has
+    // the asset with its name; without the decoder, its id in the string table.
+    let in_tile = match common::decode_tiles(&[(t, tile.bytes.clone())]) {
+        Some(decoded) => decoded[0]["layers"]["assets"]["features"]
+            .as_array()
+            .is_some_and(|f| {
+                f.iter()
+                    .any(|f| f["properties"]["id"] == id && f["properties"]["name"] == name)
+            }),
+        None => tile.bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+    };
     let first = get(app, &format!("/?f=html&lon={}&lat={}", lonlat.0, lonlat.1))
         .await
         .text();
@@ -558,7 +569,7 @@ async fn seen(app: &App, id: &str, name: &str, lonlat: (f64, f64)) -> [bool; 5] 
         nearby.contains(name),
         item.status == StatusCode::OK && item.text().contains(name),
         export.contains(name),
-        tile.bytes.windows(id.len()).any(|w| w == id.as_bytes()),
+        in_tile,
         first.contains(name),
     ]
 }

@@ -226,3 +226,55 @@ pub fn create_asset(
         .expect("the creation applies")
         .id
 }
+
+pub fn decoder_available() -> bool {
+    std::process::Command::new("python3")
+        .args(["-c", "import mapbox_vector_tile"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// Decodes tiles with Python `mapbox-vector-tile`; `None` (skip) when it is
+/// missing and the real-data variable is unset.
+pub fn decode_tiles(
+    tiles: &[(assetmap::tiles::TileId, Vec<u8>)],
+) -> Option<Vec<serde_json::Value>> {
+    if !decoder_available() {
+        assert!(
+            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
+            "python3 -m pip install mapbox-vector-tile==2.1.0 (CI installs it)"
+        );
+        eprintln!("mapbox-vector-tile is not installed: skipping");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for (t, bytes) in tiles {
+        let path = dir.path().join(format!("{}-{}-{}.mvt", t.z, t.x, t.y));
+        std::fs::write(&path, bytes).unwrap();
+        paths.push(path);
+    }
+    let mut out = Vec::new();
+    for chunk in paths.chunks(500) {
+        let run = std::process::Command::new("python3")
+            .arg(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/scripts/decode_mvt.py"
+            ))
+            .args(chunk)
+            .output()
+            .unwrap();
+        assert!(
+            run.status.success(),
+            "{}",
+            String::from_utf8_lossy(&run.stderr)
+        );
+        out.extend(
+            String::from_utf8(run.stdout)
+                .unwrap()
+                .lines()
+                .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()),
+        );
+    }
+    Some(out)
+}
