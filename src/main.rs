@@ -35,6 +35,7 @@ const ENV_HELP: &str = "Environment:
   ASSETMAP_CLUSTER_MAX_ZOOM, ASSETMAP_TILE_CACHE_MB   tile options of `serve`
   ASSETMAP_BASEMAP, ASSETMAP_BASEMAP_ATTRIBUTION      base map of `serve` (off by default)
   ASSETMAP_WEB_DIR    serve the pages' own files from this folder (developing them)
+  ASSETMAP_PUBLIC_URL public base URL for links (same as --public-url)
   ASSETMAP_STORE      where the catalog is kept: a SQLite file or a postgres:// URL
   ASSETMAP_DATA_DIR   folder of the default SQLite store (else $XDG_DATA_HOME/assetmap,
                       else ~/.local/share/assetmap)
@@ -76,6 +77,11 @@ enum Command {
         /// $XDG_DATA_HOME/assetmap, else ~/.local/share/assetmap).
         #[arg(long, env = "ASSETMAP_STORE")]
         store: Option<String>,
+        /// The public base URL (e.g. https://maps.example.gov.uk) that OGC API
+        /// links, TileJSON and Location headers use. Without it, they follow
+        /// the request's Host header.
+        #[arg(long, env = "ASSETMAP_PUBLIC_URL")]
+        public_url: Option<String>,
         /// Mark the session cookie Secure even without X-Forwarded-Proto: https
         /// (behind a TLS-terminating proxy that does not send it).
         #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
@@ -346,6 +352,7 @@ fn main() -> anyhow::Result<()> {
         basemap_attribution: None,
         web_dir: None,
         store: None,
+        public_url: None,
         secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
@@ -358,6 +365,7 @@ fn main() -> anyhow::Result<()> {
             basemap_attribution,
             web_dir,
             store,
+            public_url,
             secure_cookies,
         } => {
             let basemap = match basemap {
@@ -381,6 +389,7 @@ fn main() -> anyhow::Result<()> {
                 tile_cache_mb,
                 web,
                 auth,
+                public_url,
             )
         }
         Command::Sync {
@@ -591,6 +600,7 @@ fn serve(
     tile_cache_mb: u64,
     web: WebOptions,
     auth: AuthOptions,
+    public_url: Option<String>,
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -646,6 +656,9 @@ fn serve(
         .with_auth(auth);
         if let Some(m) = manifest {
             state = state.with_manifest(m);
+        }
+        if let Some(url) = public_url {
+            state = state.with_public_url(&url).map_err(anyhow::Error::msg)?;
         }
         let app = router(state);
         axum::serve(

@@ -251,6 +251,14 @@ fn html_page(state: &AppState, status: StatusCode, body: String) -> Response {
     if let Ok(v) = HeaderValue::from_str(&super::web::content_security_policy(state)) {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
+    h.insert(
+        axum::http::HeaderName::from_static("permissions-policy"),
+        HeaderValue::from_static(super::web::PERMISSIONS_POLICY),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     r
 }
 

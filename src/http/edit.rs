@@ -401,7 +401,7 @@ fn answer(
     status: StatusCode,
 ) -> Response {
     let d = state.dataset();
-    let base = base_url(headers);
+    let base = base_url(state, headers);
     let location = format!("{base}/collections/assets/items/{}", encode(&row.id));
     let mut r = match Collection::Assets.find(&d, &row.id) {
         Some(i) => {

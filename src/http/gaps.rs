@@ -256,8 +256,25 @@ pub struct ScenarioRequest {
 /// `POST /api/gaps/scenario`: per-ward before/after/delta with hypothetical changes.
 pub async fn scenario(
     State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
+    let kind = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase());
+    if kind.as_deref() != Some("application/json") {
+        return Err(ApiError::status(
+            axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "UnsupportedMediaType",
+            format!(
+                "the scenario must be sent as application/json (got {})",
+                kind.map(|k| format!("{k:?}"))
+                    .unwrap_or_else(|| "no Content-Type".into())
+            ),
+        ));
+    }
     let request: ScenarioRequest = serde_json::from_slice(&body).map_err(|e| ApiError::bad(format!("the body must be JSON like {{\"category\":\"gp\",\"add\":[{{\"lon\":-0.14,\"lat\":51.5}}],\"remove\":[\"gp:A81001\"]}}: {e}")))?;
     let dataset = state.dataset();
     let d = &dataset;

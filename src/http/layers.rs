@@ -2,7 +2,11 @@
 //! request (method, path, status, time; never the query or headers, so no
 //! credential or postcode reaches the log), and CORS for public reads
 //! (`GET` and `HEAD` from any origin, without credentials; writes are not
-//! offered to other sites). Written as a plain tower service, with no boxing,
+//! offered to other sites). It also gives every response
+//! `X-Content-Type-Options: nosniff`, and turns the plain-text or empty error
+//! answers of the framework's own rejections (a path that is not UTF-8, a
+//! body over the limit, a request that timed out) into the documented JSON
+//! `{code, description}`. Written as a plain tower service, with no boxing,
 //! because it is on the path of every tile.
 
 use std::future::Future;
@@ -39,6 +43,52 @@ struct Seen {
     started: Instant,
     method: Method,
     path: String,
+}
+
+/// The JSON body for an error answer that has none of its own.
+fn json_error(status: StatusCode) -> Option<Response<Body>> {
+    let (code, description) = match status.as_u16() {
+        400 => (
+            "InvalidParameterValue",
+            "the request could not be read: a path segment or the query is not valid (percent-encoded UTF-8)",
+        ),
+        404 => ("NotFound", "no resource at this address"),
+        405 => ("MethodNotAllowed", "this method is not allowed here"),
+        408 => (
+            "RequestTimeout",
+            "the request took too long to answer; try a smaller one",
+        ),
+        413 => (
+            "PayloadTooLarge",
+            "the request body is larger than this server accepts (256 KiB)",
+        ),
+        415 => (
+            "UnsupportedMediaType",
+            "the body's Content-Type is not one this route accepts",
+        ),
+        422 => ("InvalidValue", "the body could not be read"),
+        s if s >= 500 => ("ServerError", "internal error"),
+        s if s >= 400 => ("BadRequest", "the request could not be answered"),
+        _ => return None,
+    };
+    let body = format!("{{\"code\":\"{code}\",\"description\":\"{description}\"}}");
+    let mut r = Response::new(Body::from(body));
+    *r.status_mut() = status;
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    Some(r)
+}
+
+/// Whether an error answer lacks a body of the documented kind.
+fn plain_error(response: &Response<Body>) -> bool {
+    response.status().as_u16() >= 400
+        && response
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_none_or(|t| t.starts_with("text/plain"))
 }
 
 fn logging() -> bool {
@@ -128,6 +178,20 @@ where
                 None => Response::new(Body::empty()),
             },
         };
+        if plain_error(&response)
+            && let Some(mut json) = json_error(response.status())
+        {
+            for name in [header::RETRY_AFTER, header::ALLOW, header::WWW_AUTHENTICATE] {
+                if let Some(v) = response.headers().get(&name) {
+                    json.headers_mut().insert(name, v.clone());
+                }
+            }
+            response = json;
+        }
+        response.headers_mut().insert(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        );
         if *this.cors {
             let h = response.headers_mut();
             h.insert(

@@ -83,6 +83,8 @@ pub struct Shared {
     pub auth: Arc<auth::AuthOptions>,
     /// The manifest `POST /api/sync` reads again (none: the demo, built in).
     pub manifest: Option<Arc<std::path::PathBuf>>,
+    /// The public base URL links are made with (`--public-url`), when set.
+    pub public_url: Option<Arc<str>>,
     /// Tiles the catalog's changes have touched since [`AppState::take_tile_changes`].
     tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
 }
@@ -147,6 +149,7 @@ impl AppState {
             web: Arc::default(),
             auth: Arc::default(),
             manifest: None,
+            public_url: None,
             tile_changes: Arc::default(),
         };
         let (view, tiles, tile_cache, touched) = (
@@ -206,6 +209,31 @@ impl AppState {
     pub fn with_auth(mut self, options: auth::AuthOptions) -> AppState {
         Arc::make_mut(&mut self.inner).auth = Arc::new(options);
         self
+    }
+
+    /// The same state with links made from this public base URL (checked:
+    /// `http(s)://host[:port][/path]`, no query; a trailing `/` is dropped).
+    pub fn with_public_url(mut self, url: &str) -> Result<AppState, String> {
+        let trimmed = url.trim().trim_end_matches('/');
+        let rest = trimmed
+            .strip_prefix("https://")
+            .or_else(|| trimmed.strip_prefix("http://"))
+            .ok_or_else(|| format!("--public-url {url:?} must start with https:// or http://"))?;
+        let host = rest.split('/').next().unwrap_or("");
+        let ok = !host.is_empty()
+            && host
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]/_~%".contains(c));
+        if !ok {
+            return Err(format!(
+                "--public-url {url:?} is not a base URL like https://maps.example.gov.uk or https://example.gov.uk/assetmap"
+            ));
+        }
+        Arc::make_mut(&mut self.inner).public_url = Some(Arc::from(trimmed));
+        Ok(self)
     }
 
     /// The same state, able to sync this manifest again on `POST /api/sync`.

@@ -45,8 +45,13 @@ pub const SUPPORTED_CRS: [GeoJsonCrs; 4] = [
 const OPENAPI_TYPE: &str = "application/vnd.oai.openapi+json;version=3.0";
 const GEOJSON_TYPE: &str = "application/geo+json";
 
-/// The server's base URL, from the Host header (and X-Forwarded-Proto).
-pub fn base_url(headers: &HeaderMap) -> String {
+/// The server's base URL: `--public-url` when configured, which links always
+/// use whatever the `Host` header says; otherwise from the Host header (and
+/// X-Forwarded-Proto), for a server used directly.
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.to_string();
+    }
     let host = headers
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
@@ -115,7 +120,7 @@ pub async fn landing(
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref(), &[params::F], &[])?;
     check_f(&q)?;
-    let base = base_url(&headers);
+    let base = base_url(&state, &headers);
     Ok(json_response(
         json!({
             "title": format!("assetmap: {}", state.dataset().info.name),
@@ -181,7 +186,7 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref(), &[params::F], &[])?;
     check_f(&q)?;
-    let base = base_url(&headers);
+    let base = base_url(&state, &headers);
     let list: Vec<Value> = COLLECTIONS
         .iter()
         .map(|c| collection_json(&state, &base, *c))
@@ -207,7 +212,7 @@ pub async fn collection(
     check_f(&q)?;
     let c = collection_of(&id)?;
     Ok(json_response(
-        collection_json(&state, &base_url(&headers), c),
+        collection_json(&state, &base_url(&state, &headers), c),
         "application/json",
     ))
 }
@@ -241,7 +246,7 @@ pub async fn queryables(
     Ok(json_response(
         json!({
             "$schema": "https://json-schema.org/draft/2019-09/schema",
-            "$id": format!("{}/collections/{}/queryables", base_url(&headers), c.id()),
+            "$id": format!("{}/collections/{}/queryables", base_url(&state, &headers), c.id()),
             "type": "object",
             "title": c.title(),
             "properties": properties,
@@ -364,7 +369,7 @@ pub async fn items(
     let matched = features::select(c, d, &filter);
     let page: Vec<usize> = matched.iter().copied().skip(offset).take(limit).collect();
 
-    let base = base_url(&headers);
+    let base = base_url(&state, &headers);
     let page_link = |new_offset: usize, rel: &str, title: &str| {
         let mut pairs: Vec<String> = q
             .pairs()
@@ -479,7 +484,7 @@ pub async fn item(
         )));
     };
     let mut feature = feature_json(c, d, i, crs, None);
-    let base = base_url(&headers);
+    let base = base_url(&state, &headers);
     feature["links"] = json!([
         link(
             format!("{base}/collections/{}/items/{}", c.id(), encode(&fid)),

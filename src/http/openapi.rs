@@ -354,7 +354,7 @@ fn add_writes(doc: &mut Value) {
 
 /// `GET /api`
 pub async fn openapi(
-    State(_state): State<AppState>,
+    State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -362,7 +362,7 @@ pub async fn openapi(
     if let Some(f) = q.get(params::F).filter(|f| *f != "json") {
         return Err(ApiError::bad(format!("f={f:?} is not offered; use f=json")));
     }
-    let doc = document(&ogc::base_url(&headers));
+    let doc = document(&ogc::base_url(&state, &headers));
     Ok((
         [(
             header::CONTENT_TYPE,

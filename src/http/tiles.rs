@@ -378,7 +378,7 @@ pub async fn tilejson(
     };
     let bounds =
         features::extent_lonlat(Collection::Wards, d).unwrap_or([-180.0, -85.0, 180.0, 85.0]);
-    let base = super::ogc::base_url(&headers);
+    let base = super::ogc::base_url(&state, &headers);
     let vector_layers: Vec<Value> = collections
         .iter()
         .map(|c| {

@@ -31,12 +31,19 @@ pub struct SourceInfo {
     pub name: String,
     /// Layer: wards, small_areas, deprivation, population, lookup, demand_points, postcodes, assets.
     pub layer: String,
-    /// Path as written in the manifest.
+    /// Path as written in the manifest (served as the file name only, so
+    /// the server's folders are not shown).
+    #[serde(serialize_with = "file_name_only")]
     pub path: String,
     /// Records loaded.
     pub loaded: usize,
     /// Vintage, when declared.
     pub vintage: Option<String>,
+}
+
+fn file_name_only<S: serde::Serializer>(path: &str, s: S) -> Result<S::Ok, S::Error> {
+    let name = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    s.serialize_str(name)
 }
 
 /// Counts and extent of one layer.

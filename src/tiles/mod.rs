@@ -67,15 +67,23 @@ pub enum TileError {
 impl TileId {
     /// Checks a tile address given as text.
     pub fn parse(z: &str, x: &str, y: &str) -> Result<TileId, TileError> {
-        let z: u8 = z
-            .parse()
-            .ok()
+        // Only the canonical spelling: digits, no sign, no leading zeros.
+        let canonical = |t: &str| {
+            !t.is_empty()
+                && t.len() <= 10
+                && t.bytes().all(|b| b.is_ascii_digit())
+                && (t == "0" || !t.starts_with('0'))
+        };
+        let z: u8 = Some(z)
+            .filter(|t| canonical(t))
+            .and_then(|t| t.parse().ok())
             .filter(|z| *z <= MAX_ZOOM)
             .ok_or_else(|| TileError::Zoom(z.to_string()))?;
         let max = (1u64 << z) - 1;
         let coord = |axis: &'static str, text: &str| {
-            text.parse::<u64>()
-                .ok()
+            Some(text)
+                .filter(|t| canonical(t))
+                .and_then(|t| t.parse::<u64>().ok())
                 .filter(|v| *v <= max)
                 .map(|v| v as u32)
                 .ok_or(TileError::Range {
@@ -750,6 +758,18 @@ mod tests {
         );
         assert!(TileId::parse("3", "0", "-1").is_err());
         assert!(TileId::parse("x", "0", "0").is_err());
+        for (z, x, y) in [
+            ("+1", "0", "0"),
+            ("1", "00000000000000000000001", "0"),
+            ("01", "0", "0"),
+            ("1", "0", "+0"),
+            ("1", " 0", "0"),
+        ] {
+            assert!(
+                TileId::parse(z, x, y).is_err(),
+                "{z}/{x}/{y} is not canonical"
+            );
+        }
     }
 
     #[test]

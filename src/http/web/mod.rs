@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -347,13 +347,21 @@ fn respond(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),
     );
-    if media_type == HTML
-        && let Ok(v) = HeaderValue::from_str(&content_security_policy(state))
-    {
-        h.insert(header::CONTENT_SECURITY_POLICY, v);
+    if media_type == HTML {
+        if let Ok(v) = HeaderValue::from_str(&content_security_policy(state)) {
+            h.insert(header::CONTENT_SECURITY_POLICY, v);
+        }
+        h.insert(
+            HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static(PERMISSIONS_POLICY),
+        );
     }
     response
 }
+
+/// What the pages may use: the residents' "use my location", nothing else.
+pub const PERMISSIONS_POLICY: &str =
+    "geolocation=(self), camera=(), microphone=(), payment=(), usb=()";
 
 /// Scripts, styles, workers and data only from this host (and the base map's
 /// tiles when one is configured).
