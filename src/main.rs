@@ -1,5 +1,6 @@
 //! The `assetmap` command: serve a dataset, check a manifest, or write the demo data.
 
+use std::future::IntoFuture;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -17,6 +18,8 @@ use assetmap::ingest::{self, ImportFailure, Loaded, Progress};
 
 /// Default address `serve` listens on.
 const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// Default shutdown grace period, seconds.
+const DEFAULT_GRACE_S: u64 = 10;
 /// Default tile cache, MiB.
 const DEFAULT_TILE_CACHE_MB: u64 = 128;
 
@@ -82,6 +85,10 @@ enum Command {
         /// the request's Host header.
         #[arg(long, env = "ASSETMAP_PUBLIC_URL")]
         public_url: Option<String>,
+        /// On SIGTERM or SIGINT, how long requests in flight may take to
+        /// finish before the server exits anyway, seconds.
+        #[arg(long, env = "ASSETMAP_SHUTDOWN_GRACE_S", default_value_t = DEFAULT_GRACE_S, value_parser = clap::value_parser!(u64).range(0..=600))]
+        shutdown_grace_s: u64,
         /// Mark the session cookie Secure even without X-Forwarded-Proto: https
         /// (behind a TLS-terminating proxy that does not send it).
         #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
@@ -353,6 +360,7 @@ fn main() -> anyhow::Result<()> {
         web_dir: None,
         store: None,
         public_url: None,
+        shutdown_grace_s: DEFAULT_GRACE_S,
         secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
@@ -366,6 +374,7 @@ fn main() -> anyhow::Result<()> {
             web_dir,
             store,
             public_url,
+            shutdown_grace_s: grace_s,
             secure_cookies,
         } => {
             let basemap = match basemap {
@@ -390,6 +399,7 @@ fn main() -> anyhow::Result<()> {
                 web,
                 auth,
                 public_url,
+                grace_s,
             )
         }
         Command::Sync {
@@ -601,6 +611,7 @@ fn serve(
     web: WebOptions,
     auth: AuthOptions,
     public_url: Option<String>,
+    grace_s: u64,
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -642,7 +653,7 @@ fn serve(
         );
     }
     let runtime = tokio::runtime::Runtime::new()?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)
             .await
             .with_context(|| format!("cannot listen on {listen}"))?;
@@ -661,14 +672,35 @@ fn serve(
             state = state.with_public_url(&url).map_err(anyhow::Error::msg)?;
         }
         let app = router(state);
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+        // On SIGTERM or SIGINT: stop accepting, let requests in flight finish
+        // for up to the grace period, then exit 0 even if a client stalls.
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = stop_rx.await;
+            })
+            .into_future(),
+        );
+        shutdown_signal().await;
+        let _ = stop_tx.send(());
+        match tokio::time::timeout(std::time::Duration::from_secs(grace_s), server).await {
+            Ok(Ok(result)) => result?,
+            Ok(Err(e)) => anyhow::bail!("the server stopped: {e}"),
+            Err(_) => tracing::warn!(
+                grace_s,
+                "the grace period is over; closing the connections still open"
+            ),
+        }
+        tracing::info!("stopped");
         Ok(())
-    })
+    });
+    // Work still running on blocking threads (a long analysis) is not waited for.
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+    result
 }
 
 /// Resolves on SIGINT (Ctrl-C) or SIGTERM (systemd, Docker, Kubernetes).
