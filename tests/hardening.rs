@@ -194,3 +194,52 @@ async fn responses_carry_security_headers() {
         assert_eq!(headers["referrer-policy"], "no-referrer", "{page}");
     }
 }
+
+#[tokio::test]
+async fn costly_work_is_bounded_and_past_the_bound_answers_503() {
+    let s = state().with_heavy_permits(1);
+    let (status, _, _) = call(&s, "GET", "/api/gaps?category=gp", &[], Body::empty()).await;
+    assert_eq!(status, StatusCode::OK);
+    // Someone else holds the one turn: a new analysis waits, then 503.
+    let held = s.heavy.clone().acquire_owned().await.unwrap();
+    let started = std::time::Instant::now();
+    let (status, headers, body) = call(
+        &s,
+        "GET",
+        "/api/gaps?category=gp&coverage_m=901",
+        &[],
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(headers["retry-after"], "2");
+    assert!(started.elapsed() >= assetmap::http::HEAVY_WAIT);
+    for uri in [
+        "/api/gaps/suggest?category=gp&n=2",
+        "/api/export/assets?format=csv",
+        "/tiles/all/3/3/2.mvt",
+    ] {
+        let (status, _, _) = call(&s, "GET", uri, &[], Body::empty()).await;
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+    }
+    // Cheap reads, and costly answers already cached, are not held up.
+    for uri in [
+        "/health",
+        "/api/nearby?postcode=ZZ1%200AA",
+        "/api/gaps?category=gp",
+        "/tiles/assets/16/32850/21400.mvt",
+    ] {
+        let (status, _, _) = call(&s, "GET", uri, &[], Body::empty()).await;
+        assert!(status.is_success(), "{uri}: {status}");
+    }
+    drop(held);
+    let (status, _, _) = call(
+        &s,
+        "GET",
+        "/api/gaps?category=gp&coverage_m=901",
+        &[],
+        Body::empty(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "a turn is free again");
+}

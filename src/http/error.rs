@@ -38,6 +38,9 @@ pub enum ApiError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// The server is too busy for costly work; try again after this many seconds.
+    #[error("the server is busy with other analyses; try again in {0} s")]
+    Busy(u64),
     /// Too many attempts; try again after this many seconds.
     #[error("too many attempts; try again in {0} s")]
     TooManyRequests(u64),
@@ -96,6 +99,17 @@ impl IntoResponse for ApiError {
                 code,
                 message,
             } => (*status, *code, message.clone()),
+            ApiError::Busy(seconds) => {
+                let mut r = (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({ "code": "ServiceUnavailable", "description": self.to_string() })),
+                )
+                    .into_response();
+                if let Ok(v) = axum::http::HeaderValue::from_str(&seconds.to_string()) {
+                    r.headers_mut().insert(axum::http::header::RETRY_AFTER, v);
+                }
+                return r;
+            }
             ApiError::TooManyRequests(seconds) => {
                 let mut r = (
                     StatusCode::TOO_MANY_REQUESTS,

@@ -34,11 +34,16 @@ pub async fn download(
     };
     let (collections, format, filter) = request.resolve(&state.dataset()).map_err(to_api)?;
     let dataset = state.dataset().clone();
-    let bytes =
-        tokio::task::spawn_blocking(move || export(&dataset, &collections, format, &filter))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?
-            .map_err(to_api)?;
+    let bytes = {
+        let turn = state.heavy_turn().await?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            export(&dataset, &collections, format, &filter)
+        })
+    }
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(to_api)?;
     let suffix = if format == ExportFormat::GeoJsonBng {
         "-27700"
     } else {

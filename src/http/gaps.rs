@@ -81,10 +81,14 @@ pub async fn cached(
         return Ok(hit);
     }
     let dataset = dataset.clone();
+    let turn = state.heavy_turn().await?;
     let result = Arc::new(
-        tokio::task::spawn_blocking(move || analysis::analyse(&dataset, &p))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            analysis::analyse(&dataset, &p)
+        })
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?,
     );
     if let Ok(mut cache) = state.gap_cache.lock() {
         if cache.len() >= super::GAP_CACHE_ENTRIES {
@@ -200,9 +204,13 @@ pub async fn suggest(
     let result = cached(&state, &dataset, p.clone()).await?;
     let params = p.clone();
     let provenance_dataset = dataset.clone();
-    let suggestions = tokio::task::spawn_blocking(move || analysis::suggest(&dataset, &params, n))
-        .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let turn = state.heavy_turn().await?;
+    let suggestions = tokio::task::spawn_blocking(move || {
+        let _turn = turn;
+        analysis::suggest(&dataset, &params, n)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     let dataset = provenance_dataset;
     let list: Vec<Value> = suggestions
         .iter()
@@ -320,10 +328,15 @@ pub async fn scenario(
     }
     let dataset = dataset.clone();
     let params = p.clone();
-    let s =
-        tokio::task::spawn_blocking(move || analysis::scenario(&dataset, &params, &add, &remove))
-            .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let s = {
+        let turn = state.heavy_turn().await?;
+        tokio::task::spawn_blocking(move || {
+            let _turn = turn;
+            analysis::scenario(&dataset, &params, &add, &remove)
+        })
+    }
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))?;
     let changed: Vec<&analysis::ScenarioWard> = s
         .wards
         .iter()

@@ -83,6 +83,10 @@ pub struct Shared {
     pub auth: Arc<auth::AuthOptions>,
     /// The manifest `POST /api/sync` reads again (none: the demo, built in).
     pub manifest: Option<Arc<std::path::PathBuf>>,
+    /// Bounds the costly work running at once (gap analyses, scenarios,
+    /// suggestions, exports, cold tiles): past it, requests wait briefly,
+    /// then get 503 with Retry-After, so cheap reads stay fast.
+    pub heavy: Arc<tokio::sync::Semaphore>,
     /// The public base URL links are made with (`--public-url`), when set.
     pub public_url: Option<Arc<str>>,
     /// Tiles the catalog's changes have touched since [`AppState::take_tile_changes`].
@@ -91,6 +95,13 @@ pub struct Shared {
 
 /// Default tile cache budget, bytes.
 pub const DEFAULT_TILE_CACHE_BYTES: usize = 128 * 1024 * 1024;
+
+/// Costly requests that may run at once (a few per core of a small server).
+pub const DEFAULT_HEAVY_PERMITS: usize = 8;
+/// What a 503 tells the client to wait, seconds.
+pub const HEAVY_RETRY_AFTER_S: u64 = 2;
+/// How long a costly request waits for its turn before 503.
+pub const HEAVY_WAIT: Duration = Duration::from_secs(2);
 
 /// How many gap analyses are kept.
 pub const GAP_CACHE_ENTRIES: usize = 64;
@@ -150,6 +161,7 @@ impl AppState {
             auth: Arc::default(),
             manifest: None,
             public_url: None,
+            heavy: Arc::new(tokio::sync::Semaphore::new(DEFAULT_HEAVY_PERMITS)),
             tile_changes: Arc::default(),
         };
         let (view, tiles, tile_cache, touched) = (
@@ -240,6 +252,22 @@ impl AppState {
     pub fn with_manifest(mut self, manifest: std::path::PathBuf) -> AppState {
         Arc::make_mut(&mut self.inner).manifest = Some(Arc::new(manifest));
         self
+    }
+
+    /// The same state with at most `permits` costly requests at once.
+    pub fn with_heavy_permits(mut self, permits: usize) -> AppState {
+        Arc::make_mut(&mut self.inner).heavy =
+            Arc::new(tokio::sync::Semaphore::new(permits.max(1)));
+        self
+    }
+
+    /// Waits up to [`HEAVY_WAIT`] for a turn at costly work; 503 with
+    /// Retry-After when the server is too busy.
+    pub async fn heavy_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        match tokio::time::timeout(HEAVY_WAIT, self.heavy.clone().acquire_owned()).await {
+            Ok(Ok(permit)) => Ok(permit),
+            _ => Err(ApiError::Busy(HEAVY_RETRY_AFTER_S)),
+        }
     }
 
     /// The tiles (per asset filter) whose content the catalog's changes

@@ -24,6 +24,8 @@ use crate::tiles::{Changes, MAX_ZOOM, TileId, TileLayer};
 pub const CACHE_CONTROL: &str = "public, max-age=60, must-revalidate";
 /// MVT media type.
 pub const MVT_TYPE: &str = "application/vnd.mapbox-vector-tile";
+/// Cold tiles below this zoom count as costly work (see [`AppState::heavy_turn`]).
+pub const COSTLY_BELOW_ZOOM: u8 = 10;
 /// `gaps` (category whose gap figures ward tiles carry)
 pub const GAPS: &str = "gaps";
 
@@ -237,9 +239,16 @@ pub async fn tile(
     let cached = match state.tile_cache.get(&key) {
         Some(t) => t,
         None => {
+            // Low zooms cover much of the data: a cold one is costly work.
+            let turn = if tile.z < COSTLY_BELOW_ZOOM {
+                Some(state.heavy_turn().await?)
+            } else {
+                None
+            };
             let started = state.tile_cache.generation();
             let (dataset, source) = (view.dataset.clone(), state.tiles.clone());
             let rendered = tokio::task::spawn_blocking(move || {
+                let _turn = turn;
                 let raw = source.render(&dataset, tile, layer, &categories, gap_result.as_deref());
                 let gz = if raw.is_empty() {
                     Bytes::new()
