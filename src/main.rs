@@ -1,6 +1,5 @@
 //! The `assetmap` command: serve a dataset, check a manifest, or write the demo data.
 
-use std::future::IntoFuture;
 use std::io::{IsTerminal, Write};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -89,6 +88,13 @@ enum Command {
         /// finish before the server exits anyway, seconds.
         #[arg(long, env = "ASSETMAP_SHUTDOWN_GRACE_S", default_value_t = DEFAULT_GRACE_S, value_parser = clap::value_parser!(u64).range(0..=600))]
         shutdown_grace_s: u64,
+        /// Time a client has to send a request's headers, seconds; also how
+        /// long an idle keep-alive connection is kept.
+        #[arg(long, env = "ASSETMAP_HEADER_TIMEOUT_S", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=300))]
+        header_timeout_s: u64,
+        /// Most connections open at once; one more is answered 503 and closed.
+        #[arg(long, env = "ASSETMAP_MAX_CONNECTIONS", default_value_t = assetmap::http::server::DEFAULT_MAX_CONNECTIONS)]
+        max_connections: usize,
         /// Mark the session cookie Secure even without X-Forwarded-Proto: https
         /// (behind a TLS-terminating proxy that does not send it).
         #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
@@ -361,6 +367,8 @@ fn main() -> anyhow::Result<()> {
         store: None,
         public_url: None,
         shutdown_grace_s: DEFAULT_GRACE_S,
+        header_timeout_s: 10,
+        max_connections: assetmap::http::server::DEFAULT_MAX_CONNECTIONS,
         secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
@@ -375,6 +383,8 @@ fn main() -> anyhow::Result<()> {
             store,
             public_url,
             shutdown_grace_s: grace_s,
+            header_timeout_s,
+            max_connections,
             secure_cookies,
         } => {
             let basemap = match basemap {
@@ -399,7 +409,7 @@ fn main() -> anyhow::Result<()> {
                 web,
                 auth,
                 public_url,
-                grace_s,
+                (grace_s, header_timeout_s, max_connections),
             )
         }
         Command::Sync {
@@ -611,7 +621,7 @@ fn serve(
     web: WebOptions,
     auth: AuthOptions,
     public_url: Option<String>,
-    grace_s: u64,
+    (grace_s, header_timeout_s, max_connections): (u64, u64, usize),
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -674,26 +684,18 @@ fn serve(
         let app = router(state);
         // On SIGTERM or SIGINT: stop accepting, let requests in flight finish
         // for up to the grace period, then exit 0 even if a client stalls.
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let server = tokio::spawn(
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = stop_rx.await;
-            })
-            .into_future(),
-        );
-        shutdown_signal().await;
-        let _ = stop_tx.send(());
-        match tokio::time::timeout(std::time::Duration::from_secs(grace_s), server).await {
-            Ok(Ok(result)) => result?,
-            Ok(Err(e)) => anyhow::bail!("the server stopped: {e}"),
-            Err(_) => tracing::warn!(
+        let options = assetmap::http::server::ServeOptions {
+            header_read_timeout: std::time::Duration::from_secs(header_timeout_s),
+            max_connections,
+            grace: std::time::Duration::from_secs(grace_s),
+        };
+        let left = assetmap::http::server::serve(listener, app, options, shutdown_signal()).await;
+        if left > 0 {
+            tracing::warn!(
                 grace_s,
+                connections = left,
                 "the grace period is over; closing the connections still open"
-            ),
+            );
         }
         tracing::info!("stopped");
         Ok(())

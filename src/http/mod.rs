@@ -13,6 +13,7 @@ pub mod nearby;
 pub mod ogc;
 pub mod openapi;
 pub mod params;
+pub mod server;
 pub mod tiles;
 pub mod web;
 
@@ -26,7 +27,7 @@ use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::timeout::TimeoutLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 pub use error::ApiError;
 
@@ -37,6 +38,8 @@ use crate::model::Dataset;
 
 /// Longest time a request may take before it is answered 408.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest gap between the pieces of a request body before it is refused.
+pub const BODY_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Smallest response body that is gzipped, bytes.
 pub const MIN_COMPRESS_BYTES: u16 = 1024;
 /// Largest request body accepted, bytes.
@@ -375,6 +378,8 @@ pub fn router(state: AppState) -> Router {
             ),
         )
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // A body that stops arriving (a Content-Length larger than what is sent).
+        .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
