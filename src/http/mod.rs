@@ -92,7 +92,7 @@ pub struct Shared {
     pub heavy: Arc<tokio::sync::Semaphore>,
     /// The public base URL links are made with (`--public-url`), when set.
     pub public_url: Option<Arc<str>>,
-    /// Tiles the catalog's changes have touched since [`AppState::take_tile_changes`].
+    /// The tiles the catalog's latest change touched (see [`AppState::take_tile_changes`]).
     tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
 }
 
@@ -190,7 +190,8 @@ impl AppState {
                     "tiles follow the catalog"
                 );
                 if let Ok(mut t) = touched.lock() {
-                    t.tiles.extend(changes.tiles);
+                    // Only the latest change is kept, so this never grows.
+                    *t = changes;
                 }
             }
             let old = view.load();
@@ -273,8 +274,8 @@ impl AppState {
         }
     }
 
-    /// The tiles (per asset filter) whose content the catalog's changes
-    /// altered since the last call.
+    /// The tiles (per asset filter) whose content the catalog's latest change
+    /// altered (empty once taken).
     pub fn take_tile_changes(&self) -> crate::tiles::Changes {
         self.tile_changes
             .lock()
