@@ -207,6 +207,14 @@ fn merge(
     now: &str,
     report: &mut SyncReport,
 ) -> Option<Write> {
+    // The usual case: the source republished what it had, and nobody edited it.
+    if row.source == source
+        && row.source_fields.as_ref() == Some(&published)
+        && row.fields == published
+    {
+        report.unchanged += 1;
+        return None;
+    }
     let before = row
         .source_fields
         .clone()
