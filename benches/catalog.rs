@@ -6,7 +6,8 @@
 //! `ASSETMAP_REAL_DATA=../shared/data cargo bench --bench catalog`
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,26 +15,8 @@ use assetmap::catalog::{Catalog, Edit, StoreLocation};
 use assetmap::http::AppState;
 use assetmap::ingest::{self, Quiet};
 use assetmap::tiles::{TileId, TileLayer, normalised_mercator};
+use common::real_manifest;
 use criterion::{Criterion, criterion_group, criterion_main};
-
-fn real_manifest(name: &str) -> Option<PathBuf> {
-    let data = PathBuf::from(std::env::var_os("ASSETMAP_REAL_DATA")?)
-        .canonicalize()
-        .ok()?;
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("manifests")
-            .join(name),
-    )
-    .ok()?;
-    let path = std::env::temp_dir().join(format!("assetmap-bench-catalog-{name}"));
-    std::fs::write(
-        &path,
-        text.replace("../../shared/data", &data.display().to_string()),
-    )
-    .ok()?;
-    Some(path)
-}
 
 fn edits(c: &mut Criterion, label: &str, dataset: assetmap::model::Dataset) {
     let dir = tempfile::tempdir().unwrap();

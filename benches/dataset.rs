@@ -5,32 +5,14 @@
 //! `cargo bench --bench dataset`; peak memory comes from `bench/national-load.sh`.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::{Path, PathBuf};
+mod common;
+
 use std::time::Duration;
 
 use assetmap::ingest::{self, Quiet};
+use common::real_manifest;
 use criterion::{Criterion, criterion_group, criterion_main};
 use geo::Coord;
-
-/// A manifest from `manifests/` with its paths pointed at `ASSETMAP_REAL_DATA`.
-fn real_manifest(name: &str) -> Option<PathBuf> {
-    let data = PathBuf::from(std::env::var_os("ASSETMAP_REAL_DATA")?)
-        .canonicalize()
-        .ok()?;
-    let text = std::fs::read_to_string(
-        Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("manifests")
-            .join(name),
-    )
-    .ok()?;
-    let path = std::env::temp_dir().join(format!("assetmap-bench-{name}"));
-    std::fs::write(
-        &path,
-        text.replace("../../shared/data", &data.display().to_string()),
-    )
-    .ok()?;
-    Some(path)
-}
 
 /// Seeded points spread over a box.
 fn points(n: usize, min: Coord, max: Coord) -> Vec<Coord> {

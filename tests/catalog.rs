@@ -338,7 +338,7 @@ fn accounts_are_stored_hashed() {
         let (session, cookie) = auth::new_session(&got);
         c.with_store(|s| s.put_session(&session)).unwrap();
         let found = c
-            .with_store(|s| s.session(&auth::sha256_hex(&cookie)))
+            .with_store(|s| s.session(&auth::sha256_hex(cookie.as_bytes())))
             .unwrap()
             .unwrap();
         assert_eq!(found.user, "alice");

@@ -50,9 +50,9 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// SHA-256 of a secret, hex.
-pub fn sha256_hex(secret: &str) -> String {
-    hex(&Sha256::digest(secret.as_bytes()))
+/// SHA-256, as lowercase hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
 }
 
 /// Whether two hex digests are equal, in constant time.
@@ -140,7 +140,7 @@ pub fn new_token(name: &str, role: Role) -> Result<(TokenRecord, String), Accoun
             id: id.clone(),
             name: name.to_string(),
             role,
-            secret_sha256: sha256_hex(&secret),
+            secret_sha256: sha256_hex(secret.as_bytes()),
         },
         format!("{TOKEN_PREFIX}_{id}_{secret}"),
     ))
@@ -155,7 +155,7 @@ pub fn parse_token(presented: &str) -> Option<(&str, &str)> {
 
 /// Whether a presented secret is the token's.
 pub fn token_matches(record: &TokenRecord, secret: &str) -> bool {
-    same_digest(&record.secret_sha256, &sha256_hex(secret))
+    same_digest(&record.secret_sha256, &sha256_hex(secret.as_bytes()))
 }
 
 /// A new web session for a user: the record to store and the cookie value.
@@ -163,7 +163,7 @@ pub fn new_session(user: &UserRecord) -> (SessionRecord, String) {
     let cookie = random_hex(32);
     (
         SessionRecord {
-            id_sha256: sha256_hex(&cookie),
+            id_sha256: sha256_hex(cookie.as_bytes()),
             user: user.name.clone(),
             role: user.role,
             csrf: random_hex(16),

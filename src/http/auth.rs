@@ -129,7 +129,7 @@ async fn session(
         return Ok(None);
     }
     let catalog = state.catalog.clone();
-    let id = accounts::sha256_hex(&value);
+    let id = accounts::sha256_hex(value.as_bytes());
     let found = blocking(move || catalog.with_store(|s| s.session(&id)))
         .await?
         .map_err(|e| ApiError::Internal(e.to_string()))?;

@@ -146,15 +146,7 @@ fn if_match(headers: &HeaderMap) -> Result<u64, ApiError> {
 }
 
 fn check_media_type(headers: &HeaderMap, patch: bool) -> Result<(), ApiError> {
-    let kind = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let kind = super::params::media_type(headers).unwrap_or_default();
     let ok = matches!(kind.as_str(), "application/geo+json" | "application/json")
         || (patch && kind == "application/merge-patch+json");
     if ok {

@@ -267,11 +267,7 @@ pub async fn scenario(
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let kind = headers
-        .get(axum::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|v| v.trim().to_ascii_lowercase());
+    let kind = params::media_type(&headers);
     if kind.as_deref() != Some("application/json") {
         return Err(ApiError::status(
             axum::http::StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -16,6 +16,7 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+use axum::response::IntoResponse;
 use tower::{Layer, Service};
 
 /// Headers other sites' scripts may read.
@@ -60,7 +61,7 @@ fn json_error(status: StatusCode) -> Option<Response<Body>> {
         ),
         413 => (
             "PayloadTooLarge",
-            "the request body is larger than this server accepts (256 KiB)",
+            "the request body is larger than this server accepts (see the route's limit)",
         ),
         415 => (
             "UnsupportedMediaType",
@@ -71,14 +72,8 @@ fn json_error(status: StatusCode) -> Option<Response<Body>> {
         s if s >= 400 => ("BadRequest", "the request could not be answered"),
         _ => return None,
     };
-    let body = format!("{{\"code\":\"{code}\",\"description\":\"{description}\"}}");
-    let mut r = Response::new(Body::from(body));
-    *r.status_mut() = status;
-    r.headers_mut().insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    Some(r)
+    // The one error shape the API documents (`ApiError`).
+    Some(super::ApiError::status(status, code, description).into_response())
 }
 
 /// Whether an error answer lacks a body of the documented kind.

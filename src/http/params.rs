@@ -184,6 +184,15 @@ pub fn parse_number(name: &str, text: &str, min: f64, max: f64) -> Result<f64, A
     }
 }
 
+/// A request's media type, lowercased, without parameters (`None` when it sent none).
+pub(crate) fn media_type(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|v| v.trim().to_ascii_lowercase())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

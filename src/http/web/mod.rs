@@ -324,7 +324,7 @@ fn respond(
     body: Vec<u8>,
     headers: &HeaderMap,
 ) -> Response {
-    let etag = format!("\"{}\"", &sha256_hex(&body)[..20]);
+    let etag = format!("\"{}\"", &crate::catalog::auth::sha256_hex(&body)[..20]);
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -378,12 +378,6 @@ pub fn content_security_policy(state: &AppState) -> String {
          connect-src 'self'{extra}; font-src 'self'; object-src 'none'; base-uri 'none'; \
          frame-ancestors 'self'; form-action 'self'"
     )
-}
-
-fn sha256_hex(body: &[u8]) -> String {
-    use sha2::Digest as _;
-    let digest = sha2::Sha256::digest(body);
-    digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 pub(super) fn escape_html(text: &str) -> String {
