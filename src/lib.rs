@@ -20,3 +20,4 @@ pub mod index;
 pub mod ingest;
 pub mod model;
 pub mod tiles;
+pub mod validity;

@@ -8,9 +8,7 @@
 //! 5. Fix rings: exteriors positive area and holes negative (MVT 2.1), and
 //!    resolve any self-intersection quantisation made; drop what stays invalid.
 
-use geo::{
-    BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect, Simplify, Validation,
-};
+use geo::{BooleanOps, BoundingRect, Coord, LineString, MultiPolygon, Polygon, Rect, Simplify};
 
 use super::mvt::EXTENT;
 
@@ -160,7 +158,7 @@ fn valid(rings: &[Vec<(i32, i32)>]) -> bool {
     {
         return simple;
     }
-    to_geo(rings).is_valid()
+    crate::validity::is_valid(&MultiPolygon(vec![to_geo(rings)]))
 }
 
 /// Quantises polygons and orders their rings for MVT; `None` parts are dropped.
@@ -236,7 +234,7 @@ pub fn tile_polygon(
         out.extend(
             quantise(&resolved)
                 .into_iter()
-                .filter(|r| to_geo(r).is_valid()),
+                .filter(|r| crate::validity::is_valid(&MultiPolygon(vec![to_geo(r)]))),
         );
     }
     out
@@ -245,6 +243,7 @@ pub fn tile_polygon(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Validation;
     use geo::polygon;
 
     #[test]
