@@ -79,7 +79,7 @@ fn the_demo_loads_cleanly() {
 #[test]
 fn latitude_100_and_grid_numbers_as_degrees_are_named_with_a_suggestion() {
     let manifest = demo_manifest() + EXTRA_SOURCE;
-    let extra = "id,name,x,y,postcode\n1,Placeholder Civic Center,101,100,\n2,Grid numbers,668500,283000,\n3,Swapped,52.3,1.75,\n4,Fine,1.75,52.3,\n";
+    let extra = "id,name,x,y,postcode\n1,Placeholder Civic Center,101,100,\n2,Grid numbers,668500,283000,\n3,Swapped,52.3,1.75,\n4,Fine,1.958,52.392,\n";
     let (_dir, result) = demo_with(&[("manifest.toml", &manifest), ("extra.csv", extra)]);
     let l = loaded(result);
     let problems: Vec<String> = l.report.problems.iter().map(|p| p.to_string()).collect();
@@ -387,4 +387,293 @@ fn check_exits_non_zero_on_a_fatal_problem_and_lists_problems_as_json() {
             && out.contains("truncated"),
         "{out}"
     );
+}
+
+/// The demo's file `name` with `edit` applied to its text.
+fn demo_file_edited(name: &str, edit: impl Fn(&str) -> String) -> String {
+    let (_, bytes) = assetmap::demo::FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .expect("a demo file");
+    edit(&String::from_utf8_lossy(bytes))
+}
+
+/// Swaps two columns of a CSV's text (header and rows alike).
+fn swap_columns(text: &str, a: &str, b: &str) -> String {
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let (i, j) = (
+        header.iter().position(|h| *h == a).unwrap(),
+        header.iter().position(|h| *h == b).unwrap(),
+    );
+    let mut out = String::new();
+    for (n, line) in text.lines().enumerate() {
+        let mut fields: Vec<&str> = line.split(',').collect();
+        if n > 0 {
+            fields.swap(i, j);
+        }
+        out.push_str(&fields.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn swapped_easting_and_northing_columns_are_named_as_the_likely_cause() {
+    let gp = demo_file_edited("gp_practices.csv", |t| {
+        swap_columns(t, "easting", "northing")
+    });
+    let (_dir, result) = demo_with(&[("gp_practices.csv", &gp)]);
+    let l = loaded(result);
+    let text = l.report.to_text();
+    assert!(!text.contains("No problems found"), "{text}");
+    let warning = l
+        .report
+        .problems
+        .iter()
+        .find(|p| p.file == "gp_practices.csv" && p.location.is_none())
+        .unwrap_or_else(|| panic!("a source-level warning: {text}"));
+    assert_eq!(warning.severity, Severity::Warning);
+    assert!(
+        warning
+            .message
+            .contains("are the columns \"easting\" and \"northing\" the wrong way round"),
+        "{}",
+        warning.message
+    );
+    // Each row is reported, with where it fell, and none is placed far away.
+    let source = l.report.source("gp_practices").unwrap();
+    assert_eq!(source.loaded, 0, "{text}");
+    assert_eq!(
+        source.skipped_by_reason.get("outside the area"),
+        Some(&source.skipped)
+    );
+    assert!(
+        l.report
+            .problems_mentioning("km from the nearest ward")
+            .any(|p| p.location.as_deref() == Some("row 2"))
+    );
+    assert!(l.dataset.assets.iter().all(|a| a.category != "gp"));
+}
+
+#[test]
+fn a_national_file_cut_to_the_area_is_not_mistaken_for_swapped_columns() {
+    // Most rows far away, dropped by max_distance_from_wards_m on purpose.
+    let manifest = demo_manifest()
+        + r#"
+[[assets]]
+source = "national"
+path = "national.csv"
+category = "advice"
+id = "id"
+x = "x"
+y = "y"
+name = "name"
+max_distance_from_wards_m = 2000
+"#;
+    let mut national = String::from("id,name,x,y\n1,In the town,670726,287036\n");
+    for i in 0..20 {
+        national.push_str(&format!(
+            "f{i},Far away {i},{},{}\n",
+            400000 + i * 1000,
+            300000
+        ));
+    }
+    let (_dir, result) = demo_with(&[("manifest.toml", &manifest), ("national.csv", &national)]);
+    let l = loaded(result);
+    let s = l.report.source("national").unwrap();
+    assert_eq!((s.read, s.loaded, s.filtered, s.skipped), (21, 1, 20, 0));
+    assert!(l.report.problems.is_empty(), "{}", l.report.to_text());
+}
+
+#[test]
+fn a_stray_quote_is_reported_at_the_line_it_opened_and_every_row_is_counted() {
+    // A quote opened in row 4's name and never closed swallows the rest.
+    let gp = demo_file_edited("gp_practices.csv", |t| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        lines[3] = lines[3].replacen(",", ",\"", 1);
+        lines.join("\n") + "\n"
+    });
+    let rows = gp.lines().count() - 1;
+    assert_eq!(rows, 30);
+    let (_dir, result) = demo_with(&[("gp_practices.csv", &gp)]);
+    let l = loaded(result);
+    let p = l
+        .report
+        .problems_mentioning("quote")
+        .next()
+        .unwrap_or_else(|| panic!("{}", l.report.to_text()));
+    assert_eq!(p.location.as_deref(), Some("line 4"), "{p}");
+    assert!(
+        p.message.contains("a quote opened on line 4") && p.message.contains("27 lines"),
+        "{p}"
+    );
+    let s = l.report.source("gp_practices").unwrap();
+    assert_eq!(s.read, rows, "every row read is counted: {s:?}");
+    assert_eq!(s.skipped_by_reason.get("unbalanced quote"), Some(&28));
+    assert_eq!(s.loaded + s.filtered + s.skipped, s.read);
+}
+
+#[test]
+fn implausible_figures_are_refused_with_their_published_ranges() {
+    // Each case: which file, the row's edit, and what the report must say.
+    type Edit = fn(&str) -> String;
+    let cases: [(&str, Edit, &str, Severity); 5] = [
+        (
+            "population.csv",
+            |l| l.replace(",1439", ",1e308"),
+            "population 1e308 is not between 0 and 50000",
+            Severity::Skipped,
+        ),
+        (
+            "deprivation.csv",
+            |l| l.replace(",6.662,", ",1e308,"),
+            "outside the published range of IMD scores",
+            Severity::Skipped,
+        ),
+        (
+            "deprivation.csv",
+            |l| l.replace(",6.662,", ",-1,"),
+            "\"IMD_score\" is -1, outside the published range",
+            Severity::Skipped,
+        ),
+        (
+            "deprivation.csv",
+            |l| l.replace(",0.066,", ",NaN,"),
+            "\"Income_score\" is \"NaN\", not a number; left empty",
+            Severity::Warning,
+        ),
+        (
+            "deprivation.csv",
+            |l| l.replace(",0.066,", ",inf,"),
+            "\"Income_score\" is \"inf\", not a number",
+            Severity::Warning,
+        ),
+    ];
+    for (file, edit, expected, severity) in cases {
+        let text = demo_file_edited(file, |t| {
+            let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+            lines[1] = edit(&lines[1]);
+            assert_ne!(lines[1], t.lines().nth(1).unwrap(), "the edit applies");
+            lines.join("\n") + "\n"
+        });
+        let (_dir, result) = demo_with(&[(file, &text)]);
+        let l = loaded(result);
+        let p = l
+            .report
+            .problems
+            .iter()
+            .find(|p| p.file == file)
+            .unwrap_or_else(|| panic!("{file}: {}", l.report.to_text()));
+        assert!(p.message.contains(expected), "{file}: {p}");
+        assert_eq!(p.severity, severity, "{p}");
+        assert_eq!(p.location.as_deref(), Some("row 2"), "{p}");
+        // Nothing implausible reaches the dataset.
+        for area in l.dataset.small_areas.iter() {
+            assert!(area.population.is_none_or(|p| p <= 50_000.0));
+            if let Some(d) = &area.deprivation {
+                assert!((0.0..=100.0).contains(&d.score));
+                assert!(d.domains.iter().flatten().all(|v| v.is_finite()));
+            }
+        }
+    }
+}
+
+#[test]
+fn folders_devices_pipes_and_huge_files_are_refused_by_name() {
+    use assetmap::ingest::{DiskFiles, Files};
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("a_folder")).unwrap();
+    let fifo = dir.path().join("a_pipe");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let huge = dir.path().join("huge.csv");
+    std::fs::File::create(&huge)
+        .unwrap()
+        .set_len(assetmap::ingest::DEFAULT_MAX_FILE_BYTES + 1)
+        .unwrap();
+    std::fs::write(dir.path().join("small.csv"), "a,b\n1,2\n").unwrap();
+    let files = DiskFiles::new(dir.path().to_path_buf());
+    let refused = |name: &str| files.read(name).unwrap_err().to_string();
+    assert_eq!(refused("a_folder"), "it is a folder; name a data file");
+    assert!(refused("a_pipe").contains("not a regular file"));
+    assert!(refused("/dev/zero").contains("not a regular file"));
+    assert!(refused("huge.csv").contains("more than the 4295 MB a file may be"));
+    let capped = DiskFiles {
+        base: dir.path().to_path_buf(),
+        max_bytes: 4,
+    };
+    assert!(
+        capped
+            .read("small.csv")
+            .unwrap_err()
+            .to_string()
+            .contains("more than")
+    );
+    assert_eq!(files.read("small.csv").unwrap(), b"a,b\n1,2\n");
+
+    // Through the importer: fatal, naming the file, at once.
+    let manifest = demo_manifest().replace("path = \"population.csv\"", "path = \"/dev/zero\"");
+    let (_dir, result) = demo_with(&[("manifest.toml", &manifest)]);
+    let f = fatal(result);
+    assert_eq!(f.problem.file, "/dev/zero");
+    assert!(
+        f.problem.message.contains("not a regular file"),
+        "{}",
+        f.problem
+    );
+}
+
+#[test]
+fn files_of_the_wrong_kind_are_named_without_echoing_their_content() {
+    let secret = "SECRET-FIRST-LINE-7f3a";
+    let cases: [(&str, Vec<u8>, &str); 5] = [
+        (
+            "population.csv",
+            format!("{{\"type\":\"FeatureCollection\",\"{secret}\":1}}").into_bytes(),
+            "looks like JSON",
+        ),
+        (
+            "population.csv",
+            [b"PK\x03\x04".as_slice(), secret.as_bytes()].concat(),
+            "looks like a ZIP archive",
+        ),
+        (
+            "population.csv",
+            format!("<!DOCTYPE html><title>{secret}</title>").into_bytes(),
+            "looks like HTML or XML",
+        ),
+        (
+            "population.csv",
+            [secret.as_bytes(), b"\0\x01\x02,\n"].concat(),
+            "looks like binary data",
+        ),
+        (
+            "wards.geojson",
+            format!("ward_code,{secret}\nX1,2\n").into_bytes(),
+            "this is not a GeoJSON file: it looks like text, not JSON",
+        ),
+    ];
+    for (file, bytes, expected) in cases {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let (_dir, result) = demo_with(&[(file, &text)]);
+        let f = fatal(result);
+        let shown = f.problem.to_string();
+        assert!(shown.contains(expected), "{shown}");
+        assert!(!shown.contains(secret), "content echoed: {shown}");
+        assert_eq!(f.problem.file, file);
+    }
+    // A text file whose first row is not a header: the columns are not listed.
+    let long = format!("{}\n1\n", "x".repeat(500));
+    let (_dir, result) = demo_with(&[("population.csv", &long)]);
+    let shown = fatal(result).problem.to_string();
+    assert!(
+        shown.contains("does not look like a row of column names"),
+        "{shown}"
+    );
+    assert!(!shown.contains("xxxxxxxxxx"), "{shown}");
 }

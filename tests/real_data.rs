@@ -194,6 +194,8 @@ path = {fb}
 category = "food_bank"
 name = "Name"
 postcode = "Postcode"
+# All of Greater Manchester, not only the city: wider than the wards on purpose.
+max_distance_from_wards_m = 1000000
 "#,
             fb = file(&data, "assets/gm_food_banks.geojson")
         );
@@ -343,6 +345,8 @@ filter = [
   {{ field = "status_code", equals = "A" }},
   {{ field = "prescribing_setting", equals = "4" }},
 ]
+# The whole national file, wider than the five councils on purpose.
+max_distance_from_wards_m = 1000000
 "#,
             gp = file(
                 &data,

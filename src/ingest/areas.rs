@@ -286,16 +286,7 @@ fn join_table(
         path: path.into(),
         ..Default::default()
     };
-    for p in problems.0 {
-        if p.severity == Severity::Skipped {
-            source.skipped += 1;
-            *source
-                .skipped_by_reason
-                .entry("unreadable row".into())
-                .or_insert(0) += 1;
-        }
-        ctx.report.problems.push(p);
-    }
+    ctx.absorb(&mut source, problems);
     let mut seen: Vec<bool> = vec![false; by_code.len()];
     let mut first_line: HashMap<usize, u64> = HashMap::new();
     for record in table.records() {
@@ -311,7 +302,9 @@ fn join_table(
             continue;
         };
         let Some(&index) = by_code.get(&code) else {
+            // Another area's row (a national table): left out by design.
             source.unmatched += 1;
+            source.filtered += 1;
             continue;
         };
         if let Some(first) = first_line.get(&index) {
@@ -328,6 +321,26 @@ fn join_table(
     }
     ctx.finish(source, vintage);
     Ok(seen)
+}
+
+/// IMD scores as published (England 2019 and 2025: 0.2 to 94).
+const IMD_SCORE_RANGE: std::ops::RangeInclusive<f64> = 0.0..=100.0;
+/// Domain scores as published: rates 0 to 1, scores 0 to 100, and the
+/// health and crime domains' standardised scores (about -4 to 4).
+const DOMAIN_SCORE_RANGE: std::ops::RangeInclusive<f64> = -10.0..=100.0;
+/// Largest rank accepted (England has 33,755 LSOAs in 2021, Wales 1,917).
+const MAX_RANK: f64 = 100_000.0;
+/// Largest population accepted for one small area (the largest 2021 LSOA
+/// holds under 10,000 people).
+const MAX_SMALL_AREA_POPULATION: f64 = 50_000.0;
+
+/// A number as a person would write it in a message: `1e308`, not 309 digits.
+fn figure(v: f64) -> String {
+    if v != 0.0 && !(1e-6..1e9).contains(&v.abs()) {
+        format!("{v:e}")
+    } else {
+        v.to_string()
+    }
 }
 
 fn parse_number(text: Option<String>, column: &str) -> Result<f64, String> {
@@ -373,8 +386,18 @@ pub(crate) fn join_deprivation(
         },
         by_code,
         |ctx, source, i, record, location| {
+            let mut domain_problems: Vec<String> = Vec::new();
             let parsed = (|| -> Result<Deprivation, String> {
                 let score = parse_number(record.get(&table.score), &table.score)?;
+                if !IMD_SCORE_RANGE.contains(&score) {
+                    return Err(format!(
+                        "{:?} is {}, outside the published range of IMD scores ({} to {})",
+                        table.score,
+                        figure(score),
+                        IMD_SCORE_RANGE.start(),
+                        IMD_SCORE_RANGE.end()
+                    ));
+                }
                 let decile = match &table.decile {
                     Some(c) => {
                         let d = parse_number(record.get(c), c)?;
@@ -386,13 +409,39 @@ pub(crate) fn join_deprivation(
                     None => None,
                 };
                 let rank = match &table.rank {
-                    Some(c) => Some(parse_number(record.get(c), c)?.max(0.0) as u32),
+                    Some(c) => {
+                        let r = parse_number(record.get(c), c)?;
+                        if !(1.0..=MAX_RANK).contains(&r) || r.fract() != 0.0 {
+                            return Err(format!(
+                                "{c:?} is {r}, not a rank (a whole number from 1 to {MAX_RANK})"
+                            ));
+                        }
+                        Some(r as u32)
+                    }
                     None => None,
                 };
                 let domains = table
                     .domains
                     .iter()
-                    .map(|c| parse_number(record.get(c), c).ok())
+                    .map(|c| match record.get(c) {
+                        None => None,
+                        Some(text) => match parse_number(Some(text), c) {
+                            Ok(v) if DOMAIN_SCORE_RANGE.contains(&v) => Some(v),
+                            Ok(v) => {
+                                domain_problems.push(format!(
+                                    "{c:?} is {}, outside the range of published domain scores ({} to {}); left empty",
+                                    figure(v),
+                                    DOMAIN_SCORE_RANGE.start(),
+                                    DOMAIN_SCORE_RANGE.end()
+                                ));
+                                None
+                            }
+                            Err(message) => {
+                                domain_problems.push(format!("{message}; left empty"));
+                                None
+                            }
+                        },
+                    })
                     .collect();
                 Ok(Deprivation {
                     score,
@@ -403,6 +452,14 @@ pub(crate) fn join_deprivation(
             })();
             match parsed {
                 Ok(d) => {
+                    for message in domain_problems {
+                        ctx.problem(
+                            Severity::Warning,
+                            &table.path,
+                            Some(location.clone()),
+                            message,
+                        );
+                    }
                     small_areas[i].deprivation = Some(d);
                     true
                 }
@@ -443,7 +500,7 @@ pub(crate) fn join_population(
             record.get(&table.population),
             &table.population,
         ) {
-            Ok(p) if p >= 0.0 => {
+            Ok(p) if (0.0..=MAX_SMALL_AREA_POPULATION).contains(&p) => {
                 small_areas[i].population = Some(p);
                 true
             }
@@ -451,8 +508,11 @@ pub(crate) fn join_population(
                 ctx.skip(
                     source,
                     location,
-                    "bad value",
-                    format!("population {p} is negative"),
+                    "implausible value",
+                    format!(
+                        "population {} is not between 0 and {MAX_SMALL_AREA_POPULATION} (census small areas hold about 1,000 to 10,000 people)",
+                        figure(p)
+                    ),
                 );
                 false
             }

@@ -41,7 +41,7 @@ pub(crate) fn read_postcodes(
         path: table.path.clone(),
         ..Default::default()
     };
-    absorb(ctx, &mut source, problems.0);
+    ctx.absorb(&mut source, problems);
     let mut postcodes = HashMap::with_capacity(csv.rows.len());
     let mut first_line: HashMap<String, u64> = HashMap::new();
     for record in csv.records() {
@@ -84,19 +84,6 @@ pub(crate) fn read_postcodes(
     }
     ctx.finish(source, table.vintage.clone());
     Ok(postcodes)
-}
-
-fn absorb(ctx: &mut Ctx, source: &mut SourceReport, problems: Vec<Problem>) {
-    for p in problems {
-        if p.severity == Severity::Skipped {
-            source.skipped += 1;
-            *source
-                .skipped_by_reason
-                .entry("unreadable row".into())
-                .or_insert(0) += 1;
-        }
-        ctx.report.problems.push(p);
-    }
 }
 
 fn read_xy(record: &dyn Record, x: &str, y: &str) -> Result<(f64, f64), String> {
@@ -151,12 +138,40 @@ pub(crate) struct WardArea<'a> {
     pub shapes: &'a [&'a MultiPolygon],
 }
 
+/// How far outside every ward an asset may lie when its source sets no
+/// `max_distance_from_wards_m`: beyond this it is not in the area the
+/// dataset covers (a GP just over the boundary still serves it).
+pub(crate) const COVERAGE_MARGIN_M: f64 = 10_000.0;
+
+/// Rows outside the area before a source-wide cause is suggested (each row
+/// is reported on its own anyway).
+const MIN_ROWS_FOR_A_PATTERN: usize = 2;
+
 /// Everything a source needs per row, resolved once.
 struct Plan<'a> {
     source: &'a AssetSource,
     crs: Crs,
     postcodes: &'a HashMap<String, Coord>,
     wards: &'a WardArea<'a>,
+    /// Where rows with coordinates fell, for the plausibility check.
+    coverage: std::cell::RefCell<Coverage>,
+}
+
+/// Rows whose own coordinates (not a postcode's) placed them, and how many
+/// of those lie outside the area, and would lie inside with x and y swapped.
+#[derive(Default)]
+struct Coverage {
+    placed: usize,
+    outside: usize,
+    inside_if_swapped: usize,
+    look_like_degrees: usize,
+}
+
+impl WardArea<'_> {
+    /// Distance from a grid point to the nearest ward, metres (0 inside one).
+    fn distance_m(&self, at: Coord) -> Option<f64> {
+        self.index.nearest(|i| self.shapes[i], at).map(|(_, d)| d)
+    }
 }
 
 /// What happened to one row.
@@ -279,14 +294,25 @@ impl Plan<'_> {
             Ok(at) => at,
             Err(outcome) => return outcome,
         };
-        if let Some(max_m) = s.max_distance_from_wards_m {
-            let near = self
-                .wards
-                .index
-                .nearest(|i| self.wards.shapes[i], bng)
-                .is_some_and(|(_, d)| d <= max_m);
-            if !near {
-                return Outcome::Filtered;
+        let distance_m = self.wards.distance_m(bng);
+        match s.max_distance_from_wards_m {
+            Some(max_m) => {
+                if !distance_m.is_some_and(|d| d <= max_m) {
+                    return Outcome::Filtered;
+                }
+            }
+            None => {
+                if let Some(d) = distance_m.filter(|d| *d > COVERAGE_MARGIN_M) {
+                    return skipped(
+                        "outside the area",
+                        format!(
+                            "the point ({:.0}, {:.0}) is {:.1} km from the nearest ward, outside the area this dataset covers",
+                            bng.x,
+                            bng.y,
+                            d / 1000.0
+                        ),
+                    );
+                }
             }
         }
         let capacity = match s.capacity.as_ref().map(|c| (c, record.get(c))) {
@@ -334,6 +360,70 @@ impl Plan<'_> {
         }))
     }
 
+    /// Notes where a row's own coordinates put it (`at`, in the grid), and
+    /// whether swapping them would put it inside the area.
+    fn observe(&self, x: f64, y: f64, at: Coord) {
+        let Ok(mut c) = self.coverage.try_borrow_mut() else {
+            return;
+        };
+        c.placed += 1;
+        let margin = self
+            .source
+            .max_distance_from_wards_m
+            .unwrap_or(COVERAGE_MARGIN_M);
+        let inside = |p: Option<Coord>| {
+            p.and_then(|p| self.wards.distance_m(p))
+                .is_some_and(|d| d <= margin)
+        };
+        if inside(Some(at)) {
+            return;
+        }
+        c.outside += 1;
+        if inside(self.crs.to_bng(y, x).ok()) {
+            c.inside_if_swapped += 1;
+        }
+        if self.crs == Crs::Bng && (-9.0..=2.5).contains(&x) && (49.0..=61.0).contains(&y) {
+            c.look_like_degrees += 1;
+        }
+    }
+
+    /// One warning for a source most of whose rows lie outside the area,
+    /// with the likely cause; `None` when that is expected or not so.
+    fn coverage_warning(&self) -> Option<String> {
+        let c = self.coverage.borrow();
+        if c.outside < MIN_ROWS_FOR_A_PATTERN || c.outside * 2 <= c.placed {
+            return None;
+        }
+        let (x, y) = (
+            self.source.x.as_deref().unwrap_or("x"),
+            self.source.y.as_deref().unwrap_or("y"),
+        );
+        let margin = self
+            .source
+            .max_distance_from_wards_m
+            .unwrap_or(COVERAGE_MARGIN_M);
+        let share = format!(
+            "{} of {} rows lie more than {:.0} m from every ward",
+            c.outside, c.placed, margin
+        );
+        if c.inside_if_swapped * 2 > c.outside {
+            Some(format!(
+                "{share}, but {} would lie inside with the two coordinates swapped: are the columns {x:?} and {y:?} the wrong way round (x is the easting or longitude, y the northing or latitude)?",
+                c.inside_if_swapped
+            ))
+        } else if c.look_like_degrees * 2 > c.outside {
+            Some(format!(
+                "{share}; their coordinates look like longitude and latitude: set crs = \"EPSG:4326\" for this source"
+            ))
+        } else if self.source.max_distance_from_wards_m.is_none() {
+            Some(format!(
+                "{share}: check the source's crs and coordinate columns, or set max_distance_from_wards_m if the file covers a wider area on purpose"
+            ))
+        } else {
+            None // a national file cut down to the area, as intended
+        }
+    }
+
     fn locate(
         &self,
         record: &dyn Record,
@@ -341,17 +431,20 @@ impl Plan<'_> {
     ) -> Result<Coord, Outcome> {
         if let Some(g) = geometry {
             let (point, _) = g.to_point().map_err(|e| skipped("unusable geometry", e))?;
-            return self
-                .crs
-                .to_bng(point.x, point.y)
-                .map_err(|e| skipped("coordinates out of range", e.to_string()));
+            let at = self.crs.to_bng(point.x, point.y);
+            if let Ok(p) = at {
+                self.observe(point.x, point.y, p);
+            }
+            return at.map_err(|e| skipped("coordinates out of range", e.to_string()));
         }
         match (&self.source.x, &self.source.y) {
             (Some(x), Some(y)) if record.get(x).is_some() || record.get(y).is_some() => {
                 let (x, y) = read_xy(record, x, y).map_err(|e| skipped("bad coordinates", e))?;
-                self.crs
-                    .to_bng(x, y)
-                    .map_err(|e| skipped("coordinates out of range", e.to_string()))
+                let at = self.crs.to_bng(x, y);
+                if let Ok(p) = at {
+                    self.observe(x, y, p);
+                }
+                at.map_err(|e| skipped("coordinates out of range", e.to_string()))
             }
             _ => self.geocode(record),
         }
@@ -469,6 +562,7 @@ pub(crate) fn load_source(
     };
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
     let mut polygons_as_points = 0usize;
+    let coverage_warning;
     match format {
         Format::Csv => {
             let crs = match &source.crs {
@@ -480,12 +574,13 @@ pub(crate) fn load_source(
             for (k, c) in &columns {
                 table.require(c, k)?;
             }
-            absorb(ctx, &mut report, problems.0);
+            ctx.absorb(&mut report, problems);
             let plan = Plan {
                 source,
                 crs,
                 postcodes,
                 wards,
+                coverage: Default::default(),
             };
             for record in table.records() {
                 outcomes.push((
@@ -493,6 +588,7 @@ pub(crate) fn load_source(
                     plan.row(&record, None, None),
                 ));
             }
+            coverage_warning = plan.coverage_warning();
         }
         Format::Geojson => {
             let file = GeoFile::parse(&source.path, &bytes)?;
@@ -507,6 +603,7 @@ pub(crate) fn load_source(
                 crs,
                 postcodes,
                 wards,
+                coverage: Default::default(),
             };
             for feature in &file.features {
                 if let Some(g) = &feature.geometry {
@@ -520,6 +617,7 @@ pub(crate) fn load_source(
                 );
                 outcomes.push((feature.location(None), outcome));
             }
+            coverage_warning = plan.coverage_warning();
         }
     }
     drop(bytes);
@@ -560,6 +658,9 @@ pub(crate) fn load_source(
                 report.loaded += 1;
             }
         }
+    }
+    if let Some(message) = coverage_warning {
+        ctx.problem(Severity::Warning, &source.path, None, message);
     }
     if polygons_as_points > 0 {
         let message = format!(

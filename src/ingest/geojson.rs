@@ -5,7 +5,6 @@
 use std::collections::BTreeSet;
 
 use geo::{Coord, LineString, MapCoords, MultiPolygon, Polygon};
-use geo::{MakeValid, Validation};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -150,6 +149,15 @@ impl GeoFile {
             return Err(fatal(None, "the file is empty".into()));
         }
         let bytes = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) != Some(&b'{') {
+            // Say what it looks like, without echoing what it holds.
+            let kind = super::records::not_text_table(bytes)
+                .unwrap_or("text, not JSON (a CSV? set format = \"csv\")");
+            return Err(fatal(
+                None,
+                format!("this is not a GeoJSON file: it looks like {kind}"),
+            ));
+        }
         let raw: RawCollection = serde_json::from_slice(bytes).map_err(|e| {
             let what = if e.is_eof() {
                 "the file ends too early (truncated?)"
@@ -334,18 +342,22 @@ pub(crate) fn project_polygon(shape: MultiPolygon, crs: Crs) -> Result<Projected
         Crs::Bng => (shape.try_map_coords(|c| Crs::Bng.to_bng(c.x, c.y))?, None),
         other => (shape.try_map_coords(|c| other.to_bng(c.x, c.y))?, None),
     };
-    let (bng, repaired) = match bng.check_validation() {
+    // Checked and repaired in O(n log n): full-resolution boundaries have
+    // wards of hundreds of thousands of vertices.
+    let (bng, repaired) = match crate::validity::check(&bng) {
         Ok(()) => (bng, None),
-        Err(problem) => match bng.make_valid() {
-            Ok(fixed) if !fixed.0.is_empty() => {
+        Err(problem) => {
+            let fixed = crate::validity::repair(&bng);
+            if !fixed.0.is_empty() && crate::validity::is_valid(&fixed) {
                 lonlat = None;
                 (fixed, Some(problem.to_string()))
+            } else {
+                (
+                    bng,
+                    Some(format!("{problem} (could not be repaired; used as is)")),
+                )
             }
-            _ => (
-                bng,
-                Some(format!("{problem} (could not be repaired; used as is)")),
-            ),
-        },
+        }
     };
     let lonlat = match lonlat {
         Some(ll) => ll,
@@ -369,6 +381,7 @@ pub(crate) fn project_polygon(shape: MultiPolygon, crs: Crs) -> Result<Projected
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::Validation;
 
     #[test]
     fn a_truncated_file_names_the_line() {

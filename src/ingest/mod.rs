@@ -31,15 +31,71 @@ pub trait Files {
     fn read(&self, path: &str) -> std::io::Result<Vec<u8>>;
 }
 
-/// Files on disk, relative to a base folder (the manifest's).
+/// Largest input file read by default: 4 GiB, well above ONS's
+/// full-resolution national boundaries (about 1 GB as GeoJSON).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// Largest manifest read.
+pub const MAX_MANIFEST_BYTES: u64 = 1 << 20;
+
+/// Files on disk, relative to a base folder (the manifest's). Only regular
+/// files are read (not folders, devices or pipes, which could be read
+/// forever), and none larger than `max_bytes`.
 pub struct DiskFiles {
     /// Folder manifest paths are relative to.
     pub base: PathBuf,
+    /// Largest file read, bytes.
+    pub max_bytes: u64,
+}
+
+impl DiskFiles {
+    /// Files under `base`, at most [`DEFAULT_MAX_FILE_BYTES`] each.
+    pub fn new(base: PathBuf) -> DiskFiles {
+        DiskFiles {
+            base,
+            max_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
+    }
 }
 
 impl Files for DiskFiles {
     fn read(&self, path: &str) -> std::io::Result<Vec<u8>> {
-        std::fs::read(self.base.join(path))
+        use std::io::{Error, ErrorKind, Read};
+        let full = self.base.join(path);
+        let metadata = std::fs::metadata(&full)?;
+        if !metadata.is_file() {
+            let what = if metadata.is_dir() {
+                "a folder"
+            } else {
+                "not a regular file (a device, pipe or socket)"
+            };
+            return Err(Error::new(
+                ErrorKind::InvalidInput,
+                format!("it is {what}; name a data file"),
+            ));
+        }
+        let too_big = |len: u64| {
+            Error::new(
+                ErrorKind::InvalidData,
+                format!(
+                    "it is {:.1} MB, more than the {:.0} MB a file may be",
+                    len as f64 / 1e6,
+                    self.max_bytes as f64 / 1e6
+                ),
+            )
+        };
+        if metadata.len() > self.max_bytes {
+            return Err(too_big(metadata.len()));
+        }
+        // The file may grow while it is read: read one byte past the cap at most.
+        let mut bytes = Vec::with_capacity(metadata.len() as usize);
+        std::fs::File::open(&full)?
+            .take(self.max_bytes + 1)
+            .read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > self.max_bytes {
+            return Err(too_big(bytes.len() as u64));
+        }
+        Ok(bytes)
     }
 }
 
@@ -141,6 +197,22 @@ impl Ctx<'_> {
         self.problem(Severity::Skipped, &file, Some(location), message);
     }
 
+    /// Files a table's parse problems under a source: rows they cost are
+    /// counted as read and skipped, so every row is accounted for.
+    pub(crate) fn absorb(&mut self, source: &mut SourceReport, problems: records::TableProblems) {
+        for p in problems.0 {
+            if p.rows > 0 {
+                source.read += p.rows;
+                source.skipped += p.rows;
+                *source
+                    .skipped_by_reason
+                    .entry(p.reason.to_string())
+                    .or_insert(0) += p.rows;
+            }
+            self.report.problems.push(p.problem);
+        }
+    }
+
     /// Announces the next stage (and logs how long the previous one took).
     pub fn stage(&mut self, what: &str) {
         let now = std::time::Instant::now();
@@ -154,6 +226,16 @@ impl Ctx<'_> {
 
     /// Files a finished source report (and its summary for `/api/dataset`).
     pub fn finish(&mut self, source: SourceReport, vintage: Option<String>) {
+        // Every row read is loaded, filtered or skipped: checked in every
+        // test (debug builds), and reported rather than hidden otherwise.
+        debug_assert!(source.balanced(), "rows unaccounted for: {source:?}");
+        if !source.balanced() {
+            let message = format!(
+                "{} rows read but {} loaded, {} filtered and {} skipped (please report this)",
+                source.read, source.loaded, source.filtered, source.skipped
+            );
+            self.problem(Severity::Warning, &source.path, None, message);
+        }
         self.sources.push(SourceInfo {
             name: source.name.clone(),
             layer: source.layer.clone(),
@@ -178,7 +260,17 @@ impl Ctx<'_> {
 /// Loads the dataset a manifest file describes; paths are relative to the manifest.
 pub fn load_path(manifest: &Path, progress: &dyn Progress) -> Result<Loaded, ImportFailure> {
     let name = manifest.display().to_string();
-    let text = std::fs::read_to_string(manifest).map_err(|e| ImportFailure {
+    let text = DiskFiles {
+        base: PathBuf::new(),
+        max_bytes: MAX_MANIFEST_BYTES,
+    }
+    .read(&manifest.to_string_lossy())
+    .and_then(|bytes| {
+        String::from_utf8(bytes).map_err(|_| {
+            std::io::Error::new(std::io::ErrorKind::InvalidData, "it is not UTF-8 text")
+        })
+    });
+    let text = text.map_err(|e| ImportFailure {
         problem: Problem {
             severity: Severity::Fatal,
             file: name.clone(),
@@ -191,7 +283,7 @@ pub fn load_path(manifest: &Path, progress: &dyn Progress) -> Result<Loaded, Imp
         }),
     })?;
     let base = manifest.parent().map(Path::to_path_buf).unwrap_or_default();
-    load(&text, &name, &DiskFiles { base }, progress)
+    load(&text, &name, &DiskFiles::new(base), progress)
 }
 
 /// Loads the dataset described by manifest text; `files` resolves its paths.

@@ -58,9 +58,58 @@ impl Record for Map<String, Value> {
     }
 }
 
+/// A problem found while parsing a table that is not fatal, with the number
+/// of rows it cost (0 for a warning) and the reason it is counted under.
+#[derive(Debug)]
+pub(crate) struct TableProblem {
+    pub problem: Problem,
+    pub rows: usize,
+    pub reason: &'static str,
+}
+
 /// Problems found while parsing a table that are not fatal.
 #[derive(Debug)]
-pub(crate) struct TableProblems(pub Vec<Problem>);
+pub(crate) struct TableProblems(pub Vec<TableProblem>);
+
+/// Lines taken into one quoted field that make it a runaway quote rather than
+/// a multi-line address: this many lines, or any line holding enough
+/// delimiters to be a row of its own.
+const RUNAWAY_QUOTE_LINES: usize = 5;
+
+/// What a file that is not CSV looks like, from its first bytes, so the
+/// error can say so without echoing the content.
+pub(crate) fn not_text_table(bytes: &[u8]) -> Option<&'static str> {
+    let head = &bytes[..bytes.len().min(8192)];
+    let start = head
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &head[i..])
+        .unwrap_or_default();
+    let start = start.strip_prefix("\u{feff}".as_bytes()).unwrap_or(start);
+    let kind = if start.starts_with(b"PK\x03\x04") {
+        "a ZIP archive (an Excel .xlsx workbook, or a zipped download to unpack)"
+    } else if start.starts_with(b"SQLite format 3\0") {
+        "an SQLite database or GeoPackage"
+    } else if start.starts_with(b"%PDF") {
+        "a PDF document"
+    } else if start.starts_with(b"\x89PNG")
+        || start.starts_with(b"GIF8")
+        || start.starts_with(b"\xff\xd8\xff")
+    {
+        "an image"
+    } else if start.starts_with(b"\xd0\xcf\x11\xe0") {
+        "an old Excel .xls workbook (save it as CSV)"
+    } else if start.starts_with(b"\x1f\x8b") {
+        "a gzip file (unpack it first)"
+    } else if start.first() == Some(&b'<') {
+        "HTML or XML (a web page saved instead of the data?)"
+    } else if head.contains(&0) {
+        "binary data"
+    } else {
+        return None;
+    };
+    Some(kind)
+}
 
 impl Table {
     /// Parses CSV bytes. An empty file or one with only a header is fatal; rows
@@ -75,6 +124,18 @@ impl Table {
         };
         if bytes.iter().all(|b| b.is_ascii_whitespace()) {
             return Err(fatal("the file is empty".into()));
+        }
+        if let Some(kind) = not_text_table(bytes) {
+            return Err(fatal(format!(
+                "this is not a CSV file: it looks like {kind}"
+            )));
+        }
+        let first_non_space = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if matches!(first_non_space, Some(b'{') | Some(b'[')) {
+            return Err(fatal(
+                "this is not a CSV file: it looks like JSON (GeoJSON? set format = \"geojson\")"
+                    .into(),
+            ));
         }
         let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(bytes);
         let header_record = reader
@@ -115,16 +176,39 @@ impl Table {
                 Ok(true) => {}
                 Err(e) => {
                     let row = e.position().map(|p| p.record() + 1).unwrap_or(0);
-                    problems.push(Problem {
-                        severity: Severity::Skipped,
-                        file: path.to_string(),
-                        location: Some(format!("row {row}")),
-                        message: format!("unreadable row: {e}"),
+                    problems.push(TableProblem {
+                        problem: Problem {
+                            severity: Severity::Skipped,
+                            file: path.to_string(),
+                            location: Some(format!("row {row}")),
+                            message: format!("unreadable row: {e}"),
+                        },
+                        rows: 1,
+                        reason: "unreadable row",
                     });
                     continue;
                 }
             }
             let row = record.position().map(|p| p.record() + 1).unwrap_or(0);
+            if let Some(runaway) = runaway_quote(&record, headers.len()) {
+                let line =
+                    record.position().map(|p| p.line()).unwrap_or(0) + runaway.opened_after_lines;
+                let last = line + runaway.lines_taken as u64;
+                problems.push(TableProblem {
+                    problem: Problem {
+                        severity: Severity::Skipped,
+                        file: path.to_string(),
+                        location: Some(format!("line {line}")),
+                        message: format!(
+                            "a quote opened on line {line} is not closed until line {last}, so {} lines that look like rows were read as one field and are not loaded; check the quote marks on line {line}",
+                            runaway.lines_taken
+                        ),
+                    },
+                    rows: 1 + runaway.lines_taken,
+                    reason: "unbalanced quote",
+                });
+                continue;
+            }
             if record.len() == 1
                 && record
                     .get(0)
@@ -133,15 +217,19 @@ impl Table {
                 continue; // a blank line
             }
             if record.len() != headers.len() {
-                problems.push(Problem {
-                    severity: Severity::Skipped,
-                    file: path.to_string(),
-                    location: Some(format!("row {row}")),
-                    message: format!(
-                        "row has {} fields but the header has {} (a truncated or badly quoted row?)",
-                        record.len(),
-                        headers.len()
-                    ),
+                problems.push(TableProblem {
+                    problem: Problem {
+                        severity: Severity::Skipped,
+                        file: path.to_string(),
+                        location: Some(format!("row {row}")),
+                        message: format!(
+                            "row has {} fields but the header has {} (a truncated or badly quoted row?)",
+                            record.len(),
+                            headers.len()
+                        ),
+                    },
+                    rows: 1,
+                    reason: "wrong number of fields",
                 });
                 continue;
             }
@@ -150,11 +238,15 @@ impl Table {
             if latin1 {
                 latin1_lines += 1;
                 if latin1_lines == 1 {
-                    problems.push(Problem {
-                        severity: Severity::Warning,
-                        file: path.to_string(),
-                        location: Some(format!("row {row}")),
-                        message: "text is not UTF-8; read as Windows-1252/Latin-1 (save the file as UTF-8 to be sure of accents)".into(),
+                    problems.push(TableProblem {
+                        problem: Problem {
+                            severity: Severity::Warning,
+                            file: path.to_string(),
+                            location: Some(format!("row {row}")),
+                            message: "text is not UTF-8; read as Windows-1252/Latin-1 (save the file as UTF-8 to be sure of accents)".into(),
+                        },
+                        rows: 0,
+                        reason: "",
                     });
                 }
             }
@@ -195,6 +287,47 @@ impl Table {
     }
 }
 
+/// Most column names an error lists.
+const MAX_LISTED_COLUMNS: usize = 200;
+
+/// A quoted field that ran on over lines that look like rows.
+struct Runaway {
+    /// Line breaks before the field that holds the runaway quote.
+    opened_after_lines: u64,
+    /// Lines (not blank) inside that field after the first.
+    lines_taken: usize,
+}
+
+/// Finds a field that spans many lines, or lines holding enough delimiters
+/// to be rows of their own: a quote that was opened and not closed.
+fn runaway_quote(record: &csv::ByteRecord, columns: usize) -> Option<Runaway> {
+    let row_like_commas = (columns.saturating_sub(1) / 2).max(2);
+    let mut lines_before = 0u64;
+    for field in record.iter() {
+        let breaks = field.iter().filter(|&&b| b == b'\n').count();
+        // Lines with something on them (a file's final line break ends no row).
+        let taken = field
+            .split(|&b| b == b'\n')
+            .skip(1)
+            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+            .count();
+        if breaks > 0 {
+            let row_like = field
+                .split(|&b| b == b'\n')
+                .skip(1)
+                .any(|line| line.iter().filter(|&&b| b == b',').count() >= row_like_commas);
+            if taken >= RUNAWAY_QUOTE_LINES || (row_like && record.len() != columns) {
+                return Some(Runaway {
+                    opened_after_lines: lines_before,
+                    lines_taken: taken,
+                });
+            }
+        }
+        lines_before += breaks as u64;
+    }
+    None
+}
+
 /// A fatal problem for a configured column or property that is not in the file.
 pub(crate) fn missing_field<'a>(
     path: &str,
@@ -203,6 +336,24 @@ pub(crate) fn missing_field<'a>(
     existing: impl Iterator<Item = &'a str>,
 ) -> Problem {
     let existing: Vec<&str> = existing.collect();
+    // Names worth listing look like names: short and printable. A file that
+    // is not the expected kind has no such header, and its content is not
+    // echoed.
+    let plausible = existing.len() <= MAX_LISTED_COLUMNS
+        && existing
+            .iter()
+            .all(|c| c.chars().count() <= 100 && !c.chars().any(char::is_control));
+    if !plausible {
+        return Problem {
+            severity: Severity::Fatal,
+            file: path.to_string(),
+            location: Some(format!("manifest key {key}")),
+            message: format!(
+                "column {column:?} is not in the file, and its first row does not look like a row of column names ({} fields); is this the right file?",
+                existing.len()
+            ),
+        };
+    }
     let suggestion = closest(column, &existing)
         .map(|c| format!(" Did you mean {c:?}?"))
         .unwrap_or_default();
@@ -347,9 +498,10 @@ mod tests {
         let (table, problems) = Table::parse("t.csv", b"a,b,c\n1,2,3\n4,5\n").expect("parses");
         assert_eq!(table.rows.len(), 1);
         assert_eq!(problems.0.len(), 1);
-        assert_eq!(problems.0[0].location.as_deref(), Some("row 3"));
+        assert_eq!(problems.0[0].problem.location.as_deref(), Some("row 3"));
         assert!(
             problems.0[0]
+                .problem
                 .message
                 .contains("2 fields but the header has 3")
         );
@@ -359,7 +511,7 @@ mod tests {
     fn latin1_text_is_read_and_reported() {
         let (table, problems) = Table::parse("l.csv", b"name\nCaf\xe9\n").expect("parses");
         assert_eq!(table.rows[0].fields[0], "Café");
-        assert_eq!(problems.0[0].severity, Severity::Warning);
+        assert_eq!(problems.0[0].problem.severity, Severity::Warning);
     }
 
     #[test]

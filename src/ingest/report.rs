@@ -62,7 +62,9 @@ pub struct SourceReport {
     pub read: usize,
     /// Rows or features loaded.
     pub loaded: usize,
-    /// Left out by the manifest's filters (not a problem).
+    /// Left out by design, not a problem: by the manifest's filters, beyond
+    /// `max_distance_from_wards_m`, or rows for areas outside this dataset
+    /// (counted again in `unmatched`).
     pub filtered: usize,
     /// Skipped because of a problem.
     pub skipped: usize,
@@ -70,8 +72,16 @@ pub struct SourceReport {
     pub skipped_by_reason: BTreeMap<String, usize>,
     /// Loaded after a repair.
     pub repaired: usize,
-    /// Rows that matched nothing in the dataset (e.g. national IMD rows for other areas).
+    /// Rows that matched nothing in the dataset (e.g. national IMD rows for
+    /// other areas); part of `filtered`.
     pub unmatched: usize,
+}
+
+impl SourceReport {
+    /// Whether every row read is accounted for: loaded + filtered + skipped = read.
+    pub fn balanced(&self) -> bool {
+        self.loaded + self.filtered + self.skipped == self.read
+    }
 }
 
 /// Everything the importer noticed.
@@ -140,7 +150,7 @@ impl ImportReport {
             }
             if s.unmatched > 0 {
                 out.push_str(&format!(
-                    "{:<14} {:<22} {:>8} rows matched no small area in this dataset\n",
+                    "{:<14} {:<22} {:>8} of those filtered are rows for areas outside this dataset\n",
                     "", "", s.unmatched
                 ));
             }
