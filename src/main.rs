@@ -95,6 +95,11 @@ enum Command {
         /// Most connections open at once; one more is answered 503 and closed.
         #[arg(long, env = "ASSETMAP_MAX_CONNECTIONS", default_value_t = assetmap::http::server::DEFAULT_MAX_CONNECTIONS)]
         max_connections: usize,
+        /// Costly requests (uncached gap analyses, scenarios, exports, cold
+        /// low-zoom tiles) one client address may start per minute, after a
+        /// burst of 30; past it, 429 with Retry-After. 0 for no limit.
+        #[arg(long, env = "ASSETMAP_COSTLY_PER_MINUTE", default_value_t = assetmap::http::DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE)]
+        costly_per_minute: u32,
         /// Mark the session cookie Secure even without X-Forwarded-Proto: https
         /// (behind a TLS-terminating proxy that does not send it).
         #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
@@ -369,6 +374,7 @@ fn main() -> anyhow::Result<()> {
         shutdown_grace_s: DEFAULT_GRACE_S,
         header_timeout_s: 10,
         max_connections: assetmap::http::server::DEFAULT_MAX_CONNECTIONS,
+        costly_per_minute: assetmap::http::DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE,
         secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
@@ -385,6 +391,7 @@ fn main() -> anyhow::Result<()> {
             shutdown_grace_s: grace_s,
             header_timeout_s,
             max_connections,
+            costly_per_minute,
             secure_cookies,
         } => {
             let basemap = match basemap {
@@ -409,7 +416,12 @@ fn main() -> anyhow::Result<()> {
                 web,
                 auth,
                 public_url,
-                (grace_s, header_timeout_s, max_connections),
+                (
+                    grace_s,
+                    header_timeout_s,
+                    max_connections,
+                    costly_per_minute,
+                ),
             )
         }
         Command::Sync {
@@ -621,7 +633,7 @@ fn serve(
     web: WebOptions,
     auth: AuthOptions,
     public_url: Option<String>,
-    (grace_s, header_timeout_s, max_connections): (u64, u64, usize),
+    (grace_s, header_timeout_s, max_connections, costly_per_minute): (u64, u64, usize, u32),
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -674,7 +686,8 @@ fn serve(
             (tile_cache_mb as usize) * 1024 * 1024,
         )
         .with_web(web)
-        .with_auth(auth);
+        .with_auth(auth)
+        .with_heavy_per_client_per_minute(costly_per_minute);
         if let Some(m) = manifest {
             state = state.with_manifest(m);
         }

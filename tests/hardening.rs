@@ -243,3 +243,98 @@ async fn costly_work_is_bounded_and_past_the_bound_answers_503() {
     .await;
     assert_eq!(status, StatusCode::OK, "a turn is free again");
 }
+
+/// A request as it arrives from `ip` over TCP (the server adds ConnectInfo).
+async fn call_from(
+    state: &AppState,
+    ip: [u8; 4],
+    uri: &str,
+) -> (StatusCode, axum::http::HeaderMap) {
+    let mut request = Request::get(uri).body(Body::empty()).unwrap();
+    request
+        .extensions_mut()
+        .insert(axum::extract::ConnectInfo(std::net::SocketAddr::from((
+            ip, 40000,
+        ))));
+    let response = router(state.clone()).oneshot(request).await.unwrap();
+    (response.status(), response.headers().clone())
+}
+
+#[tokio::test]
+async fn each_client_gets_a_share_of_costly_work_and_then_429() {
+    let s = state().with_heavy_per_client_per_minute(60);
+    let burst = assetmap::http::HEAVY_BURST_PER_CLIENT as usize;
+    // Uncached analyses (each distance differs) from one address.
+    for i in 0..burst {
+        let uri = format!("/api/gaps?category=gp&coverage_m={}", 500 + i);
+        let (status, _) = call_from(&s, [10, 0, 0, 1], &uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+    for uri in [
+        "/api/gaps?category=gp&coverage_m=999",
+        "/api/gaps/suggest?category=gp&n=2&coverage_m=998",
+        "/api/export/assets?format=csv",
+    ] {
+        let (status, headers) = call_from(&s, [10, 0, 0, 1], uri).await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{uri}");
+        let wait: u64 = headers["retry-after"].to_str().unwrap().parse().unwrap();
+        assert!((1..=2).contains(&wait), "{wait}");
+        assert_eq!(headers["content-type"], "application/json");
+    }
+    // Answers already computed, cheap reads, and other clients are not limited.
+    for (ip, uri) in [
+        ([10, 0, 0, 1], "/api/gaps?category=gp&coverage_m=500"),
+        ([10, 0, 0, 1], "/health"),
+        ([10, 0, 0, 1], "/api/nearby?postcode=ZZ1%200AA"),
+        ([10, 0, 0, 2], "/api/gaps?category=gp&coverage_m=999"),
+    ] {
+        let (status, _) = call_from(&s, ip, uri).await;
+        assert_eq!(status, StatusCode::OK, "{uri}");
+    }
+    // 0 turns the limit off.
+    let open = state().with_heavy_per_client_per_minute(0);
+    for i in 0..burst + 5 {
+        let uri = format!("/api/gaps?category=gp&coverage_m={}", 500 + i);
+        assert_eq!(
+            call_from(&open, [10, 0, 0, 1], &uri).await.0,
+            StatusCode::OK
+        );
+    }
+}
+
+#[tokio::test]
+async fn headers_past_the_limit_get_the_documented_json_431() {
+    let s = state();
+    let big = "a".repeat(assetmap::http::layers::MAX_HEADER_BYTES + 1);
+    let (status, headers, body) =
+        call(&s, "GET", "/health", &[("x-big", &big)], Body::empty()).await;
+    assert_eq!(status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    assert_eq!(headers["content-type"], "application/json");
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["code"], "RequestHeaderFieldsTooLarge");
+    let fits = "a".repeat(1000);
+    let (status, _, _) = call(&s, "GET", "/health", &[("x-big", &fits)], Body::empty()).await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[test]
+fn a_cancelled_analysis_stops_and_gives_no_result() {
+    use assetmap::analysis::{self, Cancel, Cancelled, GapParams};
+    let dataset = assetmap::demo::load(&Quiet).unwrap().dataset;
+    let params = GapParams::new("gp");
+    let cancel = Cancel::default();
+    let whole = analysis::analyse_cancellable(&dataset, &params, &cancel).unwrap();
+    assert_eq!(
+        whole.result_hash(),
+        analysis::analyse(&dataset, &params).result_hash()
+    );
+    cancel.cancel();
+    assert_eq!(
+        analysis::analyse_cancellable(&dataset, &params, &cancel).err(),
+        Some(Cancelled)
+    );
+    assert_eq!(
+        analysis::suggest_cancellable(&dataset, &params, 3, &cancel).err(),
+        Some(Cancelled)
+    );
+}

@@ -72,7 +72,8 @@ pub fn small_area_access(
     dataset: &Dataset,
     supply: &[SupplyPoint],
     params: &GapParams,
-) -> Vec<SmallAreaAccess> {
+    cancel: &super::Cancel,
+) -> Result<Vec<SmallAreaAccess>, super::Cancelled> {
     let d0 = params.catchment_m;
     let d0_2 = d0 * d0;
     let supply_tree: RTree<Indexed> = RTree::bulk_load(
@@ -82,6 +83,7 @@ pub fn small_area_access(
             .map(|(j, s)| GeomWithData::new([s.bng.x, s.bng.y], j as u32))
             .collect(),
     );
+    cancel.check()?;
     let ratios: Vec<f64> = supply
         .iter()
         .map(|s| {
@@ -101,16 +103,21 @@ pub fn small_area_access(
             }
         })
         .collect();
+    cancel.check()?;
     dataset
         .small_areas
         .iter()
-        .map(|area| {
+        .enumerate()
+        .map(|(i, area)| {
+            if i % super::CANCEL_CHECK_EVERY == 0 {
+                cancel.check()?;
+            }
             if !area.demand.x.is_finite() {
-                return SmallAreaAccess {
+                return Ok(SmallAreaAccess {
                     nearest_m: None,
                     covered: false,
                     access_per_1000: 0.0,
-                };
+                });
             }
             let at = [area.demand.x, area.demand.y];
             let a: f64 = supply_tree
@@ -125,11 +132,11 @@ pub fn small_area_access(
             let nearest_m = supply_tree
                 .nearest_neighbor(&at)
                 .map(|e| distance(area.demand, supply[e.data as usize].bng));
-            SmallAreaAccess {
+            Ok(SmallAreaAccess {
                 nearest_m,
                 covered: nearest_m.is_some_and(|d| d <= params.coverage_m),
                 access_per_1000: 1000.0 * a,
-            }
+            })
         })
         .collect()
 }

@@ -183,19 +183,45 @@ pub fn analyse_with_supply(
     params: &GapParams,
     supply: &[SupplyPoint],
 ) -> GapResult {
-    let small_areas = small_area_access(dataset, supply, params);
+    match with_supply(dataset, params, supply, &super::Cancel::default()) {
+        Ok(result) => result,
+        Err(super::Cancelled) => unreachable!("nothing can cancel a Cancel no one else holds"),
+    }
+}
+
+fn with_supply(
+    dataset: &Dataset,
+    params: &GapParams,
+    supply: &[SupplyPoint],
+    cancel: &super::Cancel,
+) -> Result<GapResult, super::Cancelled> {
+    let small_areas = small_area_access(dataset, supply, params, cancel)?;
     let counts = count_in_wards(dataset, supply);
     let wards = ward_gaps(dataset, &small_areas, params, &counts);
-    GapResult {
+    Ok(GapResult {
         params: params.clone(),
         small_areas,
         wards,
-    }
+    })
 }
 
 /// The analysis for a category's assets.
 pub fn analyse(dataset: &Dataset, params: &GapParams) -> GapResult {
     analyse_with_supply(dataset, params, &category_supply(dataset, &params.category))
+}
+
+/// [`analyse`], stopping early (with `Err`) once `cancel` is cancelled.
+pub fn analyse_cancellable(
+    dataset: &Dataset,
+    params: &GapParams,
+    cancel: &super::Cancel,
+) -> Result<GapResult, super::Cancelled> {
+    with_supply(
+        dataset,
+        params,
+        &category_supply(dataset, &params.category),
+        cancel,
+    )
 }
 
 impl GapResult {

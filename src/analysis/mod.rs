@@ -7,8 +7,40 @@ mod gaps;
 mod whatif;
 
 pub use access::{SmallAreaAccess, SupplyPoint, category_supply, small_area_access};
-pub use gaps::{GapResult, WardGap, analyse, analyse_with_supply, percentile_ranks, ward_gaps};
-pub use whatif::{Scenario, ScenarioWard, Suggestion, scenario, suggest};
+pub use gaps::{
+    GapResult, WardGap, analyse, analyse_cancellable, analyse_with_supply, percentile_ranks,
+    ward_gaps,
+};
+pub use whatif::{Scenario, ScenarioWard, Suggestion, scenario, suggest, suggest_cancellable};
+
+/// A request to stop an analysis early, given from outside (when the
+/// request that wanted the answer has timed out or gone away).
+#[derive(Debug, Clone, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// Asks the work to stop.
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// `Err` once cancelled: work checks this between small steps.
+    pub fn check(&self) -> Result<(), Cancelled> {
+        if self.0.load(std::sync::atomic::Ordering::Relaxed) {
+            Err(Cancelled)
+        } else {
+            Ok(())
+        }
+    }
+}
+
+/// The work stopped because it was cancelled; its partial result is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the analysis was cancelled")]
+pub struct Cancelled;
+
+/// Small areas between cancellation checks.
+pub(crate) const CANCEL_CHECK_EVERY: usize = 256;
 
 /// Default coverage distance D, metres.
 pub const DEFAULT_COVERAGE_M: f64 = 800.0;

@@ -113,8 +113,21 @@ pub struct Suggestion {
 /// weighted by IMD score; ties go to the earlier small area. Stops early when
 /// no site would cover anyone new.
 pub fn suggest(dataset: &Dataset, params: &GapParams, n: usize) -> Vec<Suggestion> {
+    match suggest_cancellable(dataset, params, n, &super::Cancel::default()) {
+        Ok(out) => out,
+        Err(super::Cancelled) => unreachable!("nothing can cancel a Cancel no one else holds"),
+    }
+}
+
+/// [`suggest`], stopping early (with `Err`) once `cancel` is cancelled.
+pub fn suggest_cancellable(
+    dataset: &Dataset,
+    params: &GapParams,
+    n: usize,
+    cancel: &super::Cancel,
+) -> Result<Vec<Suggestion>, super::Cancelled> {
     let supply = category_supply(dataset, &params.category);
-    let current: Vec<SmallAreaAccess> = super::small_area_access(dataset, &supply, params);
+    let current: Vec<SmallAreaAccess> = super::small_area_access(dataset, &supply, params, cancel)?;
     let in_scope = |i: usize| {
         let area = &dataset.small_areas[i];
         area.demand.x.is_finite()
@@ -145,8 +158,10 @@ pub fn suggest(dataset: &Dataset, params: &GapParams, n: usize) -> Vec<Suggestio
             (i, near)
         })
         .collect();
+    cancel.check()?;
     let mut out = Vec::new();
     for rank in 1..=n {
+        cancel.check()?;
         let best = reach
             .iter()
             .map(|(site, near)| {
@@ -192,5 +207,5 @@ pub fn suggest(dataset: &Dataset, params: &GapParams, n: usize) -> Vec<Suggestio
                 .collect(),
         });
     }
-    out
+    Ok(out)
 }

@@ -42,7 +42,7 @@ pub enum ApiError {
     #[error("the server is busy with other analyses; try again in {0} s")]
     Busy(u64),
     /// Too many attempts; try again after this many seconds.
-    #[error("too many attempts; try again in {0} s")]
+    #[error("too many requests from this client; try again in {0} s")]
     TooManyRequests(u64),
     /// Something failed inside; the cause is logged, not sent.
     #[error("internal error: {0}")]

@@ -10,6 +10,7 @@ use crate::export::{ExportError, ExportFormat, ExportRequest, export};
 /// `GET /api/export/{collection}`: the collection (or `all`) as a file.
 pub async fn download(
     State(state): State<AppState>,
+    client: super::auth::ClientIp,
     Path(what): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
@@ -35,7 +36,7 @@ pub async fn download(
     let (collections, format, filter) = request.resolve(&state.dataset()).map_err(to_api)?;
     let dataset = state.dataset().clone();
     let bytes = {
-        let turn = state.heavy_turn().await?;
+        let turn = state.heavy_turn(&client).await?;
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
             export(&dataset, &collections, format, &filter)

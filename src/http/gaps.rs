@@ -11,6 +11,7 @@ use geo::Coord;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::auth::ClientIp;
 use super::params::{self, Query};
 use super::{ApiError, AppState, attachment};
 use crate::analysis::{self, Decay, GapParams, GapResult, MAX_SUGGESTIONS};
@@ -69,6 +70,7 @@ pub async fn cached(
     state: &AppState,
     dataset: &Arc<crate::model::Dataset>,
     p: GapParams,
+    client: &ClientIp,
 ) -> Result<Arc<GapResult>, ApiError> {
     // Keyed by the data version: an edit makes new entries, and old ones age out.
     let key = format!("{}:{p:?}", dataset.version);
@@ -81,14 +83,17 @@ pub async fn cached(
         return Ok(hit);
     }
     let dataset = dataset.clone();
-    let turn = state.heavy_turn().await?;
+    let turn = state.heavy_turn(client).await?;
+    let cancel = analysis::Cancel::default();
+    let _cancel_if_dropped = super::CancelOnDrop(cancel.clone());
     let result = Arc::new(
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
-            analysis::analyse(&dataset, &p)
+            analysis::analyse_cancellable(&dataset, &p, &cancel)
         })
         .await
-        .map_err(|e| ApiError::Internal(e.to_string()))?,
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|_| ApiError::Busy(super::HEAVY_RETRY_AFTER_S))?,
     );
     if let Ok(mut cache) = state.gap_cache.lock() {
         if cache.len() >= super::GAP_CACHE_ENTRIES {
@@ -160,30 +165,40 @@ async fn respond(
 }
 
 /// `GET /api/gaps`: per-ward figures.
-pub async fn wards(state: State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
-    figures(state, raw, GapLevel::Wards).await
+pub async fn wards(
+    state: State<AppState>,
+    client: ClientIp,
+    raw: RawQuery,
+) -> Result<Response, ApiError> {
+    figures(state, client, raw, GapLevel::Wards).await
 }
 
 /// `GET /api/gaps/small-areas`: per-small-area figures.
-pub async fn small_areas(state: State<AppState>, raw: RawQuery) -> Result<Response, ApiError> {
-    figures(state, raw, GapLevel::SmallAreas).await
+pub async fn small_areas(
+    state: State<AppState>,
+    client: ClientIp,
+    raw: RawQuery,
+) -> Result<Response, ApiError> {
+    figures(state, client, raw, GapLevel::SmallAreas).await
 }
 
 async fn figures(
     State(state): State<AppState>,
+    client: ClientIp,
     RawQuery(raw): RawQuery,
     level: GapLevel,
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref(), &GAP_PARAMS, &[])?;
     let p = gap_params(&state, &q)?;
     let dataset = state.dataset();
-    let result = cached(&state, &dataset, p).await?;
+    let result = cached(&state, &dataset, p, &client).await?;
     respond(dataset, result, level, q.get(params::FORMAT)).await
 }
 
 /// `GET /api/gaps/suggest?category=&n=&council=`: greedy candidate sites.
 pub async fn suggest(
     State(state): State<AppState>,
+    client: ClientIp,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let q = Query::parse(
@@ -201,16 +216,19 @@ pub async fn suggest(
     let p = gap_params(&state, &q)?;
     let n = q.integer(N, 1, MAX_SUGGESTIONS)?.unwrap_or(5);
     let dataset = state.dataset();
-    let result = cached(&state, &dataset, p.clone()).await?;
+    let result = cached(&state, &dataset, p.clone(), &client).await?;
     let params = p.clone();
     let provenance_dataset = dataset.clone();
-    let turn = state.heavy_turn().await?;
+    let turn = state.heavy_turn(&client).await?;
+    let cancel = analysis::Cancel::default();
+    let _cancel_if_dropped = super::CancelOnDrop(cancel.clone());
     let suggestions = tokio::task::spawn_blocking(move || {
         let _turn = turn;
-        analysis::suggest(&dataset, &params, n)
+        analysis::suggest_cancellable(&dataset, &params, n, &cancel)
     })
     .await
-    .map_err(|e| ApiError::Internal(e.to_string()))?;
+    .map_err(|e| ApiError::Internal(e.to_string()))?
+    .map_err(|_| ApiError::Busy(super::HEAVY_RETRY_AFTER_S))?;
     let dataset = provenance_dataset;
     let list: Vec<Value> = suggestions
         .iter()
@@ -264,6 +282,7 @@ pub struct ScenarioRequest {
 /// `POST /api/gaps/scenario`: per-ward before/after/delta with hypothetical changes.
 pub async fn scenario(
     State(state): State<AppState>,
+    client: ClientIp,
     headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
@@ -325,7 +344,7 @@ pub async fn scenario(
     let dataset = dataset.clone();
     let params = p.clone();
     let s = {
-        let turn = state.heavy_turn().await?;
+        let turn = state.heavy_turn(&client).await?;
         tokio::task::spawn_blocking(move || {
             let _turn = turn;
             analysis::scenario(&dataset, &params, &add, &remove)

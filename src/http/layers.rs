@@ -39,6 +39,12 @@ pub struct Access<S> {
     inner: S,
 }
 
+/// Largest request line plus headers answered (with the documented JSON
+/// 431 past it). The connection reads up to
+/// [`super::server::MAX_READ_BUFFER_BYTES`]; beyond that hyper itself
+/// answers a bare 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
 /// What the log line needs, kept only when the line will be written.
 struct Seen {
     started: Instant,
@@ -108,6 +114,28 @@ where
             method: request.method().clone(),
             path: request.uri().path().to_string(),
         });
+        let header_bytes: usize = request
+            .headers()
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum::<usize>()
+            + request.uri().to_string().len();
+        if header_bytes > MAX_HEADER_BYTES {
+            let r = super::ApiError::status(
+                StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+                "RequestHeaderFieldsTooLarge",
+                format!(
+                    "the request line and headers are {header_bytes} bytes; at most {MAX_HEADER_BYTES} are accepted"
+                ),
+            )
+            .into_response();
+            return AccessFuture {
+                inner: None,
+                ready: Some(r),
+                seen,
+                cors: false,
+            };
+        }
         let cross_site = request.headers().contains_key(header::ORIGIN);
         if cross_site && request.method() == Method::OPTIONS {
             // A preflight: only simple reads are offered to other sites.

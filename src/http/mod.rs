@@ -94,6 +94,10 @@ pub struct Shared {
     pub public_url: Option<Arc<str>>,
     /// The tiles the catalog's latest change touched (see [`AppState::take_tile_changes`]).
     tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
+    /// Costly work each client may start: a token bucket per address.
+    heavy_per_client: Arc<auth::RateLimiter>,
+    /// The bucket's size, and how often it gains a token (`None`: no limit).
+    heavy_rate: Option<(f64, Duration)>,
 }
 
 /// Default tile cache budget, bytes.
@@ -105,6 +109,11 @@ pub const DEFAULT_HEAVY_PERMITS: usize = 8;
 pub const HEAVY_RETRY_AFTER_S: u64 = 2;
 /// How long a costly request waits for its turn before 503.
 pub const HEAVY_WAIT: Duration = Duration::from_secs(2);
+
+/// Costly requests one client may make in a burst before 429.
+pub const HEAVY_BURST_PER_CLIENT: f64 = 30.0;
+/// Costly requests one client may make per minute, sustained.
+pub const DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE: u32 = 300;
 
 /// How many gap analyses are kept.
 pub const GAP_CACHE_ENTRIES: usize = 64;
@@ -166,6 +175,8 @@ impl AppState {
             public_url: None,
             heavy: Arc::new(tokio::sync::Semaphore::new(DEFAULT_HEAVY_PERMITS)),
             tile_changes: Arc::default(),
+            heavy_per_client: Arc::default(),
+            heavy_rate: heavy_rate(DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE),
         };
         let (view, tiles, tile_cache, touched) = (
             state.view.clone(),
@@ -265,9 +276,25 @@ impl AppState {
         self
     }
 
-    /// Waits up to [`HEAVY_WAIT`] for a turn at costly work; 503 with
-    /// Retry-After when the server is too busy.
-    pub async fn heavy_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    /// The same state letting each client start `per_minute` costly
+    /// requests a minute (bursts of [`HEAVY_BURST_PER_CLIENT`]); 0 for no limit.
+    pub fn with_heavy_per_client_per_minute(mut self, per_minute: u32) -> AppState {
+        Arc::make_mut(&mut self.inner).heavy_rate = heavy_rate(per_minute);
+        self
+    }
+
+    /// A turn at costly work for `client`: 429 with Retry-After when that
+    /// client has used its share, else a wait of up to [`HEAVY_WAIT`] for a
+    /// free slot, and 503 with Retry-After when the server is too busy.
+    pub async fn heavy_turn(
+        &self,
+        client: &auth::ClientIp,
+    ) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+        if let (Some(ip), Some((burst, refill))) = (client.0, self.heavy_rate)
+            && let Err(wait_s) = self.heavy_per_client.take(&ip.to_string(), burst, refill)
+        {
+            return Err(ApiError::TooManyRequests(wait_s));
+        }
         match tokio::time::timeout(HEAVY_WAIT, self.heavy.clone().acquire_owned()).await {
             Ok(Ok(permit)) => Ok(permit),
             _ => Err(ApiError::Busy(HEAVY_RETRY_AFTER_S)),
@@ -292,6 +319,26 @@ impl AppState {
     pub fn dataset(&self) -> Arc<Dataset> {
         self.view.load().dataset.clone()
     }
+}
+
+/// Cancels its analysis when dropped: held by the request's future, so
+/// when the request times out (408) or the client goes away, the work on
+/// the blocking pool stops at its next check instead of running on.
+pub(crate) struct CancelOnDrop(pub crate::analysis::Cancel);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.cancel();
+    }
+}
+
+fn heavy_rate(per_minute: u32) -> Option<(f64, Duration)> {
+    (per_minute > 0).then(|| {
+        (
+            HEAVY_BURST_PER_CLIENT,
+            Duration::from_secs_f64(60.0 / per_minute as f64),
+        )
+    })
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).

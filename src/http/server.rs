@@ -23,6 +23,11 @@ pub const DEFAULT_HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// Default most open connections.
 pub const DEFAULT_MAX_CONNECTIONS: usize = 2048;
 
+/// The connection's read buffer, bytes: a request line and headers
+/// larger than this are refused by hyper with a bare 431 (those between
+/// [`super::layers::MAX_HEADER_BYTES`] and this get the JSON 431).
+pub const MAX_READ_BUFFER_BYTES: usize = 256 * 1024;
+
 /// How the server treats connections.
 #[derive(Debug, Clone, Copy)]
 pub struct ServeOptions {
@@ -94,6 +99,7 @@ pub async fn serve(
             let connection = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .header_read_timeout(options.header_read_timeout)
+                .max_buf_size(MAX_READ_BUFFER_BYTES)
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service);
             tokio::pin!(connection);

@@ -170,6 +170,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`
 pub async fn tile(
     State(state): State<AppState>,
+    client: super::auth::ClientIp,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
@@ -208,6 +209,7 @@ pub async fn tile(
                 &state,
                 &view.dataset,
                 gaps::gap_params_for(&state, &q, category)?,
+                &client,
             )
             .await?,
         ),
@@ -241,7 +243,7 @@ pub async fn tile(
         None => {
             // Low zooms cover much of the data: a cold one is costly work.
             let turn = if tile.z < COSTLY_BELOW_ZOOM {
-                Some(state.heavy_turn().await?)
+                Some(state.heavy_turn(&client).await?)
             } else {
                 None
             };
