@@ -29,9 +29,9 @@ fn ward(n: usize) -> MultiPolygon {
     MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])])
 }
 
-/// A star whose ring crosses itself at every point (`n` odd).
-fn star(n: usize) -> MultiPolygon {
-    let step = n / 2;
+/// A star polygon {n/step}: its ring visits every `step`-th of `n` points on
+/// a circle, so each edge crosses about 2·step others (n and step coprime).
+fn star(n: usize, step: usize) -> MultiPolygon {
     let mut coords: Vec<Coord> = (0..n)
         .map(|i| {
             let a = TAU * ((i * step) % n) as f64 / n as f64;
@@ -72,17 +72,18 @@ fn repair(c: &mut Criterion) {
     group
         .sample_size(10)
         .measurement_time(Duration::from_secs(10));
-    let small = star(201);
-    group.bench_with_input(BenchmarkId::new("assetmap", 201), &small, |b, s| {
-        b.iter(|| assetmap::validity::repair(s))
-    });
-    group.bench_with_input(BenchmarkId::new("geo", 201), &small, |b, s| {
-        b.iter(|| s.make_valid())
-    });
-    let big = star(2_001);
-    group.bench_with_input(BenchmarkId::new("assetmap", 2_001), &big, |b, s| {
-        b.iter(|| assetmap::validity::repair(s))
-    });
+    // {201/100}: every edge crosses nearly every other (10,050 pieces);
+    // {2001/7}: a 2k-vertex star, each edge crossing 12 others (6,004 pieces).
+    for (n, step) in [(201usize, 100usize), (2_001, 7)] {
+        let shape = star(n, step);
+        let id = format!("{n}/{step}");
+        group.bench_with_input(BenchmarkId::new("assetmap", &id), &shape, |b, s| {
+            b.iter(|| assetmap::validity::repair(s))
+        });
+        group.bench_with_input(BenchmarkId::new("geo", &id), &shape, |b, s| {
+            b.iter(|| s.make_valid())
+        });
+    }
     group.finish();
 }
 

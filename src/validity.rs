@@ -46,7 +46,7 @@ impl std::fmt::Display for Invalid {
 }
 
 /// Which ring of which polygon a segment belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct RingId {
     part: u32,
     ring: u32,
@@ -133,8 +133,12 @@ impl Segments {
 
     /// Whether `at` is inside the ring (`None` when it lies on the ring),
     /// by counting the ring's segments a ray towards +x crosses.
-    fn inside_ring(&self, ring: RingId, at: Coord) -> Option<bool> {
-        let envelope = AABB::from_corners([at.x, at.y], [f64::INFINITY, at.y]);
+    /// `max_x`: the ring's largest x, where the ray can stop.
+    fn inside_ring(&self, ring: RingId, max_x: f64, at: Coord) -> Option<bool> {
+        if at.x > max_x {
+            return Some(false);
+        }
+        let envelope = AABB::from_corners([at.x, at.y], [max_x, at.y]);
         let mut inside = false;
         for e in self.tree.locate_in_envelope_intersecting(&envelope) {
             let s = &self.segments[e.data as usize];
@@ -214,12 +218,17 @@ pub fn check(shape: &MultiPolygon) -> Result<(), Invalid> {
         }
     }
     let index = Segments::new(&rings);
-    check_crossings(&index, parts)?;
-    check_nesting(&index, &rings, shape, parts)
+    let touching = check_crossings(&index, parts)?;
+    check_nesting(&index, &rings, shape, parts, &touching)
 }
 
 /// No two segments meet except where the rules allow.
-fn check_crossings(index: &Segments, parts: usize) -> Result<(), Invalid> {
+/// Returns the pairs of rings that touch at a point.
+fn check_crossings(
+    index: &Segments,
+    parts: usize,
+) -> Result<std::collections::HashSet<(RingId, RingId)>, Invalid> {
+    let mut touching = std::collections::HashSet::new();
     for (i, s) in index.segments.iter().enumerate() {
         let envelope = AABB::from_corners(
             [
@@ -292,52 +301,64 @@ fn check_crossings(index: &Segments, parts: usize) -> Result<(), Invalid> {
                     // Touching at a point is allowed. Whether the rings
                     // pass through each other there is decided by which
                     // side their other points are on (see check_nesting).
+                    touching.insert((s.ring.min(t.ring), s.ring.max(t.ring)));
                 }
             }
         }
     }
-    Ok(())
+    Ok(touching)
 }
 
 /// Holes inside their exteriors and not in each other; polygons not inside
-/// one another. With no crossings found, each point of a ring off the other
-/// ring says which side it is on; every vertex is tested (and the midpoint
-/// of a segment whose ends both lie on the other ring), so rings that pass
-/// through each other at a shared vertex are found too.
+/// one another. With no crossings found, a ring that does not touch another
+/// is wholly on one side of it, so one point decides. For rings that touch,
+/// every vertex is tested (and the midpoint of a segment whose ends both lie
+/// on the other ring), so rings that pass through each other at a shared
+/// vertex are found too.
 fn check_nesting(
     index: &Segments,
     rings: &[(RingId, Vec<Coord>)],
     shape: &MultiPolygon,
     parts: usize,
+    touching: &std::collections::HashSet<(RingId, RingId)>,
 ) -> Result<(), Invalid> {
+    let max_x: std::collections::HashMap<RingId, f64> = rings
+        .iter()
+        .map(|(id, c)| (*id, c.iter().map(|p| p.x).fold(f64::NEG_INFINITY, f64::max)))
+        .collect();
+    let inside = |ring: RingId, at: Coord| {
+        index.inside_ring(ring, max_x.get(&ring).copied().unwrap_or(f64::INFINITY), at)
+    };
     // The sides of `of`'s points relative to `other`: Some(true) inside.
-    let points_of = |of: &[Coord], other: RingId, f: &mut dyn FnMut(bool, Coord) -> bool| {
-        let mut previous_on = false;
-        for (k, &c) in of.iter().enumerate() {
-            match index.inside_ring(other, c) {
-                Some(inside) => {
-                    if f(inside, c) {
-                        return;
-                    }
-                    previous_on = false;
-                }
-                None => {
-                    if previous_on && k > 0 {
-                        let mid = Coord {
-                            x: (of[k - 1].x + c.x) / 2.0,
-                            y: (of[k - 1].y + c.y) / 2.0,
-                        };
-                        if let Some(inside) = index.inside_ring(other, mid)
-                            && f(inside, mid)
-                        {
+    let points_of =
+        |of_id: RingId, of: &[Coord], other: RingId, f: &mut dyn FnMut(bool, Coord) -> bool| {
+            let every = touching.contains(&(of_id.min(other), of_id.max(other)));
+            let mut previous_on = false;
+            for (k, &c) in of.iter().enumerate() {
+                match inside(other, c) {
+                    Some(side) => {
+                        if f(side, c) || !every {
                             return;
                         }
+                        previous_on = false;
                     }
-                    previous_on = true;
+                    None => {
+                        if previous_on && k > 0 {
+                            let mid = Coord {
+                                x: (of[k - 1].x + c.x) / 2.0,
+                                y: (of[k - 1].y + c.y) / 2.0,
+                            };
+                            if let Some(side) = inside(other, mid)
+                                && (f(side, mid) || !every)
+                            {
+                                return;
+                            }
+                        }
+                        previous_on = true;
+                    }
                 }
             }
-        }
-    };
+        };
     let boxes: Vec<Option<geo::Rect>> = rings
         .iter()
         .map(|(_, c)| geo::BoundingRect::bounding_rect(&LineString::from(c.clone())))
@@ -371,7 +392,7 @@ fn check_nesting(
         );
         for &h in holes {
             let (id, coords) = &rings[h];
-            points_of(coords, rings[exterior].0, &mut |inside, at| {
+            points_of(*id, coords, rings[exterior].0, &mut |inside, at| {
                 if !inside {
                     found = Some(Invalid {
                         reason: format!("{} lies outside its exterior ring", id.describe(parts)),
@@ -380,8 +401,8 @@ fn check_nesting(
                 }
                 !inside
             });
-            if found.is_some() {
-                return Err(found.take().expect("just set"));
+            if let Some(problem) = found.take() {
+                return Err(problem);
             }
             let Some(b) = boxes[h] else { continue };
             let envelope = AABB::from_corners([b.min().x, b.min().y], [b.max().x, b.max().y]);
@@ -391,7 +412,7 @@ fn check_nesting(
                     continue;
                 }
                 let other_id = rings[other].0;
-                points_of(coords, other_id, &mut |inside, at| {
+                points_of(*id, coords, other_id, &mut |inside, at| {
                     if inside {
                         found = Some(Invalid {
                             reason: format!(
@@ -437,23 +458,29 @@ fn check_nesting(
                     continue;
                 }
                 let coords = &rings[exterior].1;
-                points_of(coords, rings[by_part[q][0]].0, &mut |inside, at| {
-                    if !inside {
-                        return false;
-                    }
-                    // Inside q's exterior: fine only inside one of q's holes.
-                    let in_hole = by_part[q][1..].iter().any(|&h| {
-                        boxes[h].is_some_and(|b| geo::Intersects::intersects(&b, &at))
-                            && index.inside_ring(rings[h].0, at) != Some(false)
-                    });
-                    if !in_hole {
-                        found = Some(Invalid {
-                            reason: format!("polygons {} and {} overlap", q + 1, p + 1),
-                            near: Some(at),
+                points_of(
+                    rings[exterior].0,
+                    coords,
+                    rings[by_part[q][0]].0,
+                    &mut |is_in, at| {
+                        let inside_q = is_in;
+                        if !inside_q {
+                            return false;
+                        }
+                        // Inside q's exterior: fine only inside one of q's holes.
+                        let in_hole = by_part[q][1..].iter().any(|&h| {
+                            boxes[h].is_some_and(|b| geo::Intersects::intersects(&b, &at))
+                                && inside(rings[h].0, at) != Some(false)
                         });
-                    }
-                    !in_hole
-                });
+                        if !in_hole {
+                            found = Some(Invalid {
+                                reason: format!("polygons {} and {} overlap", q + 1, p + 1),
+                                near: Some(at),
+                            });
+                        }
+                        !in_hole
+                    },
+                );
                 if let Some(problem) = found.take() {
                     return Err(problem);
                 }
@@ -484,7 +511,9 @@ pub fn repair(shape: &MultiPolygon) -> MultiPolygon {
         })
         .flat_map(|p| p.union_with_fill_rule(&empty, FillRule::EvenOdd).0)
         .collect();
-    if clean.len() <= 1 {
+    // One polygon's pieces under even-odd are already disjoint; only
+    // several polygons need their union.
+    if shape.0.len() <= 1 || clean.len() <= 1 {
         return MultiPolygon::new(clean);
     }
     MultiPolygon::new(clean).union_with_fill_rule(&empty, FillRule::NonZero)

@@ -562,8 +562,7 @@ pub(crate) fn load_source(
     };
     let mut outcomes: Vec<(String, Outcome)> = Vec::new();
     let mut polygons_as_points = 0usize;
-    let coverage_warning;
-    match format {
+    let coverage_warning = match format {
         Format::Csv => {
             let crs = match &source.crs {
                 Some(name) => Crs::parse(name)
@@ -588,7 +587,7 @@ pub(crate) fn load_source(
                     plan.row(&record, None, None),
                 ));
             }
-            coverage_warning = plan.coverage_warning();
+            plan.coverage_warning()
         }
         Format::Geojson => {
             let file = GeoFile::parse(&source.path, &bytes)?;
@@ -617,9 +616,9 @@ pub(crate) fn load_source(
                 );
                 outcomes.push((feature.location(None), outcome));
             }
-            coverage_warning = plan.coverage_warning();
+            plan.coverage_warning()
         }
-    }
+    };
     drop(bytes);
 
     let mut first_seen: HashMap<String, String> = HashMap::new();
