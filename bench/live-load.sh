@@ -33,11 +33,14 @@ python3 bench/writer.py http://127.0.0.1:18181 http://127.0.0.1:18182 "$token" "
 writer=$!
 wrk -t1 -c32 -d"${duration}s" --latency -s bench/mixed.lua http://127.0.0.1:18181 > "$scratch/a.txt" &
 wa=$!
+wrk -t1 -c2 -d"${duration}s" --latency http://127.0.0.1:18181/health > "$scratch/health.txt" &
+wh=$!
 wrk -t1 -c32 -d"${duration}s" --latency -s bench/mixed.lua http://127.0.0.1:18182 > "$scratch/b.txt"
-wait "$wa"; wait "$writer"
+wait "$wa"; wait "$wh"; wait "$writer"
 for r in a b; do
   echo "replica $r reads: $(grep 'Requests/sec' "$scratch/$r.txt" | awk '{print $2}') req/s, p50 $(grep ' 50%' "$scratch/$r.txt" | awk '{print $2}'), p99 $(grep ' 99%' "$scratch/$r.txt" | awk '{print $2}'), errors: $(grep -E 'Non-2xx|Socket errors' "$scratch/$r.txt" || echo none)"
 done
+echo "/health on A meanwhile: p50 $(grep ' 50%' "$scratch/health.txt" | awk '{print $2}'), p99 $(grep ' 99%' "$scratch/health.txt" | awk '{print $2}'), errors: $(grep -E 'Non-2xx|Socket errors' "$scratch/health.txt" || echo none)"
 echo "writes through A, seen on B: $(cat "$scratch/writer.json")"
 cat "$scratch/writer.err"
 grep -c ' request ' "$scratch/18181.log" | sed 's/^/access-log lines on A: /'
