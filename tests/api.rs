@@ -665,12 +665,12 @@ async fn bad_requests_get_precise_client_errors() {
         (
             "/collections/assets/items?limit=0".into(),
             400,
-            "limit must be a whole number from 1 to 10000",
+            "limit must be a whole number of at least 1",
         ),
         (
-            "/collections/assets/items?limit=10001".into(),
+            "/collections/assets/items?limit=-3".into(),
             400,
-            "limit must be a whole number from 1 to 10000",
+            "limit must be a whole number of at least 1",
         ),
         (
             "/collections/assets/items?offset=-5".into(),
@@ -1062,12 +1062,22 @@ async fn gap_results_download_as_csv_and_geopackage() {
             .starts_with("attachment; filename=\"ward-gaps-gp-")
     );
     let text = String::from_utf8(csv.bytes.clone()).unwrap();
-    assert!(
-        text.starts_with("# assetmap gap analysis: {\"category\":\"gp\",\"coverage_m\":1200.0")
-    );
-    let rows: Vec<&str> = text.lines().filter(|l| !l.starts_with('#')).collect();
-    assert_eq!(rows.len(), 21, "a header and 20 wards");
-    assert!(rows[0].starts_with("code,name,council_code,considered,population"));
+    // The first line is the header (desktop GIS reads it as the field names);
+    // every row carries the parameters and hashes that made it.
+    let mut reader = ::csv::Reader::from_reader(text.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    assert_eq!(&header[0], "code");
+    assert!(text.starts_with("code,name,council_code,considered,population"));
+    let at = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<::csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), 20, "20 wards");
+    for row in &rows {
+        assert_eq!(&row[at("analysis_category")], "gp");
+        assert_eq!(&row[at("analysis_coverage_m")], "1200");
+        assert_eq!(&row[at("analysis_catchment_m")], "1600");
+        assert_eq!(&row[at("analysis_decay")], "none");
+        assert_eq!(row[at("result_hash")].len(), 64);
+    }
 
     let gpkg = get("/api/gaps/small-areas?category=library&format=gpkg").await;
     assert_eq!(gpkg.status, StatusCode::OK);
@@ -1123,4 +1133,20 @@ async fn gap_results_download_as_csv_and_geopackage() {
             .unwrap()
             .contains("json, geojson, csv or gpkg")
     );
+}
+
+#[tokio::test]
+async fn a_limit_above_the_maximum_is_capped_and_the_links_carry_the_cap() {
+    let r = get("/collections/assets/items?limit=20000&category=gp").await;
+    assert_eq!(r.status, StatusCode::OK);
+    let v: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
+    let links = v["links"].as_array().unwrap();
+    let own = links.iter().find(|l| l["rel"] == "self").unwrap()["href"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(own.contains("limit=10000"), "{own}");
+    assert!(!own.contains("20000"), "{own}");
+    let huge = get("/collections/assets/items?limit=99999999999999999999999").await;
+    assert_eq!(huge.status, StatusCode::OK);
 }

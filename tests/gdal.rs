@@ -128,6 +128,7 @@ fn ogrinfo_reads_both_geojson_exports() {
 #[test]
 fn gdal_reads_the_live_ogc_api() {
     let Some(d) = five_councils() else { return };
+    let assets = d.assets.len();
     let address = serve(AppState::new(Arc::new(d)));
     let base = format!("http://{address}");
     let oapif = format!("OAPIF:{base}");
@@ -147,6 +148,23 @@ fn gdal_reads_the_live_ogc_api() {
     for code in ["E05013802", "E05015624", "E05011350"] {
         assert!(all.contains(code), "{code} was read");
     }
+    // A page size above the server's maximum is capped, not refused (OGC
+    // API - Features Part 1), so ogr2ogr's translation completes.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("assets.geojson");
+    let status = Command::new("ogr2ogr")
+        .args(["-f", "GeoJSON"])
+        .arg(&out)
+        .args([&oapif, "assets", "-oo", "PAGE_SIZE=20000"])
+        .output()
+        .expect("ogr2ogr runs");
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let copied = ogrinfo(&["-ro", "-so", "-al", &out.display().to_string()]);
+    assert_eq!(feature_count(&copied), assets);
     // In British National Grid: the OAPIF driver of GDAL 3.7+ takes a CRS
     // option; GDAL 3.6 (Debian 12) does not, so read the items URL with
     // crs=EPSG:27700 through GDAL's GeoJSON driver instead.
@@ -243,4 +261,40 @@ fn gdal_reads_a_gap_analysis_geopackage() {
     );
     let provenance = ogrinfo(&["-ro", "-q", path, "analysis_provenance"]);
     assert!(provenance.contains(&result.result_hash()), "{provenance}");
+}
+
+#[test]
+fn desktop_gis_opens_the_gap_csv_with_its_header_as_field_names() {
+    let Some(d) = five_councils() else { return };
+    let wards = d.wards.len();
+    let address = serve(AppState::new(Arc::new(d)));
+    let url = format!("http://{address}/api/gaps?category=gp&format=csv");
+    // GDAL's CSV driver: the first field is "code", and every ward is a feature.
+    let summary = ogrinfo(&["-ro", "-so", "-al", &format!("CSV:/vsicurl/{url}")]);
+    assert_eq!(feature_count(&summary), wards);
+    let first_field = summary.lines().find(|l| {
+        [": String (", ": Real (", ": Integer"]
+            .iter()
+            .any(|t| l.contains(t))
+    });
+    assert!(
+        first_field.is_some_and(|l| l.starts_with("code: ")),
+        "{summary}"
+    );
+    assert!(summary.contains("result_hash: String"), "{summary}");
+    // Python's csv module: the first row is the header.
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import csv,sys,urllib.request; r=list(csv.reader(urllib.request.urlopen(sys.argv[1]).read().decode().splitlines())); print(r[0][0], len(r)-1)",
+            &url,
+        ])
+        .output()
+        .expect("python3 runs");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("code {wards}"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -154,31 +154,58 @@ pub fn gaps_geojson(dataset: &Dataset, result: &GapResult, level: GapLevel) -> V
     json!({"type": "FeatureCollection", "provenance": provenance(dataset, result), "features": features})
 }
 
-/// CSV rows with a header; the provenance goes in `#` comment lines first.
+/// Columns added to every CSV row so the figures carry how they were made
+/// (a CSV's first line must be its header for desktop GIS to open it).
+pub const CSV_PROVENANCE_COLUMNS: [&str; 7] = [
+    "analysis_category",
+    "analysis_coverage_m",
+    "analysis_catchment_m",
+    "analysis_decay",
+    "analysis_council",
+    "result_hash",
+    "dataset_hash",
+];
+
+/// CSV rows: the header first, then one row per ward or small area, each
+/// ending with the analysis' parameters and hashes
+/// ([`CSV_PROVENANCE_COLUMNS`]; the whole provenance is in the JSON).
 pub fn gaps_csv(dataset: &Dataset, result: &GapResult, level: GapLevel) -> String {
     let rows = rows(dataset, result, level);
     let mut out = String::new();
     let provenance = provenance(dataset, result);
-    out.push_str(&format!(
-        "# assetmap gap analysis: {}\n",
-        provenance["parameters"]
-    ));
-    out.push_str(&format!(
-        "# vintages: {}; dataset content_hash {}; result_hash {}\n",
-        provenance["vintages"],
-        dataset.info.content_hash,
-        provenance["result_hash"].as_str().unwrap_or("")
-    ));
+    let p = &result.params;
+    let decay = serde_json::to_value(p.decay)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let tail: [String; 7] = [
+        p.category.clone(),
+        p.coverage_m.to_string(),
+        p.catchment_m.to_string(),
+        decay,
+        p.council.clone().unwrap_or_default(),
+        provenance["result_hash"].as_str().unwrap_or("").to_string(),
+        dataset.info.content_hash.clone(),
+    ];
     let mut writer = csv::Writer::from_writer(Vec::new());
     if let Some(first) = rows.first() {
-        let _ = writer.write_record(first.keys());
+        let _ = writer.write_record(
+            first
+                .keys()
+                .map(String::as_str)
+                .chain(CSV_PROVENANCE_COLUMNS),
+        );
     }
     for row in &rows {
-        let _ = writer.write_record(row.values().map(|v| match v {
-            Value::Null => String::new(),
-            Value::String(s) => s.clone(),
-            other => other.to_string(),
-        }));
+        let _ = writer.write_record(
+            row.values()
+                .map(|v| match v {
+                    Value::Null => String::new(),
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .chain(tail.iter().cloned()),
+        );
     }
     out.push_str(&String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default());
     out

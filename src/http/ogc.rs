@@ -330,7 +330,7 @@ pub async fn items(
     check_f(&q)?;
     let d = &state.dataset();
     let limit = q
-        .integer(params::LIMIT, 1, MAX_LIMIT)?
+        .integer_capped(params::LIMIT, 1, MAX_LIMIT)?
         .unwrap_or(DEFAULT_LIMIT);
     let offset = q.integer(params::OFFSET, 0, MAX_OFFSET)?.unwrap_or(0);
     let crs = match q.get(params::CRS) {
@@ -374,9 +374,13 @@ pub async fn items(
         let mut pairs: Vec<String> = q
             .pairs()
             .iter()
-            .filter(|(n, _)| n != params::OFFSET)
+            .filter(|(n, _)| n != params::OFFSET && n != params::LIMIT)
             .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
             .collect();
+        if q.has(params::LIMIT) {
+            // The limit served, which may be the capped one.
+            pairs.push(format!("limit={limit}"));
+        }
         if new_offset > 0 {
             pairs.push(format!("offset={new_offset}"));
         }

@@ -85,7 +85,7 @@ fn gap_params(with_format: bool) -> Vec<Value> {
     if with_format {
         out.push(query(
             params::FORMAT,
-            "json; geojson with polygons; csv (provenance in # lines); gpkg (GeoPackage in EPSG:27700 with an analysis_provenance table)",
+            "json; geojson with polygons; csv (header first; each row ends with the analysis parameters, result_hash and dataset_hash); gpkg (GeoPackage in EPSG:27700 with an analysis_provenance table)",
             json!({"type": "string", "enum": ["json", "geojson", "csv", "gpkg"], "default": "json"}),
         ));
     }

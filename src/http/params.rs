@@ -157,6 +157,30 @@ impl Query {
         parse_number(name, text, min, max).map(Some)
     }
 
+    /// A whole number of at least `min`; larger than `max` is taken as
+    /// `max` (OGC API - Features Part 1, requirement /req/core/fc-limit-response-1:
+    /// a server caps a limit above its maximum rather than refusing it).
+    pub fn integer_capped(
+        &self,
+        name: &str,
+        min: usize,
+        max: usize,
+    ) -> Result<Option<usize>, ApiError> {
+        let Some(text) = self.get(name) else {
+            return Ok(None);
+        };
+        let digits = text.trim();
+        if !digits.is_empty() && digits.len() <= 100 && digits.bytes().all(|b| b.is_ascii_digit()) {
+            let v = digits.parse::<u64>().unwrap_or(u64::MAX);
+            if v >= min as u64 {
+                return Ok(Some(v.min(max as u64) as usize));
+            }
+        }
+        Err(ApiError::bad(format!(
+            "{name} must be a whole number of at least {min} (larger than {max} is taken as {max}; got {text:?})"
+        )))
+    }
+
     /// A whole number in `min..=max`.
     pub fn integer(&self, name: &str, min: usize, max: usize) -> Result<Option<usize>, ApiError> {
         let Some(text) = self.get(name) else {
