@@ -96,6 +96,31 @@ fn ogrinfo_reads_the_geopackage_with_counts_and_british_national_grid() {
     let ward = ogrinfo(&["-ro", "-q", &path, "wards", "-where", "code = 'E05013802'"]);
     assert!(ward.contains("name (String) = "), "{ward}");
     assert!(ward.contains("imd_score (Real) = "), "{ward}");
+    // Every feature table has a GeoPackage R-tree index that GDAL uses.
+    for layer in ["assets", "wards", "small_areas"] {
+        let answer = ogrinfo(&[
+            "-ro",
+            "-q",
+            &path,
+            "-sql",
+            &format!("SELECT HasSpatialIndex('{layer}', 'geom') AS indexed"),
+        ]);
+        assert!(
+            answer.contains("HasSpatialIndex (Integer) = 1"),
+            "{layer}: {answer}"
+        );
+    }
+    // A spatial filter through the index: the wards around Church Street, Westminster.
+    let near = ogrinfo(&[
+        "-ro", "-so", &path, "wards", "-spat", "526500", "181500", "527500", "182500",
+    ]);
+    let n = feature_count(&near);
+    assert!((1..=8).contains(&n), "{near}");
+    let db = rusqlite::Connection::open(&path).unwrap();
+    let boxes: i64 = db
+        .query_row("SELECT count(*) FROM rtree_wards_geom", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(boxes, 106);
 }
 
 #[test]
@@ -241,7 +266,8 @@ fn gdal_reads_a_gap_analysis_geopackage() {
     assert!(summary.contains("ID[\"EPSG\",27700]"), "{summary}");
     for field in [
         "gap: Real",
-        "underserved: Integer",
+        "underserved: Integer(Boolean)",
+        "considered: Integer(Boolean)",
         "code: String",
         "coverage: Real",
     ] {

@@ -166,7 +166,9 @@ pub fn write_gap_geopackage(
                     .map(|r| &r[name.as_str()])
                     .filter(|v| !v.is_null())
             };
-            if values().all(|v| v.is_i64() || v.is_boolean()) {
+            if values().next().is_some() && values().all(Value::is_boolean) {
+                "BOOLEAN"
+            } else if values().all(|v| v.is_i64() || v.is_boolean()) {
                 "INTEGER"
             } else if values().all(Value::is_number) {
                 "REAL"
@@ -191,6 +193,7 @@ pub fn write_gap_geopackage(
         vec!["?"; names.len() + 1].join(", ")
     ))?;
     let mut bounds: Option<geo::Rect> = None;
+    let mut boxes: Vec<(i64, geo::Rect)> = Vec::with_capacity(rows.len());
     for (row, shape) in rows.iter().zip(&shapes) {
         if let Some(r) = shape.bounding_rect() {
             bounds = Some(match bounds {
@@ -210,8 +213,12 @@ pub fn write_gap_geopackage(
         let mut values = vec![rusqlite::types::Value::Blob(gpkg_multipolygon(shape))];
         values.extend(row.values().map(sql_value));
         insert.execute(params_from_iter(values))?;
+        if let Some(r) = shape.bounding_rect() {
+            boxes.push((tx.last_insert_rowid(), r));
+        }
     }
     drop(insert);
+    spatial_index(&tx, table, &boxes)?;
     let b = bounds.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
     let [min_x, min_y, max_x, max_y] = b.map_or([None; 4], |b| b.map(Some));
     let description = format!(
@@ -299,6 +306,7 @@ fn write_layer(
         quote(table),
         names.join(", ")
     ))?;
+    let mut boxes: Vec<(i64, geo::Rect)> = Vec::with_capacity(indexes.len());
     for &i in indexes {
         let (blob, rect) = match features::geometry(collection, dataset, i) {
             Geometry::Point { bng, .. } => (gpkg_point(bng), Some(geo::Rect::new(bng, bng))),
@@ -324,7 +332,12 @@ fn write_layer(
             });
         }
         insert.execute(params_from_iter(values))?;
+        if let Some(r) = rect {
+            boxes.push((tx.last_insert_rowid(), r));
+        }
     }
+    drop(insert);
+    spatial_index(tx, table, &boxes)?;
     let [min_x, min_y, max_x, max_y] = bounds.map_or([None; 4], |b| b.map(Some));
     tx.execute(
         "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, min_x, min_y, max_x, max_y, srs_id)
@@ -335,6 +348,55 @@ fn write_layer(
         "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, 27700, 0, 0)",
         rusqlite::params![table, geometry_type],
     )?;
+    Ok(())
+}
+
+/// The GeoPackage R-tree spatial index (`gpkg_rtree_index`, GeoPackage 1.2
+/// §F.3) on a table's `geom`: the virtual table filled with each feature's
+/// box, the extension registered, and the standard triggers that keep it
+/// current when a GIS edits the layer (created after the rows are in, as
+/// they call the GeoPackage SQL functions a GIS provides).
+fn spatial_index(
+    tx: &rusqlite::Transaction,
+    table: &str,
+    boxes: &[(i64, geo::Rect)],
+) -> Result<(), ExportError> {
+    let t = table;
+    let rtree = format!("rtree_{t}_geom");
+    tx.execute_batch(&format!(
+        "CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT, extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL, CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+         CREATE VIRTUAL TABLE {rtree} USING rtree(id, minx, maxx, miny, maxy);"
+    ))?;
+    tx.execute(
+        "INSERT INTO gpkg_extensions VALUES (?1, 'geom', 'gpkg_rtree_index', 'http://www.geopackage.org/spec120/#extension_rtree', 'write-only')",
+        [t],
+    )?;
+    let mut insert = tx.prepare(&format!("INSERT INTO {rtree} VALUES (?1, ?2, ?3, ?4, ?5)"))?;
+    for (fid, r) in boxes {
+        insert.execute(rusqlite::params![
+            fid,
+            r.min().x,
+            r.max().x,
+            r.min().y,
+            r.max().y
+        ])?;
+    }
+    drop(insert);
+    let values = "VALUES (NEW.fid, ST_MinX(NEW.geom), ST_MaxX(NEW.geom), ST_MinY(NEW.geom), ST_MaxY(NEW.geom))";
+    tx.execute_batch(&format!(
+        "CREATE TRIGGER {rtree}_insert AFTER INSERT ON {t} WHEN (NEW.geom NOT NULL AND NOT ST_IsEmpty(NEW.geom))
+           BEGIN INSERT OR REPLACE INTO {rtree} {values}; END;
+         CREATE TRIGGER {rtree}_update1 AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+           BEGIN INSERT OR REPLACE INTO {rtree} {values}; END;
+         CREATE TRIGGER {rtree}_update2 AFTER UPDATE OF geom ON {t} WHEN OLD.fid = NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+           BEGIN DELETE FROM {rtree} WHERE id = OLD.fid; END;
+         CREATE TRIGGER {rtree}_update3 AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND (NEW.geom NOTNULL AND NOT ST_IsEmpty(NEW.geom))
+           BEGIN DELETE FROM {rtree} WHERE id = OLD.fid; INSERT OR REPLACE INTO {rtree} {values}; END;
+         CREATE TRIGGER {rtree}_update4 AFTER UPDATE ON {t} WHEN OLD.fid != NEW.fid AND (NEW.geom ISNULL OR ST_IsEmpty(NEW.geom))
+           BEGIN DELETE FROM {rtree} WHERE id IN (OLD.fid, NEW.fid); END;
+         CREATE TRIGGER {rtree}_delete AFTER DELETE ON {t} WHEN OLD.geom NOT NULL
+           BEGIN DELETE FROM {rtree} WHERE id = OLD.fid; END;"
+    ))?;
     Ok(())
 }
 
