@@ -23,6 +23,14 @@ use http_body_util::BodyExt;
 use serde_json::Value;
 use tower::ServiceExt;
 
+/// Whether a decoded point lies in its tile proper, not in the buffer it
+/// shares with a neighbour (each point is in exactly one tile proper).
+fn in_own_tile(feature: &Value) -> bool {
+    let g = &feature["geometry"];
+    let inside = |v: &Value| v.as_f64().is_some_and(|c| (0.0..4096.0).contains(&c));
+    inside(&g[0]) && inside(&g[1])
+}
+
 fn decode(tiles: &[(TileId, Vec<u8>)]) -> Option<Vec<Value>> {
     common::decode_tiles(tiles)
 }
@@ -208,8 +216,9 @@ fn decoded_tiles_match_brute_force_selections_on_real_data() {
                 .assets
                 .iter()
                 .filter(|a| {
+                    // In the tile or its buffer, so symbols at edges are whole.
                     let m = normalised_mercator(a.lonlat);
-                    TileId::containing(tile.z, m.x, m.y) == *tile
+                    TileId::holding(tile.z, m.x, m.y).contains(tile)
                 })
                 .map(|a| a.id.clone())
                 .collect();
@@ -224,8 +233,9 @@ fn decoded_tiles_match_brute_force_selections_on_real_data() {
                         f["geometry"][0].as_f64().unwrap(),
                         f["geometry"][1].as_f64().unwrap(),
                     );
+                    // In the tile or its buffer (a symbol at an edge is whole).
                     assert!(
-                        (0.0..4096.0).contains(&x) && (0.0..4096.0).contains(&y),
+                        (-64.0..=4160.0).contains(&x) && (-64.0..=4160.0).contains(&y),
                         "{name} point {x},{y}"
                     );
                     continue;
@@ -287,6 +297,7 @@ fn each_asset_is_counted_once_across_a_zooms_tiles() {
                 .as_array()
                 .into_iter()
                 .flatten()
+                .filter(|f| in_own_tile(f))
             {
                 let p = &f["properties"];
                 match p["point_count"].as_u64() {
@@ -711,6 +722,7 @@ fn category_filters_cluster_only_the_chosen_categories() {
             .as_array()
             .into_iter()
             .flatten()
+            .filter(|f| in_own_tile(f))
         {
             let p = &f["properties"];
             let n = p["point_count"].as_u64().unwrap_or(1);
@@ -819,5 +831,79 @@ async fn gap_colours_come_through_the_tile_endpoint_with_their_parameters() {
         status,
         StatusCode::BAD_REQUEST,
         "distances without gaps= are refused"
+    );
+}
+
+#[test]
+fn a_point_on_a_tile_edge_is_drawn_whole_by_both_tiles() {
+    let state = AppState::new(demo());
+    let d = state.dataset();
+    let asset = &d.assets[0];
+    let z = 15u8;
+    let m = normalised_mercator(asset.lonlat);
+    let n = f64::powi(2.0, i32::from(z));
+    // Move it exactly onto the western edge of the tile it is in.
+    let edge_x = (m.x * n).floor() / n;
+    let lon = edge_x * 360.0 - 180.0;
+    common::move_asset(
+        &state,
+        &asset.id,
+        Coord {
+            x: lon,
+            y: asset.lonlat.y,
+        },
+    );
+    let d = state.dataset();
+    let moved = &d.assets[d.asset_by_id[&asset.id]];
+    let m = normalised_mercator(moved.lonlat);
+    // The grid round trip may leave it a hair either side of the edge.
+    assert!((m.x * n - (m.x * n).round()).abs() < 1e-3);
+    let row = TileId::containing(z, m.x, m.y);
+    let east = TileId {
+        x: (m.x * n).round() as u32,
+        ..row
+    };
+    let west = TileId {
+        x: east.x - 1,
+        ..east
+    };
+    let tiles: Vec<(TileId, Vec<u8>)> = [west, east]
+        .iter()
+        .map(|&t| (t, state.tiles.render(&d, t, TileLayer::Assets, &[], None)))
+        .collect();
+    let Some(decoded) = decode(&tiles) else {
+        return;
+    };
+    let mut xs = Vec::new();
+    for dec in &decoded {
+        let f = dec["layers"]["assets"]["features"]
+            .as_array()
+            .and_then(|fs| {
+                fs.iter()
+                    .find(|f| f["properties"]["id"] == asset.id.as_str())
+            })
+            .unwrap_or_else(|| panic!("{} is in both tiles: {dec}", asset.id));
+        xs.push(f["geometry"][0].as_f64().unwrap_or_else(|| panic!("{f}")));
+    }
+    // At x = 4096 in the western tile (its buffer) and x = 0 in the eastern.
+    assert!(
+        (xs[0] - 4096.0).abs() <= 1.0 && xs[1].abs() <= 1.0,
+        "{xs:?}"
+    );
+    // A point well inside a tile is in that tile only.
+    let inner = TileId {
+        x: east.x + 1,
+        ..east
+    };
+    let far = state.tiles.render(&d, inner, TileLayer::Assets, &[], None);
+    let Some(far) = decode(&[(inner, far)]) else {
+        return;
+    };
+    assert!(
+        far[0]["layers"]["assets"]["features"]
+            .as_array()
+            .is_none_or(|fs| fs
+                .iter()
+                .all(|f| f["properties"]["id"] != asset.id.as_str()))
     );
 }

@@ -116,6 +116,33 @@ impl TileId {
         ([x0 - m, y0 - m], [x0 + size + m, y0 + size + m])
     }
 
+    /// Every tile at zoom `z` whose box grown by [`polygon::BUFFER`] holds
+    /// the point: the one containing it, and neighbours when it lies within
+    /// their buffer (so a symbol drawn across an edge is whole in both).
+    pub fn holding(z: u8, x: f64, y: f64) -> Vec<TileId> {
+        let home = TileId::containing(z, x, y);
+        let max = i64::from((1u32 << z) - 1);
+        let mut out = Vec::with_capacity(1);
+        for dy in -1i64..=1 {
+            for dx in -1i64..=1 {
+                let (tx, ty) = (i64::from(home.x) + dx, i64::from(home.y) + dy);
+                if !(0..=max).contains(&tx) || !(0..=max).contains(&ty) {
+                    continue;
+                }
+                let tile = TileId {
+                    z,
+                    x: tx as u32,
+                    y: ty as u32,
+                };
+                let (min, max_corner) = tile.bounds(polygon::BUFFER);
+                if (min[0]..=max_corner[0]).contains(&x) && (min[1]..=max_corner[1]).contains(&y) {
+                    out.push(tile);
+                }
+            }
+        }
+        out
+    }
+
     /// The tile containing a normalised Web Mercator point at zoom `z`.
     pub fn containing(z: u8, x: f64, y: f64) -> TileId {
         let n = f64::powi(2.0, i32::from(z));
@@ -528,7 +555,9 @@ impl TileSource {
         let mut layer = Layer::new("assets");
         let key = Self::filter_key(categories);
         let h = self.hierarchy(&key);
-        let (min, max) = tile.bounds(0.0);
+        // Points in the tile and in its buffer, as for polygons: a symbol
+        // near an edge is drawn whole by both tiles.
+        let (min, max) = tile.bounds(polygon::BUFFER);
         let live = match self.live.read() {
             Ok(l) => l,
             Err(poisoned) => poisoned.into_inner(),
@@ -536,10 +565,6 @@ impl TileSource {
         let frame = tile.frame();
         for i in h.in_box(tile.z, min, max) {
             let node = &h.level(tile.z)[i];
-            // Each node belongs to the one tile its position falls in.
-            if TileId::containing(tile.z, node.x, node.y) != tile {
-                continue;
-            }
             let p = frame.to_tile(Coord {
                 x: node.x,
                 y: node.y,
@@ -656,7 +681,8 @@ fn fingerprints(h: &Hierarchy, z: u8, points: &[Option<LivePoint>]) -> HashMap<T
     let mut per_tile: HashMap<TileId, Vec<u64>> = HashMap::new();
     for (i, node) in h.level(z).iter().enumerate() {
         let tile = TileId::containing(z, node.x, node.y);
-        // The position as the tile encodes it.
+        // The position as its own tile encodes it (which fixes it in the
+        // neighbours' too).
         let at = tile.frame().to_tile(Coord {
             x: node.x,
             y: node.y,
@@ -675,10 +701,10 @@ fn fingerprints(h: &Hierarchy, z: u8, points: &[Option<LivePoint>]) -> HashMap<T
             h.expansion_zoom(z, i).hash(&mut hasher);
             node_first(h, z, i).hash(&mut hasher);
         }
-        per_tile
-            .entry(TileId::containing(z, node.x, node.y))
-            .or_default()
-            .push(hasher.finish());
+        let fingerprint = hasher.finish();
+        for t in TileId::holding(z, node.x, node.y) {
+            per_tile.entry(t).or_default().push(fingerprint);
+        }
     }
     per_tile
         .into_iter()
@@ -727,7 +753,7 @@ fn diff(
         }
         for z in old.max_zoom + 1..=MAX_ZOOM {
             for point in [&p, &q].into_iter().flatten() {
-                out.insert(TileId::containing(z, point.at.x, point.at.y));
+                out.extend(TileId::holding(z, point.at.x, point.at.y));
             }
         }
     }
