@@ -528,6 +528,20 @@ fn main() -> anyhow::Result<()> {
             std::fs::write(&output, &bytes)
                 .with_context(|| format!("writing {}", output.display()))?;
             println!("wrote {} bytes to {}", bytes.len(), output.display());
+            if request.format == "csv" {
+                // GDAL and QGIS read the column types from NAME.csvt beside NAME.csv.
+                let types = assetmap::export::export_request(
+                    &dataset,
+                    &assetmap::export::ExportRequest {
+                        format: "csvt".into(),
+                        ..request.clone()
+                    },
+                )?;
+                let sidecar = output.with_extension("csvt");
+                std::fs::write(&sidecar, &types)
+                    .with_context(|| format!("writing {}", sidecar.display()))?;
+                println!("wrote the column types to {}", sidecar.display());
+            }
             Ok(())
         }
         Command::Gaps {

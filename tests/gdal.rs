@@ -324,3 +324,49 @@ fn desktop_gis_opens_the_gap_csv_with_its_header_as_field_names() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn gdal_opens_an_empty_tile_and_a_full_one() {
+    let Some(d) = five_councils() else { return };
+    let address = serve(AppState::new(Arc::new(d)));
+    // Mid-Atlantic: nothing there.
+    let empty = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-so",
+        &format!("MVT:/vsicurl/http://{address}/tiles/all/10/300/300.mvt"),
+    ]);
+    assert!(!empty.contains("Feature Count: 1"), "{empty}");
+    // Church Street, Westminster, at z14: wards and assets.
+    let full = ogrinfo(&[
+        "-ro",
+        "-al",
+        "-so",
+        &format!("MVT:/vsicurl/http://{address}/tiles/all/14/8184/5447.mvt"),
+    ]);
+    assert!(full.contains("Layer name: wards"), "{full}");
+}
+
+#[test]
+fn csv_exports_keep_numbers_as_numbers_through_their_csvt_sidecar() {
+    let Some(d) = five_councils() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let csv = export_to(&d, dir.path(), "wards", "csv", "wards.csv");
+    let bare = ogrinfo(&["-ro", "-so", "-al", &csv]);
+    assert!(
+        bare.contains("imd_score: String"),
+        "without a sidecar: {bare}"
+    );
+    export_to(&d, dir.path(), "wards", "csvt", "wards.csvt");
+    let typed = ogrinfo(&["-ro", "-so", "-al", &csv]);
+    for field in [
+        "code: String",
+        "imd_score: Real",
+        "population: Real",
+        "easting: Real",
+        "lat: Real",
+    ] {
+        assert!(typed.contains(field), "{field} in {typed}");
+    }
+    assert_eq!(feature_count(&typed), 106);
+}

@@ -51,3 +51,21 @@ pub fn write_csv(collection: Collection, dataset: &Dataset, indexes: &[usize]) -
     }
     String::from_utf8(writer.into_inner().unwrap_or_default()).unwrap_or_default()
 }
+
+/// The GDAL `.csvt` sidecar for [`write_csv`]'s columns: one line of types
+/// (`String`, `Integer`, `Real`), so GDAL and QGIS keep numbers as numbers.
+/// Saved as `NAME.csvt` beside `NAME.csv`.
+pub fn write_csvt(collection: Collection, dataset: &Dataset) -> String {
+    let mut types: Vec<&str> = collection
+        .schema(dataset)
+        .iter()
+        .map(|f| match f.kind {
+            features::FieldType::Text => "String",
+            features::FieldType::Integer => "Integer",
+            features::FieldType::Real => "Real",
+        })
+        .collect();
+    types.extend(["Real"; 4]);
+    let quoted: Vec<String> = types.iter().map(|t| format!("\"{t}\"")).collect();
+    quoted.join(",") + "\n"
+}

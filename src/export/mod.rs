@@ -25,15 +25,18 @@ pub enum ExportFormat {
     Csv,
     /// OGC GeoPackage in EPSG:27700 (all requested layers in one file).
     GeoPackage,
+    /// The GDAL `.csvt` sidecar giving the CSV's column types.
+    Csvt,
 }
 
 impl ExportFormat {
     /// Every format, by the name used in URLs and on the command line.
-    pub const ALL: [(&'static str, ExportFormat); 4] = [
+    pub const ALL: [(&'static str, ExportFormat); 5] = [
         ("geojson", ExportFormat::GeoJson),
         ("geojson-27700", ExportFormat::GeoJsonBng),
         ("csv", ExportFormat::Csv),
         ("gpkg", ExportFormat::GeoPackage),
+        ("csvt", ExportFormat::Csvt),
     ];
 
     /// Parses a format name.
@@ -47,6 +50,7 @@ impl ExportFormat {
             ExportFormat::GeoJson | ExportFormat::GeoJsonBng => "geojson",
             ExportFormat::Csv => "csv",
             ExportFormat::GeoPackage => "gpkg",
+            ExportFormat::Csvt => "csvt",
         }
     }
 
@@ -56,6 +60,7 @@ impl ExportFormat {
             ExportFormat::GeoJson | ExportFormat::GeoJsonBng => "application/geo+json",
             ExportFormat::Csv => "text/csv; charset=utf-8",
             ExportFormat::GeoPackage => "application/geopackage+sqlite3",
+            ExportFormat::Csvt => "text/plain; charset=utf-8",
         }
     }
 
@@ -97,6 +102,7 @@ pub fn export(
             Ok(write_feature_collection(*first, dataset, indexes, crs, None, &extra).into_bytes())
         }
         ExportFormat::Csv => Ok(write_csv(*first, dataset, indexes).into_bytes()),
+        ExportFormat::Csvt => Ok(csv::write_csvt(*first, dataset).into_bytes()),
         ExportFormat::GeoPackage => {
             let dir = tempfile::tempdir()?;
             let path = dir.path().join("export.gpkg");

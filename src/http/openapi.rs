@@ -215,7 +215,7 @@ pub fn document(base: &str) -> Value {
                 "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "400": {"$ref": "#/components/responses/BadRequest"}},
             }},
             "/tiles/{layer}/{z}/{x}/{y}.mvt": get(
-                "A Mapbox Vector Tile (2.1); 204 when empty; strong ETag, If-None-Match, gzip",
+                "A Mapbox Vector Tile (2.1); an empty tile is 200 with a zero-length body (a valid MVT of no layers); strong ETag, If-None-Match, gzip",
                 vec![
                     json!({"name": "layer", "in": "path", "required": true, "schema": {"type": "string", "enum": ["assets", "wards", "small_areas", "all"]}}),
                     json!({"name": "z", "in": "path", "required": true, "schema": {"type": "integer", "minimum": 0, "maximum": crate::tiles::MAX_ZOOM}}),

@@ -1,5 +1,5 @@
 //! `/tiles/{layer}/{z}/{x}/{y}.mvt` and `/tiles/{layer}.json` (TileJSON 3.0.0):
-//! strong ETags from content, `If-None-Match` -> 304, gzip when accepted, 204
+//! strong ETags from content, `If-None-Match` -> 304, gzip when accepted, 200 with no bytes
 //! for an empty tile, and a bounded in-memory cache that asset edits
 //! invalidate exactly.
 
@@ -270,13 +270,8 @@ pub async fn tile(
             t
         }
     };
-    if cached.raw.is_empty() {
-        return Ok((
-            StatusCode::NO_CONTENT,
-            [(header::CACHE_CONTROL, CACHE_CONTROL)],
-        )
-            .into_response());
-    }
+    // An empty tile is a valid MVT of no layers: 200 with no bytes (and its
+    // ETag), which every client reads; GDAL's MVT driver cannot open a 204.
     let mut response_headers = HeaderMap::new();
     response_headers.insert(
         header::CACHE_CONTROL,
