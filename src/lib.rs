@@ -11,6 +11,7 @@
 
 pub mod analysis;
 pub mod catalog;
+pub mod cql2;
 pub mod crs;
 pub mod demo;
 pub mod export;

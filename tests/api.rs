@@ -1150,3 +1150,112 @@ async fn a_limit_above_the_maximum_is_capped_and_the_links_carry_the_cap() {
     let huge = get("/collections/assets/items?limit=99999999999999999999999").await;
     assert_eq!(huge.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn items_filter_with_cql2_text_and_json_and_sort() {
+    let count = |body: &[u8]| -> (u64, Vec<serde_json::Value>) {
+        let v: serde_json::Value = serde_json::from_slice(body).unwrap();
+        (
+            v["numberMatched"].as_u64().unwrap(),
+            v["features"].as_array().unwrap().clone(),
+        )
+    };
+    let enc = |s: &str| form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    // category='gp' on the server matches the category parameter.
+    let by_param = get("/collections/assets/items?category=gp&limit=1").await;
+    let (gp_total, _) = count(&by_param.bytes);
+    assert!(gp_total > 5);
+    let r = get(&format!(
+        "/collections/assets/items?limit=1&filter={}",
+        enc("category='gp'")
+    ))
+    .await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(count(&r.bytes).0, gp_total);
+    // The same filter in CQL2-JSON.
+    let json = r#"{"op":"=","args":[{"property":"category"},"gp"]}"#;
+    let r = get(&format!(
+        "/collections/assets/items?limit=1&filter-lang=cql2-json&filter={}",
+        enc(json)
+    ))
+    .await;
+    assert_eq!(count(&r.bytes).0, gp_total);
+    // NOT, OR, IN, LIKE, IS NULL.
+    let r = get(&format!(
+        "/collections/assets/items?limit=1&filter={}",
+        enc("NOT category = 'gp'")
+    ))
+    .await;
+    let (not_gp, _) = count(&r.bytes);
+    let all = count(&get("/collections/assets/items?limit=1").await.bytes).0;
+    assert_eq!(not_gp + gp_total, all);
+    let r = get(&format!(
+        "/collections/assets/items?limit=1&filter={}",
+        enc("category IN ('gp', 'pharmacy') AND name LIKE '%SURGERY%'")
+    ))
+    .await;
+    let (surgeries, _) = count(&r.bytes);
+    assert!(surgeries > 0 && surgeries < gp_total, "{surgeries}");
+    // A box in the grid (filter-crs) holds fewer assets than the town.
+    let r = get(&format!(
+        "/collections/assets/items?limit=1&filter-crs={}&filter={}",
+        enc("http://www.opengis.net/def/crs/EPSG/0/27700"),
+        enc("S_INTERSECTS(geometry, BBOX(669000, 282000, 671000, 285000))")
+    ))
+    .await;
+    let (boxed, _) = count(&r.bytes);
+    assert!(boxed > 0 && boxed < all, "{boxed} of {all}");
+    // Wards sorted by IMD score, highest first.
+    let r = get("/collections/wards/items?sortby=-imd_score&limit=3").await;
+    let (_, features) = count(&r.bytes);
+    let scores: Vec<f64> = features
+        .iter()
+        .map(|f| f["properties"]["imd_score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    let r = get("/collections/wards/items?sortby=%2Bname&limit=100").await;
+    let (_, features) = count(&r.bytes);
+    let names: Vec<String> = features
+        .iter()
+        .map(|f| f["properties"]["name"].as_str().unwrap().to_string())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted);
+    // Bad filters: a 400 that says where.
+    for (filter, message) in [
+        ("name = ", "at character 8: expected a value"),
+        ("colour = 'red'", "\"colour\" is not a property"),
+        ("imd_score = 'x'", "is text, but the property is a number"),
+    ] {
+        let r = get(&format!("/collections/wards/items?filter={}", enc(filter))).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{filter}");
+        let v: serde_json::Value = serde_json::from_slice(&r.bytes).unwrap();
+        let body = v["description"].as_str().unwrap();
+        assert!(body.contains(message), "{filter}: {body}");
+    }
+    let r = get("/collections/wards/items?filter-lang=cql2-text").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    let r = get("/collections/wards/items?sortby=colour").await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    // Queryables list every property with its type, and the geometry.
+    let q: serde_json::Value =
+        serde_json::from_slice(&get("/collections/wards/queryables").await.bytes).unwrap();
+    assert_eq!(q["properties"]["imd_score"]["type"], "number");
+    assert_eq!(q["properties"]["name"]["type"], "string");
+    assert!(q["properties"]["geometry"].is_object());
+    let conf: serde_json::Value = serde_json::from_slice(&get("/conformance").await.bytes).unwrap();
+    let classes: Vec<&str> = conf["conformsTo"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_str().unwrap())
+        .collect();
+    for c in [
+        "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+        "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+        "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    ] {
+        assert!(classes.contains(&c), "{c}");
+    }
+}

@@ -136,7 +136,7 @@ proptest! {
         ]),
         pairs in proptest::collection::vec(
             (
-                prop::sample::select(vec!["lon", "lat", "postcode", "limit", "offset", "bbox", "bbox-crs", "crs", "category", "k", "radius_m", "f", "format", "coverage_m", "catchment_m", "decay", "council", "datetime", "properties", "q", "count"]),
+                prop::sample::select(vec!["lon", "lat", "postcode", "limit", "offset", "bbox", "bbox-crs", "crs", "category", "k", "radius_m", "f", "format", "coverage_m", "catchment_m", "decay", "council", "datetime", "properties", "q", "count", "filter", "filter-lang", "filter-crs", "sortby"]),
                 prop_oneof!["[-0-9.,eE]{0,24}", ".{0,16}", Just("nan".to_string()), Just("1e309".to_string()), Just("-0".to_string())],
             ),
             0..5,
@@ -156,6 +156,34 @@ proptest! {
                 .status()
         });
         prop_assert!(status.as_u16() < 500, "{uri} answered {status}");
+    }
+
+    #[test]
+    fn any_cql2_text_or_json_is_parsed_or_refused_with_a_position(
+        text in prop_oneof![
+            ".{0,200}",
+            proptest::collection::vec(
+                prop::sample::select(vec![
+                    "name", "imd_score", "code", "=", "<>", "<", ">=", "(", ")", ",", "AND", "OR", "NOT",
+                    "LIKE", "IN", "BETWEEN", "IS", "NULL", "'gp'", "'%a_'", "3", "-1.5e3", "S_INTERSECTS",
+                    "geometry", "BBOX", "POLYGON", "POINT", "TRUE", "\"name\"", "'", "\"",
+                ]),
+                0..30,
+            )
+            .prop_map(|words| words.join(" ")),
+        ],
+        json in any::<bool>(),
+    ) {
+        let schema = assetmap::features::Collection::Wards.schema(&state().dataset());
+        let crs = assetmap::cql2::FilterCrs::LonLat;
+        let parsed = if json {
+            assetmap::cql2::parse_json(&text, &schema, crs)
+        } else {
+            assetmap::cql2::parse_text(&text, &schema, crs)
+        };
+        if let Err(e) = parsed {
+            prop_assert!(e.message.starts_with("filter: at "), "{}", e.message);
+        }
     }
 
     #[test]

@@ -22,7 +22,15 @@ pub const MAX_OFFSET: usize = 10_000_000;
 const MAX_ID_LEN: usize = 256;
 
 /// Conformance classes this server implements.
-pub const CONFORMANCE: [&str; 9] = [
+pub const CONFORMANCE: [&str; 17] = [
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-json",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/advanced-comparison-operators",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+    "http://www.opengis.net/spec/ogcapi-records-1/1.0/conf/sorting",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
@@ -228,21 +236,34 @@ pub async fn queryables(
     check_f(&q)?;
     let c = collection_of(&id)?;
     let schema = c.schema(&state.dataset());
-    let properties: Map<String, Value> = c
-        .queryables()
+    // Every property can be filtered (filter=) and sorted (sortby=); the
+    // simple queryables can also be given as query parameters.
+    let mut properties: Map<String, Value> = schema
         .iter()
-        .map(|(name, description)| {
-            let kind = match schema.iter().find(|f| f.name == *name).map(|f| f.kind) {
-                Some(features::FieldType::Integer) => "integer",
-                Some(features::FieldType::Real) => "number",
-                _ => "string",
+        .map(|f| {
+            let kind = match f.kind {
+                features::FieldType::Integer => "integer",
+                features::FieldType::Real => "number",
+                features::FieldType::Text => "string",
             };
+            let description = c
+                .queryables()
+                .iter()
+                .find(|(n, _)| *n == f.name)
+                .map_or(f.description.as_str(), |(_, d)| *d);
             (
-                name.to_string(),
-                json!({"type": kind, "description": description}),
+                f.name.clone(),
+                json!({"type": kind, "title": f.name, "description": description}),
             )
         })
         .collect();
+    properties.insert(
+        "geometry".into(),
+        json!({
+            "format": if c == Collection::Assets { "geometry-point" } else { "geometry-multipolygon" },
+            "description": "the feature's geometry, for S_INTERSECTS",
+        }),
+    );
     Ok(json_response(
         json!({
             "$schema": "https://json-schema.org/draft/2019-09/schema",
@@ -307,6 +328,55 @@ fn parse_bbox(q: &Query) -> Result<Option<BBox>, ApiError> {
     Ok(Some(BBox::new(crs.crs(), min, max)))
 }
 
+/// `filter`, `filter-lang`, `filter-crs` (OGC API - Features Part 3).
+pub const FILTER: &str = "filter";
+/// The filter's encoding: `cql2-text` (default) or `cql2-json`.
+pub const FILTER_LANG: &str = "filter-lang";
+/// The CRS of the filter's geometries: CRS84 (default), EPSG:4326 or EPSG:27700.
+pub const FILTER_CRS: &str = "filter-crs";
+/// Sort keys: `+name,-imd_score`.
+pub const SORTBY: &str = "sortby";
+
+/// The filter of an items request, parsed against the collection's schema.
+fn parse_filter(
+    q: &Query,
+    schema: &[features::Field],
+) -> Result<Option<crate::cql2::Expr>, ApiError> {
+    use crate::cql2::{self, FilterCrs};
+    let Some(text) = q.get(FILTER) else {
+        for p in [FILTER_LANG, FILTER_CRS] {
+            if q.has(p) {
+                return Err(ApiError::bad(format!("{p} needs a filter")));
+            }
+        }
+        return Ok(None);
+    };
+    let (crs, swap) = match q.get(FILTER_CRS) {
+        None => (FilterCrs::LonLat, false),
+        Some(t) => match parse_crs(FILTER_CRS, t)? {
+            GeoJsonCrs::Crs84 => (FilterCrs::LonLat, false),
+            GeoJsonCrs::Epsg4326 => (FilterCrs::LonLat, true),
+            GeoJsonCrs::Bng => (FilterCrs::Bng, false),
+            GeoJsonCrs::WebMercator => {
+                return Err(ApiError::bad(
+                    "filter-crs: use CRS84, EPSG:4326 or EPSG:27700 for filter geometries",
+                ));
+            }
+        },
+    };
+    let expr = match q.get(FILTER_LANG).unwrap_or("cql2-text") {
+        "cql2-text" => cql2::parse_text(text, schema, crs),
+        "cql2-json" => cql2::parse_json(text, schema, crs),
+        other => {
+            return Err(ApiError::bad(format!(
+                "filter-lang {other:?} is not offered; use cql2-text or cql2-json"
+            )));
+        }
+    }
+    .map_err(|e| ApiError::bad(e.message))?;
+    Ok(Some(if swap { cql2::swap_axes(expr) } else { expr }))
+}
+
 /// `GET /collections/{id}/items`
 pub async fn items(
     State(state): State<AppState>,
@@ -323,12 +393,22 @@ pub async fn items(
         params::PROPERTIES,
         params::CRS,
         params::F,
+        FILTER,
+        FILTER_LANG,
+        FILTER_CRS,
+        SORTBY,
     ];
     allowed.extend(c.queryables().iter().map(|(n, _)| *n));
     let repeatable: Vec<&str> = c.queryables().iter().map(|(n, _)| *n).collect();
     let q = Query::parse(raw.as_deref(), &allowed, &repeatable)?;
     check_f(&q)?;
     let d = &state.dataset();
+    let schema = c.schema(d);
+    let cql = parse_filter(&q, &schema)?;
+    let sort = match q.get(SORTBY) {
+        Some(t) => crate::cql2::parse_sortby(t, &schema).map_err(|e| ApiError::bad(e.message))?,
+        None => Vec::new(),
+    };
     let limit = q
         .integer_capped(params::LIMIT, 1, MAX_LIMIT)?
         .unwrap_or(DEFAULT_LIMIT);
@@ -366,7 +446,27 @@ pub async fn items(
             .map(|(n, _)| (n.to_string(), q.list(n)))
             .collect(),
     };
-    let matched = features::select(c, d, &filter);
+    let mut matched = features::select(c, d, &filter);
+    if cql.is_some() || !sort.is_empty() {
+        let values: Vec<Vec<Value>> = matched
+            .iter()
+            .map(|&i| features::properties(c, d, i))
+            .collect();
+        let mut kept: Vec<(usize, Vec<Value>)> = matched
+            .iter()
+            .copied()
+            .zip(values)
+            .filter(|(i, v)| {
+                cql.as_ref()
+                    .is_none_or(|e| crate::cql2::matches(e, v, features::geometry(c, d, *i)))
+            })
+            .collect();
+        if !sort.is_empty() {
+            // Stable: ties keep collection order, so paging is repeatable.
+            kept.sort_by(|a, b| crate::cql2::order(&sort, &a.1, &b.1));
+        }
+        matched = kept.into_iter().map(|(i, _)| i).collect();
+    }
     let page: Vec<usize> = matched.iter().copied().skip(offset).take(limit).collect();
 
     let base = base_url(&state, &headers);
