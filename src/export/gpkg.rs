@@ -102,6 +102,11 @@ pub fn write_geopackage(
     for (collection, indexes) in layers {
         write_layer(&tx, dataset, *collection, indexes)?;
     }
+    let styles: Vec<(&str, super::styles::LayerStyle)> = layers
+        .iter()
+        .map(|(c, indexes)| (c.id(), style_for(dataset, *c, indexes)))
+        .collect();
+    super::styles::write_layer_styles(&tx, &styles)?;
     write_provenance(&tx, dataset)?;
     tx.commit()?;
     Ok(())
@@ -219,6 +224,17 @@ pub fn write_gap_geopackage(
     }
     drop(insert);
     spatial_index(&tx, table, &boxes)?;
+    let style = match level {
+        GapLevel::Wards => super::styles::gap_style(table),
+        GapLevel::SmallAreas => {
+            let scores: Vec<f64> = rows
+                .iter()
+                .filter_map(|r| r.get("imd_score").and_then(Value::as_f64))
+                .collect();
+            super::styles::imd_style(table, &scores)
+        }
+    };
+    super::styles::write_layer_styles(&tx, &[(table, style)])?;
     let b = bounds.map(|r| [r.min().x, r.min().y, r.max().x, r.max().y]);
     let [min_x, min_y, max_x, max_y] = b.map_or([None; 4], |b| b.map(Some));
     let description = format!(
@@ -349,6 +365,51 @@ fn write_layer(
         rusqlite::params![table, geometry_type],
     )?;
     Ok(())
+}
+
+/// The default map style of an exported layer (see [`super::styles`]).
+fn style_for(
+    dataset: &Dataset,
+    collection: Collection,
+    indexes: &[usize],
+) -> super::styles::LayerStyle {
+    match collection {
+        Collection::Assets => {
+            let mut present: Vec<&str> = indexes
+                .iter()
+                .map(|&i| dataset.assets[i].category.as_str())
+                .collect();
+            present.sort_unstable();
+            present.dedup();
+            let categories: Vec<(String, String)> = present
+                .into_iter()
+                .map(|c| {
+                    let label = dataset
+                        .info
+                        .category_labels
+                        .get(c)
+                        .cloned()
+                        .unwrap_or_else(|| c.to_string());
+                    (c.to_string(), label)
+                })
+                .collect();
+            super::styles::asset_style(collection.id(), &categories)
+        }
+        Collection::Wards => {
+            let scores: Vec<f64> = indexes
+                .iter()
+                .filter_map(|&i| dataset.wards[i].imd_score)
+                .collect();
+            super::styles::imd_style(collection.id(), &scores)
+        }
+        Collection::SmallAreas => {
+            let scores: Vec<f64> = indexes
+                .iter()
+                .filter_map(|&i| dataset.small_areas[i].deprivation.as_ref().map(|d| d.score))
+                .collect();
+            super::styles::imd_style(collection.id(), &scores)
+        }
+    }
 }
 
 /// The GeoPackage R-tree spatial index (`gpkg_rtree_index`, GeoPackage 1.2

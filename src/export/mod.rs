@@ -5,6 +5,7 @@ mod csv;
 mod gaps;
 mod geojson;
 mod gpkg;
+pub mod styles;
 
 pub use self::csv::write_csv;
 pub use self::gaps::{GapLevel, gaps_csv, gaps_geojson, gaps_json, provenance, ward_properties};
