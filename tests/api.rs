@@ -723,9 +723,9 @@ async fn bad_requests_get_precise_client_errors() {
             "\"colour\" is not a property of assets",
         ),
         (
-            "/collections/assets/items?f=html".into(),
+            "/collections/assets/items?f=xml".into(),
             400,
-            "f=\"html\" is not offered",
+            "f=\"xml\" is not offered; use f=json or f=html",
         ),
         (
             "/collections/wards/items?category=gp".into(),
@@ -1258,4 +1258,54 @@ async fn items_filter_with_cql2_text_and_json_and_sort() {
     ] {
         assert!(classes.contains(&c), "{c}");
     }
+}
+
+#[tokio::test]
+async fn collections_and_items_browse_as_html_pages() {
+    let html = |uri: &'static str| async move {
+        let r = get(uri).await;
+        assert_eq!(r.status, StatusCode::OK, "{uri}");
+        assert!(r.header("content-type").starts_with("text/html"), "{uri}");
+        assert!(
+            r.header("content-security-policy")
+                .contains("script-src 'self'"),
+            "{uri}"
+        );
+        String::from_utf8(r.bytes.clone()).unwrap()
+    };
+    let list = html("/collections?f=html").await;
+    assert!(
+        list.contains("<a href=\"/collections/wards/items?f=html\">browse</a>"),
+        "{list}"
+    );
+    let about = html("/collections/wards?f=html").await;
+    assert!(about.contains("<code>imd_score</code>"), "{about}");
+    let page = html("/collections/wards/items?f=html&limit=5&offset=5").await;
+    assert!(page.contains("Electoral wards 6–10 of 20"), "{page}");
+    assert!(
+        page.contains("rel=\"prev\" href=\"/collections/wards/items?f=html&amp;limit=5\""),
+        "{page}"
+    );
+    assert!(
+        page.contains(
+            "rel=\"next\" href=\"/collections/wards/items?f=html&amp;limit=5&amp;offset=10\""
+        ),
+        "{page}"
+    );
+    assert!(
+        page.contains("<svg viewBox") && page.contains("<path d=\"M"),
+        "a small map"
+    );
+    assert_eq!(page.matches("<tr><th scope=\"row\">").count(), 5);
+    // Filters carry through the paging links.
+    let gps = html("/collections/assets/items?f=html&category=gp&limit=2").await;
+    assert!(gps.contains("category=gp"), "{gps}");
+    let one = html("/collections/wards/items/X05000001?f=html").await;
+    assert!(one.contains("<h1>Saltmarsh</h1>"), "{one}");
+    assert!(one.contains("<circle") || one.contains("<path"), "{one}");
+    // Without f, JSON stays the default for API clients.
+    let r = get("/collections/wards/items?limit=1").await;
+    assert_eq!(r.header("content-type"), "application/geo+json");
+    let conf = String::from_utf8(get("/conformance").await.bytes).unwrap();
+    assert!(conf.contains("ogcapi-features-1/1.0/conf/html"));
 }

@@ -226,7 +226,7 @@ fn signin_html(state: &AppState, message: Option<&str>, name: &str) -> String {
     )
 }
 
-fn shell(state: &AppState, title: &str, main: &str) -> String {
+pub(crate) fn shell(state: &AppState, title: &str, main: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
@@ -240,7 +240,7 @@ fn shell(state: &AppState, title: &str, main: &str) -> String {
     )
 }
 
-fn html_page(state: &AppState, status: StatusCode, body: String) -> Response {
+pub(crate) fn html_page(state: &AppState, status: StatusCode, body: String) -> Response {
     let mut r = (status, Html(body)).into_response();
     let h = r.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

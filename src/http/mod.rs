@@ -11,6 +11,7 @@ pub mod gaps;
 pub mod layers;
 pub mod nearby;
 pub mod ogc;
+mod ogc_html;
 pub mod openapi;
 pub mod params;
 pub mod server;

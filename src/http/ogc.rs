@@ -22,7 +22,8 @@ pub const MAX_OFFSET: usize = 10_000_000;
 const MAX_ID_LEN: usize = 256;
 
 /// Conformance classes this server implements.
-pub const CONFORMANCE: [&str; 17] = [
+pub const CONFORMANCE: [&str; 18] = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
     "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
     "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
@@ -90,9 +91,9 @@ fn json_response(value: Value, content_type: &'static str) -> Response {
 
 fn check_f(q: &Query) -> Result<(), ApiError> {
     match q.get(params::F) {
-        None | Some("json") | Some("geojson") => Ok(()),
+        None | Some("json") | Some("geojson") | Some("html") => Ok(()),
         Some(other) => Err(ApiError::bad(format!(
-            "f={other:?} is not offered; use f=json"
+            "f={other:?} is not offered; use f=json or f=html"
         ))),
     }
 }
@@ -194,6 +195,9 @@ pub async fn collections(
 ) -> Result<Response, ApiError> {
     let q = Query::parse(raw.as_deref(), &[params::F], &[])?;
     check_f(&q)?;
+    if super::ogc_html::wants_html(&q, &headers) {
+        return Ok(super::ogc_html::collections(&state, &COLLECTIONS));
+    }
     let base = base_url(&state, &headers);
     let list: Vec<Value> = COLLECTIONS
         .iter()
@@ -219,6 +223,9 @@ pub async fn collection(
     let q = Query::parse(raw.as_deref(), &[params::F], &[])?;
     check_f(&q)?;
     let c = collection_of(&id)?;
+    if super::ogc_html::wants_html(&q, &headers) {
+        return Ok(super::ogc_html::collection(&state, c));
+    }
     Ok(json_response(
         collection_json(&state, &base_url(&state, &headers), c),
         "application/json",
@@ -496,6 +503,34 @@ pub async fn items(
             title,
         )
     };
+    if super::ogc_html::wants_html(&q, &headers) {
+        let href = |new_offset: usize| {
+            let mut pairs: Vec<String> = q
+                .pairs()
+                .iter()
+                .filter(|(n, _)| n != params::OFFSET && n != params::F && n != params::LIMIT)
+                .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
+                .collect();
+            pairs.push("f=html".into());
+            if q.has(params::LIMIT) {
+                pairs.push(format!("limit={limit}"));
+            }
+            if new_offset > 0 {
+                pairs.push(format!("offset={new_offset}"));
+            }
+            format!("/collections/{}/items?{}", c.id(), pairs.join("&"))
+        };
+        return Ok(super::ogc_html::items(
+            &state,
+            d,
+            c,
+            &page,
+            matched.len(),
+            offset,
+            limit,
+            &href,
+        ));
+    }
     let mut links = vec![page_link(offset, "self", "This page")];
     if offset + page.len() < matched.len() {
         links.push(page_link(offset + limit, "next", "Next page"));
@@ -587,6 +622,9 @@ pub async fn item(
             c.id()
         )));
     };
+    if super::ogc_html::wants_html(&q, &headers) {
+        return Ok(super::ogc_html::item(&state, d, c, i));
+    }
     let mut feature = feature_json(c, d, i, crs, None);
     let base = base_url(&state, &headers);
     feature["links"] = json!([

@@ -42,13 +42,18 @@ for (const [name, path, prepare] of [
     await p.waitForSelector("#whatif-table");
   }],
   ["accessibility statement", "/accessibility", null],
+  ["collections, browsed as HTML", "/collections?f=html", null],
+  ["a page of wards, browsed as HTML", "/collections/wards/items?f=html&limit=5&offset=5", null],
+  ["one asset, browsed as HTML", "/collections/assets/items?f=html&limit=1", (p) => p.click("tbody a")],
 ]) {
   test(`axe finds no serious or critical WCAG 2.2 AA problems: ${name}`, async () => {
     const page = await browser.context.newPage();
     await page.goto(BASE + path);
-    if (path !== "/accessibility") await page.waitForFunction(() => document.body.dataset.ready === "true");
+    const app = !(path === "/accessibility" || path.startsWith("/collections"));
+    if (app) await page.waitForFunction(() => document.body.dataset.ready === "true");
     if (prepare) await prepare(page);
-    if (path !== "/accessibility") await mapIdle(page);
+    if (app) await mapIdle(page);
+    else await page.waitForLoadState("load");
     for (const viewport of [{ width: 1280, height: 800 }, { width: 390, height: 844 }]) {
       await page.setViewportSize(viewport);
       await page.waitForTimeout(300);

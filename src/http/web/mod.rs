@@ -186,7 +186,7 @@ pub async fn home(
 }
 
 /// True when the client lists `text/html` in `Accept` (browsers do).
-fn accepts_html(headers: &HeaderMap) -> bool {
+pub(crate) fn accepts_html(headers: &HeaderMap) -> bool {
     headers
         .get_all(header::ACCEPT)
         .iter()
