@@ -233,8 +233,8 @@ pub(crate) fn items(
         rows.push_str(&format!(
             "<tr><th scope=\"row\"><a href=\"/collections/{}/items/{}?f=html\">{}</a></th>",
             c.id(),
-            super::ogc::encode(&id),
-            escape_html(&label_of(&props, &id))
+            super::ogc::encode(id),
+            escape_html(&label_of(&props, id))
         ));
         for &k in &columns {
             if schema[k].name != "name" {
@@ -280,7 +280,7 @@ pub(crate) fn items(
 pub(crate) fn item(state: &AppState, dataset: &Dataset, c: Collection, i: usize) -> Response {
     let props = features::properties_object(c, dataset, i, None);
     let id = c.feature_id(dataset, i);
-    let label = label_of(&props, &id);
+    let label = label_of(&props, id);
     let mut rows = String::new();
     for (k, v) in &props {
         rows.push_str(&format!(
@@ -299,7 +299,7 @@ pub(crate) fn item(state: &AppState, dataset: &Dataset, c: Collection, i: usize)
             escape_html(c.title()),
             escape_html(&label),
             cid = c.id(),
-            fid = super::ogc::encode(&id)
+            fid = super::ogc::encode(id)
         ),
     )
 }
