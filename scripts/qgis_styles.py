@@ -5,6 +5,7 @@ renderer type, its attribute, and its classes or categories with colours.
 Used by assetmap's tests (tests/qgis.rs).
 
     QT_QPA_PLATFORM=offscreen qgis_styles.py FILE.gpkg LAYER [LAYER ...]
+    QT_QPA_PLATFORM=offscreen qgis_styles.py FILE.csv      (the delimited-text provider)
 """
 import json
 import os
@@ -45,11 +46,26 @@ def describe(path, name):
     return out
 
 
+def delimited_text(path):
+    """A CSV through QGIS's delimited-text provider, as Add Layer does."""
+    uri = f"file://{path}?type=csv&geomType=none&detectTypes=yes"
+    layer = QgsVectorLayer(uri, "csv", "delimitedtext")
+    fields = layer.fields()
+    return {
+        "valid": layer.isValid(),
+        "features": layer.featureCount(),
+        "fields": [fields.at(i).name() for i in range(fields.count())],
+    }
+
+
 def main():
     QgsApplication.setPrefixPath("/usr", True)
     app = QgsApplication([], False)
     app.initQgis()
     path, names = sys.argv[1], sys.argv[2:]
+    if path.endswith(".csv"):
+        print(json.dumps({"csv": delimited_text(path)}), flush=True)
+        os._exit(0)
     print(json.dumps({n: describe(path, n) for n in names}), flush=True)
     # Tearing QGIS down from Python can crash after the work is done; the
     # answer is out, so leave without it.

@@ -121,3 +121,33 @@ fn qgis_draws_a_gap_analysis_with_underserved_wards_outlined() {
     assert_eq!(ranges[4]["lower"], 0.5, "underserved from 0.5");
     assert_eq!(l["outline_data_defined"], true, "{v}");
 }
+
+#[test]
+fn qgis_opens_the_gap_csv_with_its_header_as_fields() {
+    if !pyqgis_available() {
+        return;
+    }
+    let d = assetmap::demo::load(&assetmap::ingest::Quiet)
+        .unwrap()
+        .dataset;
+    let result = assetmap::analysis::analyse(&d, &assetmap::analysis::GapParams::new("gp"));
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("ward-gaps.csv");
+    std::fs::write(
+        &path,
+        assetmap::export::gaps_csv(&d, &result, GapLevel::Wards),
+    )
+    .unwrap();
+    let v = qgis(&path, &[]);
+    let csv = &v["csv"];
+    assert_eq!(csv["valid"], true, "{v}");
+    assert_eq!(csv["features"], 20, "{v}");
+    assert_eq!(csv["fields"][0], "code", "{v}");
+    assert!(
+        csv["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f == "result_hash")
+    );
+}
