@@ -1306,6 +1306,11 @@ async fn collections_and_items_browse_as_html_pages() {
     // Without f, JSON stays the default for API clients.
     let r = get("/collections/wards/items?limit=1").await;
     assert_eq!(r.header("content-type"), "application/geo+json");
+    assert_eq!(
+        r.header("vary"),
+        "Accept",
+        "caches keep HTML and JSON apart"
+    );
     let conf = String::from_utf8(get("/conformance").await.bytes).unwrap();
     assert!(conf.contains("ogcapi-features-1/1.0/conf/html"));
 }

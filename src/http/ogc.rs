@@ -86,7 +86,15 @@ fn link(href: String, rel: &str, kind: &str, title: &str) -> Value {
 }
 
 fn json_response(value: Value, content_type: &'static str) -> Response {
-    ([(header::CONTENT_TYPE, content_type)], value.to_string()).into_response()
+    (
+        [
+            (header::CONTENT_TYPE, content_type),
+            // The same address answers HTML to browsers (see ogc_html).
+            (header::VARY, "Accept"),
+        ],
+        value.to_string(),
+    )
+        .into_response()
 }
 
 fn check_f(q: &Query) -> Result<(), ApiError> {
@@ -557,7 +565,14 @@ pub async fn items(
 }
 
 fn geojson_response(body: String, crs: GeoJsonCrs) -> Response {
-    let mut response = ([(header::CONTENT_TYPE, GEOJSON_TYPE)], body).into_response();
+    let mut response = (
+        [
+            (header::CONTENT_TYPE, GEOJSON_TYPE),
+            (header::VARY, "Accept"),
+        ],
+        body,
+    )
+        .into_response();
     if let Ok(v) = HeaderValue::from_str(&format!("<{}>", crs.uri())) {
         response.headers_mut().insert("content-crs", v);
     }

@@ -137,7 +137,12 @@ fn label_of(props: &serde_json::Map<String, Value>, id: &str) -> String {
 }
 
 fn page(state: &AppState, title: &str, main: String) -> Response {
-    html_page(state, StatusCode::OK, shell(state, title, &main))
+    let mut r = html_page(state, StatusCode::OK, shell(state, title, &main));
+    r.headers_mut().insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Accept"),
+    );
+    r
 }
 
 /// `/collections?f=html`
