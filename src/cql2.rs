@@ -169,11 +169,14 @@ fn tokenize(text: &str) -> Result<Vec<Token>, FilterError> {
             i += 1;
             continue;
         }
-        let two: String = chars[i..chars.len().min(i + 2)]
-            .iter()
-            .map(|(_, c)| c)
-            .collect();
-        if let Some(s) = ["<>", "<=", ">="].into_iter().find(|s| *s == two) {
+        let next = chars.get(i + 1).map(|&(_, d)| d);
+        let pair = match (c, next) {
+            ('<', Some('>')) => Some("<>"),
+            ('<', Some('=')) => Some("<="),
+            ('>', Some('=')) => Some(">="),
+            _ => None,
+        };
+        if let Some(s) = pair {
             out.push(Token {
                 kind: Kind::Symbol(s),
                 at,

@@ -99,15 +99,21 @@ fn qgis_draws_an_export_with_the_pages_styles() {
     }
 }
 
+/// The demo and its GP gap analysis.
+fn demo_gp_analysis() -> (assetmap::model::Dataset, assetmap::analysis::GapResult) {
+    let d = assetmap::demo::load(&assetmap::ingest::Quiet)
+        .unwrap()
+        .dataset;
+    let result = assetmap::analysis::analyse(&d, &assetmap::analysis::GapParams::new("gp"));
+    (d, result)
+}
+
 #[test]
 fn qgis_draws_a_gap_analysis_with_underserved_wards_outlined() {
     if !pyqgis_available() {
         return;
     }
-    let d = assetmap::demo::load(&assetmap::ingest::Quiet)
-        .unwrap()
-        .dataset;
-    let result = assetmap::analysis::analyse(&d, &assetmap::analysis::GapParams::new("gp"));
+    let (d, result) = demo_gp_analysis();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("gaps.gpkg");
     write_gap_geopackage(&path, &d, &result, GapLevel::Wards).unwrap();
@@ -127,10 +133,7 @@ fn qgis_opens_the_gap_csv_with_its_header_as_fields() {
     if !pyqgis_available() {
         return;
     }
-    let d = assetmap::demo::load(&assetmap::ingest::Quiet)
-        .unwrap()
-        .dataset;
-    let result = assetmap::analysis::analyse(&d, &assetmap::analysis::GapParams::new("gp"));
+    let (d, result) = demo_gp_analysis();
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("ward-gaps.csv");
     std::fs::write(

@@ -78,6 +78,13 @@ pub fn export(
     format: ExportFormat,
     filter: &ExportFilter,
 ) -> Result<Vec<u8>, ExportError> {
+    if format == ExportFormat::Csvt {
+        // The column types only: no feature needs selecting.
+        return Ok(collections
+            .first()
+            .map(|&c| csv::write_csvt(c, dataset).into_bytes())
+            .unwrap_or_default());
+    }
     let selected: Vec<(Collection, Vec<usize>)> = collections
         .iter()
         .map(|&c| (c, features::select(c, dataset, &filter.for_collection(c))))

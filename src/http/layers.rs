@@ -119,7 +119,10 @@ where
             .iter()
             .map(|(k, v)| k.as_str().len() + v.len() + 4)
             .sum::<usize>()
-            + request.uri().to_string().len();
+            + request
+                .uri()
+                .path_and_query()
+                .map_or(0, |p| p.as_str().len());
         if header_bytes > MAX_HEADER_BYTES {
             let r = super::ApiError::status(
                 StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,

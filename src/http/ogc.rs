@@ -485,27 +485,38 @@ pub async fn items(
     let page: Vec<usize> = matched.iter().copied().skip(offset).take(limit).collect();
 
     let base = base_url(&state, &headers);
-    let page_link = |new_offset: usize, rel: &str, title: &str| {
+    // The query of the page at `new_offset`: the request's own parameters,
+    // the limit served (which may be the capped one), and for the HTML
+    // pages f=html.
+    let page_query = |new_offset: usize, html: bool| {
         let mut pairs: Vec<String> = q
             .pairs()
             .iter()
-            .filter(|(n, _)| n != params::OFFSET && n != params::LIMIT)
+            .filter(|(n, _)| n != params::OFFSET && n != params::LIMIT && !(html && n == params::F))
             .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
             .collect();
+        if html {
+            pairs.push("f=html".into());
+        }
         if q.has(params::LIMIT) {
-            // The limit served, which may be the capped one.
             pairs.push(format!("limit={limit}"));
         }
         if new_offset > 0 {
             pairs.push(format!("offset={new_offset}"));
         }
-        let query = if pairs.is_empty() {
+        if pairs.is_empty() {
             String::new()
         } else {
             format!("?{}", pairs.join("&"))
-        };
+        }
+    };
+    let page_link = |new_offset: usize, rel: &str, title: &str| {
         link(
-            format!("{base}/collections/{}/items{query}", c.id()),
+            format!(
+                "{base}/collections/{}/items{}",
+                c.id(),
+                page_query(new_offset, false)
+            ),
             rel,
             GEOJSON_TYPE,
             title,
@@ -513,20 +524,11 @@ pub async fn items(
     };
     if super::ogc_html::wants_html(&q, &headers) {
         let href = |new_offset: usize| {
-            let mut pairs: Vec<String> = q
-                .pairs()
-                .iter()
-                .filter(|(n, _)| n != params::OFFSET && n != params::F && n != params::LIMIT)
-                .map(|(n, v)| format!("{}={}", encode(n), encode(v)))
-                .collect();
-            pairs.push("f=html".into());
-            if q.has(params::LIMIT) {
-                pairs.push(format!("limit={limit}"));
-            }
-            if new_offset > 0 {
-                pairs.push(format!("offset={new_offset}"));
-            }
-            format!("/collections/{}/items?{}", c.id(), pairs.join("&"))
+            format!(
+                "/collections/{}/items{}",
+                c.id(),
+                page_query(new_offset, true)
+            )
         };
         return Ok(super::ogc_html::items(
             &state,

@@ -305,13 +305,13 @@ fn runaway_quote(record: &csv::ByteRecord, columns: usize) -> Option<Runaway> {
     let mut lines_before = 0u64;
     for field in record.iter() {
         let breaks = field.iter().filter(|&&b| b == b'\n').count();
-        // Lines with something on them (a file's final line break ends no row).
-        let taken = field
-            .split(|&b| b == b'\n')
-            .skip(1)
-            .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
-            .count();
         if breaks > 0 {
+            // Lines with something on them (a file's final line break ends no row).
+            let taken = field
+                .split(|&b| b == b'\n')
+                .skip(1)
+                .filter(|line| !line.iter().all(u8::is_ascii_whitespace))
+                .count();
             let row_like = field
                 .split(|&b| b == b'\n')
                 .skip(1)

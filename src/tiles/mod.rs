@@ -119,28 +119,25 @@ impl TileId {
     /// Every tile at zoom `z` whose box grown by [`polygon::BUFFER`] holds
     /// the point: the one containing it, and neighbours when it lies within
     /// their buffer (so a symbol drawn across an edge is whole in both).
-    pub fn holding(z: u8, x: f64, y: f64) -> Vec<TileId> {
+    /// Allocation-free: change tracking asks this for every node of every
+    /// zoom on each edit.
+    pub fn holding(z: u8, x: f64, y: f64) -> impl Iterator<Item = TileId> {
         let home = TileId::containing(z, x, y);
         let max = i64::from((1u32 << z) - 1);
-        let mut out = Vec::with_capacity(1);
-        for dy in -1i64..=1 {
-            for dx in -1i64..=1 {
+        (-1i64..=1)
+            .flat_map(|dy| (-1i64..=1).map(move |dx| (dx, dy)))
+            .filter_map(move |(dx, dy)| {
                 let (tx, ty) = (i64::from(home.x) + dx, i64::from(home.y) + dy);
-                if !(0..=max).contains(&tx) || !(0..=max).contains(&ty) {
-                    continue;
-                }
-                let tile = TileId {
+                ((0..=max).contains(&tx) && (0..=max).contains(&ty)).then_some(TileId {
                     z,
                     x: tx as u32,
                     y: ty as u32,
-                };
+                })
+            })
+            .filter(move |tile| {
                 let (min, max_corner) = tile.bounds(polygon::BUFFER);
-                if (min[0]..=max_corner[0]).contains(&x) && (min[1]..=max_corner[1]).contains(&y) {
-                    out.push(tile);
-                }
-            }
-        }
-        out
+                (min[0]..=max_corner[0]).contains(&x) && (min[1]..=max_corner[1]).contains(&y)
+            })
     }
 
     /// The tile containing a normalised Web Mercator point at zoom `z`.
