@@ -426,6 +426,8 @@ fn swapped_easting_and_northing_columns_are_named_as_the_likely_cause() {
     let l = loaded(result);
     let text = l.report.to_text();
     assert!(!text.contains("No problems found"), "{text}");
+    // Shown in the text report too, after the 28 rows it explains.
+    assert!(text.contains("the wrong way round"), "{text}");
     let warning = l
         .report
         .problems

@@ -133,7 +133,8 @@ impl ImportReport {
     }
 
     /// A readable report: a table of sources, then problems (at most
-    /// [`TEXT_PROBLEMS_PER_SOURCE`] per file; `--json` lists all).
+    /// [`TEXT_PROBLEMS_PER_SOURCE`] rows per file, and every file-wide one;
+    /// `--json` lists all).
     pub fn to_text(&self) -> String {
         let mut out = format!("Import report for {}\n\n", self.manifest);
         out.push_str(&format!(
@@ -170,7 +171,12 @@ impl ImportReport {
         let mut hidden: BTreeMap<&str, usize> = BTreeMap::new();
         for p in &self.problems {
             let n = shown.entry(p.file.as_str()).or_insert(0);
-            if *n < TEXT_PROBLEMS_PER_SOURCE || p.severity == Severity::Fatal {
+            // A problem with no row is about the whole file (a likely cause,
+            // a count): always shown, however many rows came before it.
+            if *n < TEXT_PROBLEMS_PER_SOURCE
+                || p.severity == Severity::Fatal
+                || p.location.is_none()
+            {
                 out.push_str(&format!("  {p}\n"));
                 *n += 1;
             } else {
