@@ -16,6 +16,7 @@ pub mod crs;
 pub mod demo;
 pub mod export;
 pub mod features;
+pub mod hours;
 pub mod http;
 pub mod index;
 pub mod ingest;
