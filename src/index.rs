@@ -81,32 +81,56 @@ impl AssetIndex {
         categories: &[String],
         max_distance_m: Option<f64>,
     ) -> Vec<Hit> {
+        self.nearest_where(at, k, categories, max_distance_m, usize::MAX, |_| true)
+            .0
+    }
+
+    /// As [`AssetIndex::nearest`], keeping only assets `keep` accepts (it
+    /// sees each candidate, nearest first, with its distance). At most
+    /// `max_examined` candidates per category are looked at; the second
+    /// value is how many were.
+    pub fn nearest_where(
+        &self,
+        at: Coord,
+        k: usize,
+        categories: &[String],
+        max_distance_m: Option<f64>,
+        max_examined: usize,
+        mut keep: impl FnMut(&Hit) -> bool,
+    ) -> (Vec<Hit>, usize) {
         let query = [at.x, at.y];
         let limit2 = max_distance_m.map(|d| d * d);
         let mut hits = Vec::with_capacity(k);
+        let mut examined = 0;
         for tree in self.trees(categories) {
             let mut last_d2 = f64::NEG_INFINITY;
-            for (taken, (entry, d2)) in tree
+            let mut taken = 0;
+            for (seen, (entry, d2)) in tree
                 .nearest_neighbor_iter_with_distance_2(&query)
                 .enumerate()
             {
-                if limit2.is_some_and(|l| d2 > l) {
+                if limit2.is_some_and(|l| d2 > l) || seen >= max_examined {
                     break;
                 }
                 // Keep going past k while distances tie, so tie-breaking by index is exact.
                 if taken >= k && d2 > last_d2 {
                     break;
                 }
-                hits.push(Hit {
+                examined += 1;
+                let hit = Hit {
                     asset: entry.data as usize,
                     distance_m: d2.sqrt(),
-                });
-                last_d2 = d2;
+                };
+                if keep(&hit) {
+                    hits.push(hit);
+                    taken += 1;
+                    last_d2 = d2;
+                }
             }
         }
         sort_hits(&mut hits);
         hits.truncate(k);
-        hits
+        (hits, examined)
     }
 
     /// Every asset within `radius_m` (inclusive) of `at`, nearest first.

@@ -40,8 +40,11 @@ pub struct AssetFields {
     pub email: Option<String>,
     /// Web site.
     pub website: Option<String>,
-    /// Opening hours as text.
+    /// Opening hours as text, as published.
     pub opening_hours: Option<String>,
+    /// Opening hours as read by the source's hours format (`None`: not known).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hours: Option<crate::hours::Hours>,
     /// Supply for access measures.
     pub capacity: Option<f64>,
     /// British National Grid easting, metres.
@@ -92,6 +95,7 @@ impl AssetFields {
             email: asset.email.clone(),
             website: asset.website.clone(),
             opening_hours: asset.opening_hours.clone(),
+            hours: asset.hours.clone(),
             capacity: asset.capacity,
             easting_m: asset.bng.x,
             northing_m: asset.bng.y,
@@ -349,6 +353,7 @@ mod tests {
             email: None,
             website: None,
             opening_hours: None,
+            hours: None,
             capacity: None,
             easting_m: 1.0,
             northing_m: 2.0,

@@ -188,6 +188,7 @@ fn place(geography: &Dataset, row: &StoredAsset) -> Asset {
         email: f.email.clone(),
         website: f.website.clone(),
         opening_hours: f.opening_hours.clone(),
+        hours: f.hours.clone(),
         capacity: f.capacity,
         source: row.source.clone(),
         status: f.status,

@@ -506,7 +506,9 @@ fn assets(
         "org_code,name,address_line_1,address_line_2,postcode,status_code,prescribing_setting,contact_telephone,easting,northing\n",
     );
     let mut pharmacy = String::from(
-        "org_code,name,address_line_1,address_line_2,postcode,status_code,contact_telephone\n",
+        "org_code,name,address_line_1,address_line_2,postcode,status_code,contact_telephone,\
+         opening_hours_monday,opening_hours_tuesday,opening_hours_wednesday,opening_hours_thursday,\
+         opening_hours_friday,opening_hours_saturday,opening_hours_sunday\n",
     );
     let mut library = String::from(
         "name,address1,postcode,closed,lon,lat,monday,tuesday,wednesday,thursday,friday,saturday,sunday,email\n",
@@ -578,19 +580,25 @@ fn assets(
                         "Kiln Lane Chemist",
                     ][n % 4];
                     let status = if n == 5 { "C" } else { "A" };
-                    let _ = write!(
-                        pharmacy,
-                        "{}",
-                        csv_line(&[
-                            code,
-                            format!("{} ({place})", name).to_uppercase(),
-                            street.to_uppercase(),
-                            "FICTIONFORD".into(),
-                            nearest.0.clone(),
-                            status.into(),
-                            phone
-                        ])
-                    );
+                    // Hours as the NHS pharmacy lists give them: one column a day.
+                    let (weekday, saturday, sunday) = [
+                        ("09:00-13:00,14:00-18:00", "09:00-13:00", "CLOSED"),
+                        ("08:00-22:00", "08:00-22:00", "10:00-16:00"),
+                        ("09:00-18:30", "09:00-17:30", "CLOSED"),
+                        ("08:30-19:00", "09:00-18:00", "11:00-15:00"),
+                    ][n % 4];
+                    let mut fields = vec![
+                        code,
+                        format!("{} ({place})", name).to_uppercase(),
+                        street.to_uppercase(),
+                        "FICTIONFORD".into(),
+                        nearest.0.clone(),
+                        status.into(),
+                        phone,
+                    ];
+                    fields.extend([weekday; 5].map(String::from));
+                    fields.extend([saturday, sunday].map(String::from));
+                    let _ = write!(pharmacy, "{}", csv_line(&fields));
                 }
                 "library" => {
                     let ll = lonlat(at);
@@ -669,7 +677,7 @@ fn assets(
                             "postcode": nearest.0,
                             "phone": phone,
                             "email": format!("hello@{}.fictionford.example", category.replace('_', "")),
-                            "opening_hours": (["Mon-Fri 9am-5pm", "Tue & Thu 6pm-9pm", "Weekdays 10am-4pm", "Sat 10am-2pm"][n % 4]),
+                            "opening_hours": (["Mo-Fr 09:00-17:00", "Tu,Th 18:00-21:00", "Mo-Fr 10:00-16:00; Sa 10:00-13:00", "Sa 10:00-14:00"][n % 4]),
                         },
                         "geometry": { "type": "Point", "coordinates": [at.x, at.y] },
                     }));
@@ -771,6 +779,8 @@ name = "name"
 address = ["address_line_1", "address_line_2"]
 postcode = "postcode"
 phone = "contact_telephone"
+opening_hours = ["opening_hours_monday", "opening_hours_tuesday", "opening_hours_wednesday", "opening_hours_thursday", "opening_hours_friday", "opening_hours_saturday", "opening_hours_sunday"]
+hours_format = "day_times"
 filter = [{ field = "status_code", equals = "A" }]
 
 [[assets]]
@@ -785,6 +795,7 @@ address = "address1"
 postcode = "postcode"
 email = "email"
 opening_hours = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+hours_format = "day_times"
 filter = [{ field = "closed", empty = true }]
 
 [[assets]]
@@ -809,6 +820,7 @@ postcode = "postcode"
 phone = "phone"
 email = "email"
 opening_hours = "opening_hours"
+hours_format = "osm"
 
 [categories]
 gp = "GP practice"

@@ -61,6 +61,37 @@ pub fn from_local(local: NaiveDateTime) -> DateTime<FixedOffset> {
     DateTime::<Utc>::from_naive_utc_and_offset(utc, Utc).with_timezone(&offset_at(utc))
 }
 
+/// Reads a time for "open at": RFC 3339 with an offset or `Z`
+/// (`2026-12-05T18:00:00Z`), or a London wall time without one
+/// (`2026-12-05T18:00`), as London wall time. Years 1900 to 2199.
+pub fn parse_time(text: &str) -> Result<NaiveDateTime, String> {
+    let t = text.trim();
+    if t.len() > 40 {
+        return Err("is longer than 40 characters".into());
+    }
+    let local = if let Ok(at) = DateTime::parse_from_rfc3339(t) {
+        to_local(at.with_timezone(&Utc))
+    } else {
+        [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%dT%H:%M",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %H:%M",
+        ]
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        .ok_or_else(|| {
+            format!(
+                "{t:?} is not a time such as 2026-12-05T18:00 (London time) or 2026-12-05T18:00:00Z"
+            )
+        })?
+    };
+    if !(1900..2200).contains(&local.year()) {
+        return Err(format!("{t:?} is outside the years 1900 to 2199"));
+    }
+    Ok(local)
+}
+
 /// The English name of a weekday.
 pub fn weekday_name(day: Weekday) -> &'static str {
     match day {
@@ -127,6 +158,29 @@ mod tests {
             to_local(utc("2026-12-05T18:00:00Z")),
             local("2026-12-05T18:00")
         );
+    }
+
+    #[test]
+    fn times_are_read_as_london_time() {
+        assert_eq!(
+            parse_time("2026-07-01T12:00:00Z"),
+            Ok(local("2026-07-01T13:00"))
+        );
+        assert_eq!(
+            parse_time("2026-07-01T13:00:00+01:00"),
+            Ok(local("2026-07-01T13:00"))
+        );
+        assert_eq!(
+            parse_time("2026-07-01T13:00"),
+            Ok(local("2026-07-01T13:00"))
+        );
+        assert_eq!(
+            parse_time("2026-12-05 18:00"),
+            Ok(local("2026-12-05T18:00"))
+        );
+        assert!(parse_time("tomorrow").is_err());
+        assert!(parse_time("0001-01-01T00:00").is_err());
+        assert!(parse_time(&"9".repeat(41)).is_err());
     }
 
     #[test]

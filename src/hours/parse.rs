@@ -31,6 +31,17 @@ pub enum HoursFormat {
 }
 
 impl HoursFormat {
+    /// The name the manifest uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HoursFormat::Text => "text",
+            HoursFormat::DayTimes => "day_times",
+            HoursFormat::LibrarySessions => "library_sessions",
+            HoursFormat::Osm => "osm",
+            HoursFormat::OrukSchedules => "oruk_schedules",
+        }
+    }
+
     /// Whether the format takes one column per weekday.
     pub fn per_day(self) -> bool {
         matches!(self, HoursFormat::DayTimes | HoursFormat::LibrarySessions)

@@ -356,6 +356,19 @@ fn fields_from(
             (at.x, at.y)
         }
     };
+    let opening_hours = pick(
+        "opening_hours",
+        base.map(|b| b.opening_hours.clone()).as_ref(),
+    )?;
+    // Hours written in OpenStreetMap syntax are understood; other text is
+    // shown as written, and the hours count as not known. Unchanged text
+    // keeps the hours its source gave.
+    let hours = match base {
+        Some(b) if b.opening_hours == opening_hours => b.hours.clone(),
+        _ => opening_hours
+            .as_deref()
+            .and_then(|t| crate::hours::parse::osm(t).ok()),
+    };
     Ok(AssetFields {
         category,
         name,
@@ -364,10 +377,8 @@ fn fields_from(
         phone: pick("phone", base.map(|b| b.phone.clone()).as_ref())?,
         email: pick("email", base.map(|b| b.email.clone()).as_ref())?,
         website: pick("website", base.map(|b| b.website.clone()).as_ref())?,
-        opening_hours: pick(
-            "opening_hours",
-            base.map(|b| b.opening_hours.clone()).as_ref(),
-        )?,
+        opening_hours,
+        hours,
         capacity,
         easting_m,
         northing_m,

@@ -11,10 +11,13 @@ use serde_json::{Value, json};
 
 use super::params::{self, Query};
 use super::{ApiError, AppState};
+use chrono::NaiveDateTime;
+
 use crate::crs::{Crs, bng_to_wgs84};
 use crate::export::{push_json_opt, push_json_str, push_number};
+use crate::hours::{OpenState, london};
 use crate::index::Hit;
-use crate::model::{Dataset, normalise_postcode};
+use crate::model::{Dataset, Opening, normalise_postcode};
 
 /// Default number of results.
 pub const DEFAULT_LIMIT: usize = 10;
@@ -22,6 +25,131 @@ pub const DEFAULT_LIMIT: usize = 10;
 pub const MAX_LIMIT: usize = 100;
 /// Largest search radius, metres.
 pub const MAX_RADIUS_M: f64 = 20_000.0;
+/// Most candidates (per category) an `open=` search looks at before it stops.
+pub const MAX_EXAMINED: usize = 5_000;
+
+/// What `open=` asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OpenFilter {
+    /// Open at the moment (`at`, or now), by exact or approximate hours.
+    Now,
+    /// Open now, or opening later the same day.
+    Today,
+}
+
+impl OpenFilter {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            OpenFilter::Now => "now",
+            OpenFilter::Today => "today",
+        }
+    }
+
+    /// Whether a place in this state is kept.
+    pub(crate) fn keeps(self, state: &OpenState, now: NaiveDateTime) -> bool {
+        match self {
+            OpenFilter::Now => matches!(state, OpenState::Open { .. }),
+            OpenFilter::Today => state.open_today(now),
+        }
+    }
+}
+
+/// `open=now|today`.
+pub(crate) fn open_filter(q: &Query) -> Result<Option<OpenFilter>, ApiError> {
+    match q.get(params::OPEN).map(str::trim) {
+        None | Some("") => Ok(None),
+        Some("now") => Ok(Some(OpenFilter::Now)),
+        Some("today") => Ok(Some(OpenFilter::Today)),
+        Some(other) => Err(ApiError::bad(format!(
+            "open must be now or today (got {other:?})"
+        ))),
+    }
+}
+
+/// `at=` as London wall time, or the time now.
+pub(crate) fn moment(q: &Query) -> Result<NaiveDateTime, ApiError> {
+    match q.get(params::AT) {
+        Some(text) => london::parse_time(text).map_err(|e| ApiError::bad(format!("at {e}"))),
+        None => Ok(london::to_local(chrono::Utc::now())),
+    }
+}
+
+/// Places an open filter left out, nearer than the last one kept.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct LeftOut {
+    pub(crate) closed: usize,
+    pub(crate) hours_not_known: usize,
+    pub(crate) examined: usize,
+}
+
+/// The nearest places, with an optional open filter, and what it left out.
+pub(crate) fn search(
+    d: &Dataset,
+    origin: Coord,
+    limit: usize,
+    categories: &[String],
+    radius_m: Option<f64>,
+    filter: Option<OpenFilter>,
+    now: NaiveDateTime,
+) -> (Vec<Hit>, LeftOut) {
+    let Some(filter) = filter else {
+        let hits = d.asset_index.nearest(origin, limit, categories, radius_m);
+        return (hits, LeftOut::default());
+    };
+    let mut skipped: Vec<(f64, bool)> = Vec::new();
+    let (hits, examined) =
+        d.asset_index
+            .nearest_where(origin, limit, categories, radius_m, MAX_EXAMINED, |h| {
+                let state = d.assets[h.asset].opening(now).state;
+                let keep = filter.keeps(&state, now);
+                if !keep {
+                    skipped.push((h.distance_m, state == OpenState::Unknown));
+                }
+                keep
+            });
+    let nearer_than = if hits.len() == limit {
+        hits.last().map_or(f64::INFINITY, |h| h.distance_m)
+    } else {
+        f64::INFINITY
+    };
+    let mut left = LeftOut {
+        examined,
+        ..LeftOut::default()
+    };
+    for (distance_m, unknown) in skipped {
+        if distance_m <= nearer_than {
+            if unknown {
+                left.hours_not_known += 1;
+            } else {
+                left.closed += 1;
+            }
+        }
+    }
+    (hits, left)
+}
+
+/// Writes a place's opening state as JSON members (each after a comma).
+pub(crate) fn push_opening(out: &mut String, opening: &Opening) {
+    let at = |t: Option<NaiveDateTime>| t.map(|t| london::from_local(t).to_rfc3339());
+    let (opens, closes) = match &opening.state {
+        OpenState::Open { closes_at, .. } => (None, at(*closes_at)),
+        OpenState::Closed { opens_at, .. } => (at(*opens_at), None),
+        OpenState::Unknown => (None, None),
+    };
+    out.push_str(",\"open_now\":");
+    match opening.state.open_now() {
+        Some(b) => out.push_str(if b { "true" } else { "false" }),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"hours_state\":");
+    push_json_str(out, opening.state.name());
+    out.push_str(",\"opens_at\":");
+    push_json_opt(out, opens.as_deref());
+    out.push_str(",\"closes_at\":");
+    push_json_opt(out, closes.as_deref());
+    out.push_str(",\"hours_text\":");
+    push_json_str(out, &opening.text);
+}
 
 /// Where a search starts.
 pub(crate) struct Origin {
@@ -101,6 +229,8 @@ pub async fn nearby(
             params::CATEGORY,
             params::LIMIT,
             params::RADIUS_M,
+            params::OPEN,
+            params::AT,
         ],
         &[params::CATEGORY],
     )?;
@@ -112,17 +242,22 @@ pub async fn nearby(
         .integer(params::LIMIT, 1, MAX_LIMIT)?
         .unwrap_or(DEFAULT_LIMIT);
     let radius_m = q.number(params::RADIUS_M, 1.0, MAX_RADIUS_M)?;
-    let hits = d
-        .asset_index
-        .nearest(origin.bng, limit, &categories, radius_m);
+    let filter = open_filter(&q)?;
+    let now = moment(&q)?;
+    let (hits, left) = search(d, origin.bng, limit, &categories, radius_m, filter, now);
     let body = nearby_json(
         d,
         &view.asset_json,
-        &origin,
-        &hits,
-        &categories,
-        limit,
-        radius_m,
+        &Answer {
+            origin: &origin,
+            hits: &hits,
+            categories: &categories,
+            limit,
+            radius_m,
+            filter,
+            now,
+            left,
+        },
     );
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/geo+json")],
@@ -131,16 +266,30 @@ pub async fn nearby(
         .into_response())
 }
 
-/// Writes the nearby answer directly as GeoJSON text (this is the hot path).
-fn nearby_json(
-    d: &Dataset,
-    asset_json: &[std::sync::Arc<AssetJson>],
-    origin: &Origin,
-    hits: &[Hit],
-    categories: &[String],
+/// What a nearby search found, for writing out.
+struct Answer<'a> {
+    origin: &'a Origin,
+    hits: &'a [Hit],
+    categories: &'a [String],
     limit: usize,
     radius_m: Option<f64>,
-) -> String {
+    filter: Option<OpenFilter>,
+    now: NaiveDateTime,
+    left: LeftOut,
+}
+
+/// Writes the nearby answer directly as GeoJSON text (this is the hot path).
+fn nearby_json(d: &Dataset, asset_json: &[std::sync::Arc<AssetJson>], a: &Answer<'_>) -> String {
+    let Answer {
+        origin,
+        hits,
+        categories,
+        limit,
+        radius_m,
+        filter,
+        now,
+        left,
+    } = *a;
     let mut out = String::with_capacity(512 + hits.len() * 512);
     out.push_str("{\"type\":\"FeatureCollection\",\"query\":{\"lon\":");
     push_number(&mut out, origin.lonlat.x, 6);
@@ -164,7 +313,19 @@ fn nearby_json(
         Some(r) => push_number(&mut out, r, 2),
         None => out.push_str("null"),
     }
+    out.push_str(",\"open\":");
+    push_json_opt(&mut out, filter.map(OpenFilter::as_str));
+    out.push_str(",\"at\":");
+    push_json_str(&mut out, &london::from_local(now).to_rfc3339());
+    out.push_str(",\"time_zone\":\"Europe/London\"");
     out.push_str(",\"distance\":\"straight-line distance in British National Grid metres\"}");
+    if filter.is_some() {
+        let _ = write!(
+            out,
+            ",\"left_out\":{{\"closed\":{},\"hours_not_known\":{},\"examined\":{},\"note\":\"places nearer than the last one returned (all examined when fewer than limit were found) that the open filter left out\"}}",
+            left.closed, left.hours_not_known, left.examined
+        );
+    }
     let ward = d.ward_at(origin.bng);
     let _ = write!(out, ",\"outside_coverage\":{},\"ward\":", ward.is_none());
     match ward {
@@ -187,6 +348,7 @@ fn nearby_json(
         let rendered = &asset_json[h.asset];
         out.push_str(&rendered.text[..rendered.split]);
         push_number(&mut out, (h.distance_m * 10.0).round() / 10.0, 1);
+        push_opening(&mut out, &d.assets[h.asset].opening(now));
         out.push_str(&rendered.text[rendered.split..]);
     }
     out.push_str("]}");
@@ -212,9 +374,12 @@ pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
     out.push_str("]},\"properties\":{\"distance_m\":");
     let split = out.len();
     let ward = a.ward.map(|w| &d.wards[w]);
-    let fields: [(&str, Option<&str>); 16] = [
+    let display_name = a.display_name();
+    let display_address = a.display_address();
+    let fields: [(&str, Option<&str>); 18] = [
         ("id", Some(&a.id)),
         ("name", Some(&a.name)),
+        ("display_name", Some(&display_name)),
         ("category", Some(&a.category)),
         (
             "category_label",
@@ -222,6 +387,7 @@ pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
         ),
         ("status", Some(a.status.as_str())),
         ("address", a.address.as_deref()),
+        ("display_address", display_address.as_deref()),
         ("postcode", a.postcode.as_deref()),
         ("phone", a.phone.as_deref()),
         ("email", a.email.as_deref()),

@@ -34,6 +34,10 @@ pub const FORMAT: &str = "format";
 pub const WARD: &str = "ward";
 /// `council`
 pub const COUNCIL: &str = "council";
+/// `open` (`now` or `today`)
+pub const OPEN: &str = "open";
+/// `at` (a time: RFC 3339, or London wall time)
+pub const AT: &str = "at";
 
 /// Longest parameter name accepted.
 pub const MAX_NAME_LEN: usize = 64;

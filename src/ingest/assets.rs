@@ -11,6 +11,8 @@ use super::records::{self, Record, Table};
 use super::report::{Severity, SourceReport};
 use super::{Ctx, Problem};
 use crate::crs::{self, Crs};
+use crate::hours::Hours;
+use crate::hours::parse::{self as hours_parse, HoursFormat};
 use crate::index::PolygonIndex;
 use crate::model::{Asset, normalise_postcode};
 
@@ -176,7 +178,8 @@ impl WardArea<'_> {
 
 /// What happened to one row.
 enum Outcome {
-    Loaded(Box<Asset>),
+    /// Loaded, with any warnings about its values.
+    Loaded(Box<Asset>, Vec<String>),
     Filtered,
     Skipped {
         reason: &'static str,
@@ -336,28 +339,78 @@ impl Plan<'_> {
                 );
             }
         };
-        Outcome::Loaded(Box::new(Asset {
-            id,
-            category,
-            name,
-            address: self.text(record, &s.address, false),
-            postcode: s.postcode.as_ref().and_then(|c| record.get(c)),
-            phone: s.phone.as_ref().and_then(|c| record.get(c)),
-            email: s.email.as_ref().and_then(|c| record.get(c)),
-            website: s.website.as_ref().and_then(|c| record.get(c)),
-            opening_hours: self.text(record, &s.opening_hours, true),
-            capacity,
-            source: s.source.clone(),
-            status: crate::model::AssetStatus::Active,
-            revision: 0,
-            updated_at: None,
-            verified_at: None,
-            bng,
-            lonlat,
-            ward: None,
-            small_area: None,
-            slot: 0,
-        }))
+        let (hours, warnings) = self.hours(record);
+        Outcome::Loaded(
+            Box::new(Asset {
+                id,
+                category,
+                name,
+                address: self.text(record, &s.address, false),
+                postcode: s.postcode.as_ref().and_then(|c| record.get(c)),
+                phone: s.phone.as_ref().and_then(|c| record.get(c)),
+                email: s.email.as_ref().and_then(|c| record.get(c)),
+                website: s.website.as_ref().and_then(|c| record.get(c)),
+                opening_hours: self.text(record, &s.opening_hours, true),
+                hours,
+                capacity,
+                source: s.source.clone(),
+                status: crate::model::AssetStatus::Active,
+                revision: 0,
+                updated_at: None,
+                verified_at: None,
+                bng,
+                lonlat,
+                ward: None,
+                small_area: None,
+                slot: 0,
+            }),
+            warnings,
+        )
+    }
+
+    /// The row's opening hours as the source's `hours_format` reads them,
+    /// and a warning for each value it could not read (kept as text).
+    fn hours(&self, record: &dyn Record) -> (Option<Hours>, Vec<String>) {
+        let s = self.source;
+        let format = s.hours_format.unwrap_or_default();
+        let Some(columns) = s.opening_hours.as_ref().map(Columns::names) else {
+            return (None, Vec::new());
+        };
+        let unread = |column: &str, value: &str, reason: &str| {
+            format!(
+                "opening hours {value:?} in {column:?} not understood ({reason}); kept as text, and those hours count as not known"
+            )
+        };
+        match format {
+            HoursFormat::Text => (None, Vec::new()),
+            HoursFormat::DayTimes | HoursFormat::LibrarySessions => {
+                let values: Vec<Option<String>> = columns.iter().map(|c| record.get(c)).collect();
+                let (hours, problems) = hours_parse::per_day(format, &values);
+                let warnings = problems
+                    .iter()
+                    .map(|u| {
+                        let column = u.day.and_then(|d| columns.get(d)).copied().unwrap_or("");
+                        unread(column, &u.value, &u.reason)
+                    })
+                    .collect();
+                (hours, warnings)
+            }
+            HoursFormat::Osm | HoursFormat::OrukSchedules => {
+                let column = columns.first().copied().unwrap_or("");
+                let Some(value) = record.get(column) else {
+                    return (None, Vec::new());
+                };
+                let read = if format == HoursFormat::Osm {
+                    hours_parse::osm(&value)
+                } else {
+                    hours_parse::oruk_json(&value)
+                };
+                match read {
+                    Ok(h) => (Some(h), Vec::new()),
+                    Err(reason) => (None, vec![unread(column, &value, &reason)]),
+                }
+            }
+        }
     }
 
     /// Notes where a row's own coordinates put it (`at`, in the grid), and
@@ -523,6 +576,24 @@ pub(crate) fn load_source(
             ),
         ));
     }
+    if let Some(format) = source.hours_format {
+        let given = source.opening_hours.as_ref().map_or(0, |c| c.names().len());
+        let wanted = if format.per_day() { 7 } else { 1 };
+        if format != HoursFormat::Text && given != wanted {
+            let what = if format.per_day() {
+                "seven columns, Monday first"
+            } else {
+                "one column"
+            };
+            return Err(ctx.manifest_error(
+                &format!("{key}.hours_format"),
+                format!(
+                    "hours_format {:?} reads {what} of opening_hours, but {given} are given",
+                    format.as_str()
+                ),
+            ));
+        }
+    }
     let mut columns: Vec<(String, &str)> = Vec::new();
     let single = [
         ("category_field", &source.category_field),
@@ -629,7 +700,10 @@ pub(crate) fn load_source(
             Outcome::Skipped { reason, message } => {
                 ctx.skip(&mut report, location, reason, message)
             }
-            Outcome::Loaded(mut asset) => {
+            Outcome::Loaded(mut asset, warnings) => {
+                for w in warnings {
+                    ctx.problem(Severity::Warning, &source.path, Some(location.clone()), w);
+                }
                 if by_id.contains_key(&asset.id) {
                     let first = first_seen
                         .get(&asset.id)

@@ -243,6 +243,11 @@ pub struct AssetSource {
     pub website: Option<String>,
     /// Column(s) with opening hours; several are labelled with their column names.
     pub opening_hours: Option<Columns>,
+    /// How those columns write the hours: `text` (the default: shown as
+    /// published, not read), `day_times` or `library_sessions` (seven
+    /// columns, Monday first), `osm` (OpenStreetMap `opening_hours`) or
+    /// `oruk_schedules` (a JSON array of Open Referral UK schedules).
+    pub hours_format: Option<crate::hours::parse::HoursFormat>,
     /// Column with a capacity (e.g. GP list size or FTE) used as supply in
     /// access measures instead of 1 per asset.
     pub capacity: Option<String>,

@@ -62,8 +62,11 @@ pub struct Asset {
     pub email: Option<String>,
     /// Web site.
     pub website: Option<String>,
-    /// Opening hours as text.
+    /// Opening hours as text, as published.
     pub opening_hours: Option<String>,
+    /// Opening hours as the model reads them (`None`: not known).
+    #[serde(skip)]
+    pub hours: Option<crate::hours::Hours>,
     /// Supply for access measures (S_j); `None` counts as 1.
     pub capacity: Option<f64>,
     /// Name of the manifest source the asset came from (`local` for assets
@@ -96,7 +99,48 @@ pub struct Asset {
     pub slot: u32,
 }
 
+/// Whether an asset is open at a moment, with the sentence residents read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Opening {
+    /// What the hours say (a temporarily closed asset is closed, with no
+    /// known reopening).
+    pub state: crate::hours::OpenState,
+    /// "Open now, closes 17:30", "Temporarily closed", "Hours not known: call first".
+    pub text: String,
+}
+
 impl Asset {
+    /// Whether the asset is open at a London wall time.
+    pub fn opening(&self, now: chrono::NaiveDateTime) -> Opening {
+        use crate::hours::OpenState;
+        if self.status != AssetStatus::Active {
+            return Opening {
+                state: OpenState::Closed {
+                    opens_at: None,
+                    approximate: None,
+                    opens_approximately: false,
+                },
+                text: "Temporarily closed".into(),
+            };
+        }
+        let state = self
+            .hours
+            .as_ref()
+            .map_or(OpenState::Unknown, |h| h.state_at(now));
+        let text = state.sentence(now);
+        Opening { state, text }
+    }
+
+    /// The name in readable case (see [`crate::model::readable`]).
+    pub fn display_name(&self) -> std::borrow::Cow<'_, str> {
+        super::readable(&self.name, false)
+    }
+
+    /// The address in readable case.
+    pub fn display_address(&self) -> Option<std::borrow::Cow<'_, str>> {
+        self.address.as_deref().map(|a| super::readable(a, true))
+    }
+
     /// A new active asset at revision 0 (not yet stored), unplaced.
     pub fn new(
         id: String,
@@ -116,6 +160,7 @@ impl Asset {
             email: None,
             website: None,
             opening_hours: None,
+            hours: None,
             capacity: None,
             source,
             status: AssetStatus::Active,

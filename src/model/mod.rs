@@ -4,10 +4,12 @@
 mod area;
 mod asset;
 mod dataset;
+mod names;
 mod postcode;
 
 pub use area::{DemandSource, Deprivation, SmallArea, Ward, WardAssignment};
-pub use asset::{Asset, AssetStatus};
+pub use asset::{Asset, AssetStatus, Opening};
 pub(crate) use dataset::ward_counts as dataset_ward_counts;
 pub use dataset::{Dataset, DatasetInfo, DatasetSummary, LayerInfo, SourceInfo, Vintages};
+pub use names::readable;
 pub use postcode::normalise_postcode;

@@ -214,6 +214,7 @@ pub fn create_asset(
         email: None,
         website: None,
         opening_hours: None,
+        hours: None,
         capacity: None,
         easting_m: bng.x,
         northing_m: bng.y,
