@@ -628,6 +628,41 @@ impl Hours {
     }
 }
 
+/// The week holding `date`, days with the same hours run together:
+/// [("Monday to Friday", "08:30-13:00, 14:00-17:30"), ("Saturday", "09:00-12:30"),
+/// ("Sunday", "closed")].
+/// With `short`, days are abbreviated: ("Mon–Fri", …), ("Sat", …).
+pub fn week_summary(hours: &Hours, date: NaiveDate, short: bool) -> Vec<(String, String)> {
+    let days: Vec<(NaiveDate, String)> = hours
+        .week_of(date)
+        .into_iter()
+        .map(|(d, day)| (d, day_text(&day)))
+        .collect();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let mut k = 0;
+    while k < days.len() {
+        let mut j = k;
+        while j + 1 < days.len() && days[j + 1].1 == days[k].1 {
+            j += 1;
+        }
+        let name = |d: NaiveDate| {
+            let full = london::weekday_name(d.weekday());
+            if short { &full[..3] } else { full }
+        };
+        let (first, last) = (name(days[k].0), name(days[j].0));
+        let label = match (j - k, short) {
+            (0, _) => first.to_string(),
+            (1, false) => format!("{first} and {last}"),
+            (1, true) => format!("{first}, {last}"),
+            (_, false) => format!("{first} to {last}"),
+            (_, true) => format!("{first}–{last}"),
+        };
+        out.push((label, days[k].1.clone()));
+        k = j + 1;
+    }
+    out
+}
+
 /// One day's hours as text: "09:00-13:00, 14:00-17:30", "closed", "not known"
 /// (approximate ones name the parts of the day).
 pub fn day_text(day: &Day) -> String {

@@ -572,3 +572,42 @@ fn stored_hours_read_back_the_same() {
     }
     assert!(serde_json::from_str::<Hours>(r#"{"osm":"not hours at all"}"#).is_err());
 }
+
+#[test]
+fn a_week_reads_as_runs_of_days() {
+    let summary = week_summary(&a1_pharmacy(), local("2026-12-03T00:00").date(), false);
+    let pairs: Vec<(&str, &str)> = summary
+        .iter()
+        .map(|(d, h)| (d.as_str(), h.as_str()))
+        .collect();
+    assert_eq!(
+        pairs,
+        vec![
+            ("Monday to Friday", "08:30-13:00, 14:00-17:30"),
+            ("Saturday", "09:00-12:30"),
+            ("Sunday", "closed")
+        ]
+    );
+    let two = week([
+        "09:00-17:00",
+        "09:00-17:00",
+        "CLOSED",
+        "CLOSED",
+        "CLOSED",
+        "CLOSED",
+        "CLOSED",
+    ]);
+    assert_eq!(
+        week_summary(&two, local("2026-12-03T00:00").date(), false)[0].0,
+        "Monday and Tuesday"
+    );
+    let short = week_summary(&a1_pharmacy(), local("2026-12-03T00:00").date(), true);
+    assert_eq!(
+        (short[0].0.as_str(), short[2].0.as_str()),
+        ("Mon–Fri", "Sun")
+    );
+    assert_eq!(
+        week_summary(&two, local("2026-12-03T00:00").date(), true)[0].0,
+        "Mon, Tue"
+    );
+}

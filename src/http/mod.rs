@@ -411,6 +411,7 @@ pub fn router(state: AppState) -> Router {
         .route("/signout", axum::routing::post(auth::signout))
         .route("/planner", get(web::planner))
         .route("/accessibility", get(web::accessibility))
+        .route("/print", get(web::print::print))
         .route("/docs/methods.md", get(web::methods))
         .route("/app/{file}", get(web::app_file))
         .fallback(error::not_found)

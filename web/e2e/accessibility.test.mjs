@@ -36,6 +36,8 @@ const { example_postcode: POSTCODE } = await apiGet("/app/config.json");
 for (const [name, path, prepare] of [
   ["residents' page with results", `/?postcode=${encodeURIComponent(POSTCODE)}`, (p) => p.waitForSelector("#results > li")],
   ["residents' page with an error", "/?postcode=12345", (p) => p.waitForSelector("#postcode-error:not([hidden])")],
+  ["residents' page, open now only", `/?postcode=${encodeURIComponent(POSTCODE)}&open=now&at=2026-12-06T12:00`, (p) => p.waitForSelector("#results > li")],
+  ["the printable sheet", `/print?postcode=${encodeURIComponent(POSTCODE)}&category=pharmacy,library`, null],
   ["planners' page with a ward and a what-if", "/planner?ward=X05000004", async (p) => {
     await p.waitForSelector("#ward-name");
     await p.getByRole("button", { name: "Add one at the map's centre" }).click();
@@ -49,7 +51,7 @@ for (const [name, path, prepare] of [
   test(`axe finds no serious or critical WCAG 2.2 AA problems: ${name}`, async () => {
     const page = await browser.context.newPage();
     await page.goto(BASE + path);
-    const app = !(path === "/accessibility" || path.startsWith("/collections"));
+    const app = !(path === "/accessibility" || path.startsWith("/collections") || path.startsWith("/print"));
     if (app) await page.waitForFunction(() => document.body.dataset.ready === "true");
     if (prepare) await prepare(page);
     if (app) await mapIdle(page);

@@ -17,7 +17,7 @@ const config = await apiGet("/app/config.json");
 const POSTCODE = config.example_postcode;
 
 const resultNames = (page) => page.locator("#results h3").allTextContents();
-const expectedNames = (api) => api.features.map((f, i) => `${i + 1}. ${f.properties.name}`);
+const expectedNames = (api) => api.features.map((f, i) => `${i + 1}. ${f.properties.display_name}`);
 const mapEval = (page, fn, arg) => page.evaluate(fn, arg);
 
 async function waitForResults(page, count) {

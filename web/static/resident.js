@@ -21,6 +21,11 @@ const ui = {
   results: $("results"),
   heading: $("results-heading"),
   more: $("more"),
+  openNow: $("open-now"),
+  leftOut: $("left-out"),
+  atNote: $("at-note"),
+  printLink: $("print-link"),
+  printHref: $("print-href"),
 };
 
 let config;
@@ -49,26 +54,37 @@ function searchFromUrl() {
   const categories = p.getAll("category").flatMap((c) => c.split(",")).map((c) => c.trim()).filter((c) => labels[c]);
   const lon = Number(p.get("lon"));
   const lat = Number(p.get("lat"));
-  if (p.get("postcode")) return { postcode: p.get("postcode").slice(0, 16), categories };
-  if (p.has("lon") && p.has("lat") && Math.abs(lon) <= 180 && Math.abs(lat) <= 90) return { lon, lat, categories };
-  return { categories };
+  const open = p.get("open") === "now" ? "now" : null;
+  // `at`: a time to show opening for instead of now (planning a visit).
+  const at = p.get("at") && p.get("at").length <= 40 ? p.get("at") : undefined;
+  if (p.get("postcode")) return { postcode: p.get("postcode").slice(0, 16), categories, open, at };
+  if (p.has("lon") && p.has("lat") && Math.abs(lon) <= 180 && Math.abs(lat) <= 90) return { lon, lat, categories, open, at };
+  return { categories, open, at };
 }
 
-function urlOf(search) {
+/** The search's query (postcode or point, categories, open filter). */
+function searchParams(search, precise = false) {
   const p = new URLSearchParams();
   if (search.postcode) p.set("postcode", search.postcode);
   if (search.lon !== undefined) {
-    p.set("lon", search.lon.toFixed(5));
-    p.set("lat", search.lat.toFixed(5));
+    p.set("lon", precise ? String(search.lon) : search.lon.toFixed(5));
+    p.set("lat", precise ? String(search.lat) : search.lat.toFixed(5));
   }
   if (search.categories.length) p.set("category", search.categories.join(","));
-  const q = p.toString();
+  if (search.open) p.set("open", search.open);
+  if (search.at) p.set("at", search.at);
+  return p;
+}
+
+function urlOf(search) {
+  const q = searchParams(search).toString();
   return q ? `/?${q}` : "/";
 }
 
 function showForm(search) {
   ui.postcode.value = search.postcode || "";
   for (const box of ui.categories.querySelectorAll("input")) box.checked = search.categories.includes(box.value);
+  ui.openNow.checked = search.open === "now";
 }
 
 function fieldError(message) {
@@ -96,13 +112,7 @@ async function run(search, { push = false, keepLimit = false } = {}) {
   fieldError(null);
   ui.status.textContent = "Searching…";
   ui.results.setAttribute("aria-busy", "true");
-  const p = new URLSearchParams();
-  if (search.postcode) p.set("postcode", search.postcode);
-  else {
-    p.set("lon", String(search.lon));
-    p.set("lat", String(search.lat));
-  }
-  if (search.categories.length) p.set("category", search.categories.join(","));
+  const p = searchParams(search, true);
   p.set("limit", String(limit));
   let data;
   try {
@@ -141,6 +151,9 @@ function clearResults(message) {
   ui.results.replaceChildren();
   ui.more.hidden = true;
   ui.coverage.hidden = true;
+  ui.leftOut.hidden = true;
+  ui.atNote.hidden = true;
+  ui.printLink.hidden = true;
   ui.status.textContent = message;
   if (map && map.getSource("results")) {
     map.getSource("results").setData({ type: "FeatureCollection", features: [] });
@@ -159,9 +172,17 @@ function show(search, data) {
   selected = null;
   const where = placeName(search, data);
   const kinds = search.categories.length ? ` (${search.categories.map((c) => inText(labels[c])).join(", ")})` : "";
+  const open = search.open === "now" ? " open now" : "";
   ui.status.textContent = features.length
-    ? `${features.length} ${features.length === 1 ? "place" : "places"} near ${where}${kinds}, closest first.`
-    : `No places found near ${where}${kinds}.`;
+    ? `${features.length} ${features.length === 1 ? "place" : "places"}${open} near ${where}${kinds}, closest first.`
+    : `No places${open} found near ${where}${kinds}.`;
+  ui.atNote.hidden = !search.at;
+  ui.atNote.textContent = search.at ? `Opening is shown for ${whenText(data.query.at)}, not now.` : "";
+  const note = leftOutNote(data.left_out, features.length);
+  ui.leftOut.hidden = !note;
+  ui.leftOut.textContent = note;
+  ui.printLink.hidden = features.length === 0;
+  ui.printHref.href = `/print?${searchParams(search)}`;
   ui.coverage.hidden = !data.outside_coverage;
   ui.coverage.textContent = data.outside_coverage
     ? `${where} is outside the area this service covers, so these places may be far away.`
@@ -169,6 +190,25 @@ function show(search, data) {
   ui.results.replaceChildren(...features.map((f, i) => resultItem(f, i, data.query)));
   ui.more.hidden = features.length < limit || limit >= config.limits.nearby_results;
   showOnMap(data);
+}
+
+/** What the open filter left out, in words (as the server writes it). */
+function leftOutNote(left, found) {
+  if (!left) return "";
+  const parts = [];
+  if (left.closed) parts.push(`${left.closed} ${left.closed === 1 ? "is" : "are"} closed now`);
+  if (left.hours_not_known) parts.push(`${left.hours_not_known} ${left.hours_not_known === 1 ? "has" : "have"} hours we do not know`);
+  if (!parts.length) return "";
+  const which = found ? "Of the places closer than these" : "Of the places nearby";
+  return `${which}, ${parts.join(" and ")}, so ${left.closed + left.hours_not_known === 1 ? "it is" : "they are"} not shown. Untick “Open now only” to see them.`;
+}
+
+/** "Saturday 5 December 2026 at 18:00" for the answer's `at` (London time, with its offset). */
+function whenText(at) {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(at || "");
+  if (!m) return at;
+  const day = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"][new Date(Date.UTC(+m[1], +m[2] - 1, +m[3])).getUTCDay()];
+  return `${day} ${readableDate(`${m[1]}-${m[2]}-${m[3]}`)} at ${m[4]}:${m[5]}`;
 }
 
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
@@ -180,11 +220,18 @@ function readableDate(date) {
   return `${+m[3]} ${MONTHS[+m[2] - 1]} ${m[1]}`;
 }
 
+/** The badge's look: open, closed, or not known (the words say which). */
+function badgeClass(p) {
+  if (p.hours_state === "open" || p.hours_state === "probably_open") return "open";
+  if (p.hours_state === "closed" || p.hours_state === "probably_closed") return "closed";
+  return "unknown";
+}
+
 function resultItem(f, i, origin) {
   const p = f.properties;
   const [lon, lat] = f.geometry.coordinates;
   const details = [];
-  const address = [p.address, p.postcode].filter(Boolean).join(", ");
+  const address = [p.display_address || p.address, p.postcode].filter(Boolean).join(", ");
   if (address) details.push(["Address", address]);
   if (p.opening_hours) details.push(["Opening hours", p.opening_hours]);
   if (p.phone) details.push(["Phone", h("a", { href: `tel:${p.phone.replace(/[^0-9+]/g, "")}` }, p.phone)]);
@@ -203,8 +250,9 @@ function resultItem(f, i, origin) {
       "div",
       { class: "result-head" },
       h("span", { class: "symbol", html: symbolSvg(p.category, 28) }),
-      h("h3", { id: titleId, tabindex: "-1" }, h("span", { class: "result-number" }, `${i + 1}.`), " ", p.name),
+      h("h3", { id: titleId, tabindex: "-1" }, h("span", { class: "result-number" }, `${i + 1}.`), " ", p.display_name || p.name),
     ),
+    h("p", { class: `hours-badge ${badgeClass(p)}` }, p.hours_text),
     h("p", { class: "result-meta" }, h("span", { class: "category" }, p.category_label), p.status === "temporarily_closed" ? [" · ", h("strong", { class: "closed" }, "Temporarily closed")] : null, " · ", h("strong", {}, `${formatDistance(p.distance_m)} away`)),
     details.length ? h("dl", { class: "details" }, details.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
     h(
@@ -378,10 +426,14 @@ async function main() {
       return;
     }
     ui.postcode.value = postcode;
-    run({ postcode, categories: chosenCategories() }, { push: true }).then(() => ui.heading.focus());
+    run({ postcode, categories: chosenCategories(), open: ui.openNow.checked ? "now" : null }, { push: true }).then(() => ui.heading.focus());
   });
   ui.categories.addEventListener("change", () => {
     const next = { ...(current || {}), categories: chosenCategories() };
+    run(next, { push: true });
+  });
+  ui.openNow.addEventListener("change", () => {
+    const next = { ...(current || { categories: chosenCategories() }), open: ui.openNow.checked ? "now" : null };
     run(next, { push: true });
   });
   ui.locate.addEventListener("click", () => {
@@ -394,7 +446,7 @@ async function main() {
       (pos) => {
         ui.postcode.value = "";
         fieldError(null);
-        const search = { lon: pos.coords.longitude, lat: pos.coords.latitude, categories: chosenCategories() };
+        const search = { lon: pos.coords.longitude, lat: pos.coords.latitude, categories: chosenCategories(), open: ui.openNow.checked ? "now" : null };
         run(search, { push: true }).then(() => ui.heading.focus());
       },
       (err) => {

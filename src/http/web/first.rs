@@ -3,6 +3,8 @@
 //! markup is the one `web/static/resident.js` writes, which then takes over.
 
 use super::escape_html;
+use crate::hours::OpenState;
+use crate::http::nearby::{LeftOut, OpenFilter, search};
 use crate::http::{ApiError, AppState};
 use crate::model::Dataset;
 
@@ -10,29 +12,117 @@ use crate::model::Dataset;
 /// shows before (or without) JavaScript; the script then takes over.
 #[derive(Default)]
 pub(super) struct FirstSearch {
-    postcode: Option<String>,
-    categories: Vec<String>,
-    status: Option<String>,
-    error: Option<String>,
-    items: String,
+    pub(super) postcode: Option<String>,
+    pub(super) categories: Vec<String>,
+    pub(super) open: Option<OpenFilter>,
+    /// `at`: the London time opening is shown for, instead of now.
+    pub(super) at: Option<chrono::NaiveDateTime>,
+    pub(super) status: Option<String>,
+    pub(super) error: Option<String>,
+    pub(super) items: String,
+    pub(super) left_out: String,
+    /// The search's own query (postcode or point, categories, open), for
+    /// links to it and to its printable sheet.
+    pub(super) query: String,
+    /// What was found, for the printable sheet.
+    pub(super) found: Option<Found>,
+}
+
+/// A search's answer.
+pub(super) struct Found {
+    pub(super) place: String,
+    pub(super) kinds: String,
+    pub(super) hits: Vec<crate::index::Hit>,
+    pub(super) left: LeftOut,
+    pub(super) now: chrono::NaiveDateTime,
+    pub(super) from: geo::Coord,
 }
 
 /// Results the server shows on first load, as the script would (same markup).
 const FIRST_RESULTS: usize = 10;
 
 pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch {
+    let mut first = find(state, raw, FIRST_RESULTS);
+    if let Some(found) = &first.found {
+        let d = &state.dataset();
+        for (i, hit) in found.hits.iter().enumerate() {
+            first
+                .items
+                .push_str(&result_item(d, i, hit, found.from, found.now));
+        }
+    }
+    first
+}
+
+/// "Of the places closer than these, 3 are closed now and 2 have hours we do
+/// not know, so they are not shown." (as the page's script writes it).
+pub(super) fn left_out_note(left: &LeftOut, found: usize) -> String {
+    let mut parts = Vec::new();
+    if left.closed > 0 {
+        let verb = if left.closed == 1 { "is" } else { "are" };
+        parts.push(format!("{} {verb} closed now", left.closed));
+    }
+    if left.hours_not_known > 0 {
+        let verb = if left.hours_not_known == 1 {
+            "has"
+        } else {
+            "have"
+        };
+        parts.push(format!(
+            "{} {verb} hours we do not know",
+            left.hours_not_known
+        ));
+    }
+    if parts.is_empty() {
+        return String::new();
+    }
+    let which = if found > 0 {
+        "Of the places closer than these"
+    } else {
+        "Of the places nearby"
+    };
+    let they = if left.closed + left.hours_not_known == 1 {
+        "it is"
+    } else {
+        "they are"
+    };
+    format!(
+        "{which}, {}, so {they} not shown. Untick “Open now only” to see them.",
+        parts.join(" and ")
+    )
+}
+
+/// Reads a residents' search from a query string and runs it (up to `limit`).
+pub(super) fn find(state: &AppState, raw: Option<&str>, limit: usize) -> FirstSearch {
     let d = &state.dataset();
     let mut first = FirstSearch::default();
     let mut query = form_urlencoded::Serializer::new(String::new());
+    let mut own = form_urlencoded::Serializer::new(String::new());
     for (k, v) in form_urlencoded::parse(raw.unwrap_or("").as_bytes()) {
         match k.as_ref() {
             "postcode" => {
-                first.postcode = Some(v.chars().take(16).collect());
-                query.append_pair("postcode", &v);
+                let p: String = v.chars().take(16).collect();
+                query.append_pair("postcode", &p);
+                own.append_pair("postcode", &p);
+                first.postcode = Some(p);
             }
             "lon" | "lat" => {
-                query.append_pair(&k, &v);
+                let t: String = v.chars().take(24).collect();
+                query.append_pair(&k, &t);
+                own.append_pair(&k, &t);
             }
+            "at" => {
+                if let Ok(at) = crate::hours::london::parse_time(&v) {
+                    first.at = Some(at);
+                } else {
+                    first.error = Some(format!(
+                        "“{}” is not a date and time such as 2026-12-05T18:00.",
+                        v.chars().take(40).collect::<String>()
+                    ));
+                }
+            }
+            "open" if v == "now" => first.open = Some(OpenFilter::Now),
+            "open" if v == "today" => first.open = Some(OpenFilter::Today),
             "category" => {
                 for c in v.split(',').map(str::trim) {
                     if d.info.category_labels.contains_key(c)
@@ -46,7 +136,17 @@ pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch 
         }
     }
     let query = query.finish();
-    if query.is_empty() {
+    if !first.categories.is_empty() {
+        own.append_pair("category", &first.categories.join(","));
+    }
+    if let Some(f) = first.open {
+        own.append_pair("open", f.as_str());
+    }
+    if let Some(at) = first.at {
+        own.append_pair("at", &at.format("%Y-%m-%dT%H:%M").to_string());
+    }
+    first.query = own.finish();
+    if query.is_empty() || first.error.is_some() {
         return first;
     }
     let parsed =
@@ -75,9 +175,18 @@ pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch 
     if let Some(p) = &origin.postcode {
         first.postcode = Some(p.clone());
     }
-    let hits = d
-        .asset_index
-        .nearest(origin.bng, FIRST_RESULTS, &first.categories, None);
+    let now = first
+        .at
+        .unwrap_or_else(|| crate::hours::london::to_local(chrono::Utc::now()));
+    let (hits, left) = search(
+        d,
+        origin.bng,
+        limit,
+        &first.categories,
+        None,
+        first.open,
+        now,
+    );
     let place = origin.postcode.as_deref().unwrap_or("your location");
     let kinds = if first.categories.is_empty() {
         String::new()
@@ -89,15 +198,37 @@ pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch 
             .collect();
         format!(" ({})", labels.join(", "))
     };
+    let open = match first.open {
+        Some(OpenFilter::Now) => " open now",
+        Some(OpenFilter::Today) => " open today",
+        None => "",
+    };
     first.status = Some(match hits.len() {
-        0 => format!("No places found near {place}{kinds}."),
-        1 => format!("1 place near {place}{kinds}, closest first."),
-        n => format!("{n} places near {place}{kinds}, closest first."),
+        0 => format!("No places{open} found near {place}{kinds}."),
+        1 => format!("1 place{open} near {place}{kinds}, closest first."),
+        n => format!("{n} places{open} near {place}{kinds}, closest first."),
     });
-    for (i, hit) in hits.iter().enumerate() {
-        first.items.push_str(&result_item(d, i, hit, origin.lonlat));
-    }
+    first.left_out = left_out_note(&left, hits.len());
+    first.found = Some(Found {
+        place: place.to_string(),
+        kinds,
+        hits,
+        left,
+        now,
+        from: origin.lonlat,
+    });
     first
+}
+
+/// "Saturday 5 December 2026 at 18:00".
+pub(super) fn when_text(at: chrono::NaiveDateTime) -> String {
+    use chrono::Datelike;
+    format!(
+        "{} {} at {}",
+        crate::hours::london::weekday_name(at.weekday()),
+        readable_date(&at.format("%Y-%m-%d").to_string()),
+        at.format("%H:%M")
+    )
 }
 
 /// A category label in running text: "Pharmacy" → "pharmacy"; "GP practice" stays.
@@ -114,7 +245,7 @@ fn in_text(label: &str) -> String {
 }
 
 /// "350 m" or "1.2 km", as the page's script writes distances.
-fn format_distance(m: f64) -> String {
+pub(super) fn format_distance(m: f64) -> String {
     let metres = ((m / 10.0).round() * 10.0) as i64;
     if metres < 1000 {
         format!("{metres} m")
@@ -154,8 +285,25 @@ pub(crate) fn readable_date(date: &str) -> String {
     }
 }
 
-fn result_item(d: &Dataset, i: usize, hit: &crate::index::Hit, from: geo::Coord) -> String {
+/// The badge's look for a state: open, closed or unknown (the words say which).
+pub(super) fn badge_class(state: &OpenState) -> &'static str {
+    match state {
+        OpenState::Open { .. } => "open",
+        OpenState::Closed { .. } => "closed",
+        OpenState::Unknown => "unknown",
+    }
+}
+
+fn result_item(
+    d: &Dataset,
+    i: usize,
+    hit: &crate::index::Hit,
+    from: geo::Coord,
+    now: chrono::NaiveDateTime,
+) -> String {
     let a = &d.assets[hit.asset];
+    let opening = a.opening(now);
+    let display_address = a.display_address();
     let label = d
         .info
         .category_labels
@@ -165,7 +313,7 @@ fn result_item(d: &Dataset, i: usize, hit: &crate::index::Hit, from: geo::Coord)
     let mut row = |k: &str, v: String| {
         details.push_str(&format!("<dt>{k}</dt><dd>{v}</dd>"));
     };
-    let address: Vec<&str> = [a.address.as_deref(), a.postcode.as_deref()]
+    let address: Vec<&str> = [display_address.as_deref(), a.postcode.as_deref()]
         .into_iter()
         .flatten()
         .collect();
@@ -224,7 +372,7 @@ fn result_item(d: &Dataset, i: usize, hit: &crate::index::Hit, from: geo::Coord)
         format!("<dl class=\"details\">{details}</dl>")
     };
     format!(
-        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
+        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"hours-badge {badge}\">{hours}</p><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
         id = escape_html(&a.id),
         closed = if a.status == crate::model::AssetStatus::TemporarilyClosed {
             " · <strong class=\"closed\">Temporarily closed</strong>"
@@ -232,7 +380,9 @@ fn result_item(d: &Dataset, i: usize, hit: &crate::index::Hit, from: geo::Coord)
             ""
         },
         n = i + 1,
-        name = escape_html(&a.name),
+        name = escape_html(&a.display_name()),
+        badge = badge_class(&opening.state),
+        hours = escape_html(&opening.text),
         label = escape_html(label),
         distance = format_distance(hit.distance_m),
     )
@@ -254,9 +404,46 @@ pub(super) fn fill_search(state: &AppState, text: String, first: &FirstSearch) -
             )
         })
         .collect();
+    let print_href = format!("/print?{}", first.query);
     let mut text = text
         .replace("<!--categories-->", &boxes)
-        .replace("<!--results-->", &first.items);
+        .replace("<!--results-->", &first.items)
+        .replace(
+            "<!--open-checked-->",
+            if first.open == Some(OpenFilter::Now) {
+                " checked"
+            } else {
+                ""
+            },
+        )
+        .replace(
+            "<!--left-out-hidden-->",
+            if first.left_out.is_empty() {
+                " hidden"
+            } else {
+                ""
+            },
+        )
+        .replace("<!--left-out-->", &escape_html(&first.left_out))
+        .replace(
+            "<!--at-hidden-->",
+            if first.at.is_some() { "" } else { " hidden" },
+        )
+        .replace(
+            "<!--at-note-->",
+            &first.at.map_or(String::new(), |at| {
+                format!("Opening is shown for {}, not now.", when_text(at))
+            }),
+        )
+        .replace(
+            "<!--print-hidden-->",
+            if first.items.is_empty() {
+                " hidden"
+            } else {
+                ""
+            },
+        )
+        .replace("<!--print-href-->", &escape_html(&print_href));
     if let Some(p) = &first.postcode {
         text = text.replace(
             "id=\"postcode\" name=\"postcode\"",

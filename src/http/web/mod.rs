@@ -14,6 +14,7 @@ use serde_json::json;
 use super::{ApiError, AppState, ogc};
 
 mod first;
+pub mod print;
 
 /// A raster base map the pages may show under the data (off until the user turns it on).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -131,8 +132,9 @@ const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
 /// Files under `/app/`.
-static ASSETS: [Asset; 9] = [
+static ASSETS: [Asset; 10] = [
     own!("app.css", CSS),
+    own!("print.css", CSS),
     own!("icon.svg", "image/svg+xml"),
     own!("common.js", JS),
     own!("resident.js", JS),
