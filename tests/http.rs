@@ -277,7 +277,7 @@ async fn the_first_search_is_in_the_page_before_any_script_runs() {
     assert_eq!(features.len(), 10);
     let mut from = 0;
     for (i, f) in features.iter().enumerate() {
-        let name = f["properties"]["name"]
+        let name = f["properties"]["display_name"]
             .as_str()
             .unwrap()
             .replace('&', "&amp;")

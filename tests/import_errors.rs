@@ -235,7 +235,7 @@ fn a_ragged_row_is_skipped_with_its_row() {
         .find(|p| p.file == "pharmacies.csv")
         .expect("problem");
     assert_eq!(p.location.as_deref(), Some("row 4"));
-    assert!(p.message.contains("2 fields but the header has 7"));
+    assert!(p.message.contains("2 fields but the header has 14"));
 }
 
 #[test]

@@ -1,0 +1,289 @@
+//! Opening hours on the real files: the five councils' manifest with Greater
+//! Manchester's pharmacy list, checked against the file read independently,
+//! and the importer's report of hours it cannot read.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::Arc;
+
+use assetmap::hours::london;
+use assetmap::http::{AppState, router};
+use assetmap::model::Dataset;
+use axum::body::Body;
+use axum::http::Request;
+use common::{five_council_areas, load_manifest, real_data};
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+const DAYS: [&str; 7] = [
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// The repository's five-councils manifest, on the real data.
+fn five_councils(data: &std::path::Path) -> assetmap::ingest::Loaded {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/manifests/five-councils.toml"
+    ))
+    .unwrap();
+    load_manifest(&text.replace("../../shared/data", &data.display().to_string()))
+        .unwrap_or_else(|f| panic!("{}", f.problem))
+}
+
+/// Whether a GM pharmacy is open at a London wall time, read straight from
+/// the file's value for that day and the day before (for a session past
+/// midnight): `None` when the value is not `HH:MM-HH:MM[,…]` or `CLOSED`.
+fn open_in_file(props: &Value, at: chrono::NaiveDateTime) -> Option<bool> {
+    use chrono::{Datelike, Timelike};
+    let minute = (at.hour() * 60 + at.minute()) as i32;
+    let day = at.weekday().num_days_from_monday() as usize;
+    let spans = |d: usize| -> Option<Vec<(i32, i32)>> {
+        let v = props[format!("opening_hours_{}", DAYS[d])].as_str()?.trim();
+        if v == "CLOSED" {
+            return Some(vec![]);
+        }
+        v.split(',')
+            .map(|part| {
+                let (a, b) = part.split_once('-')?;
+                let m = |t: &str| -> Option<i32> {
+                    let (h, m) = t.trim().split_once(':')?;
+                    Some(h.parse::<i32>().ok()? * 60 + m.parse::<i32>().ok()?)
+                };
+                let (open, close) = (m(a)?, m(b)?);
+                Some((open, if close <= open { close + 1440 } else { close }))
+            })
+            .collect()
+    };
+    let today = spans(day)?;
+    let yesterday = spans((day + 6) % 7).unwrap_or_default();
+    Some(
+        today.iter().any(|&(o, c)| o <= minute && minute < c)
+            || yesterday
+                .iter()
+                .any(|&(o, c)| o <= minute + 1440 && minute + 1440 < c),
+    )
+}
+
+async fn get(app: &axum::Router, uri: &str) -> Value {
+    let response = app
+        .clone()
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{uri}");
+    serde_json::from_slice(&response.into_body().collect().await.unwrap().to_bytes()).unwrap()
+}
+
+#[tokio::test]
+async fn the_gm_pharmacies_open_at_a_time_and_no_others_are_flagged_open() {
+    let Some(data) = real_data() else { return };
+    let loaded = five_councils(&data);
+    let d: Arc<Dataset> = Arc::new(loaded.dataset);
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("assets/gm_pharmacies.geojson")).unwrap(),
+    )
+    .unwrap();
+    let by_code: HashMap<String, &Value> = file["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            (
+                format!(
+                    "pharmacy:{}",
+                    p["organisation_data_service_code"].as_str().unwrap()
+                ),
+                p,
+            )
+        })
+        .collect();
+    let from_gm = loaded.report.source("gm_pharmacies").unwrap().loaded;
+    assert!(from_gm > 200, "{from_gm} GM pharmacies loaded");
+
+    // Saturday evening, a weekday lunchtime, Sunday morning, and the first
+    // hour of summer time (10:30 BST is 09:30 UTC on 29 March 2026).
+    for at in [
+        "2026-12-05T18:30",
+        "2026-12-02T13:10",
+        "2026-12-06T11:00",
+        "2026-03-29T09:30:00Z",
+        "2026-10-25T08:45:00Z",
+    ] {
+        let local = london::parse_time(at).unwrap();
+        let mut expected = BTreeSet::new();
+        let mut flagged = BTreeSet::new();
+        let mut checked = 0;
+        for a in &d.assets {
+            let open_now = a.opening(local).state.open_now();
+            match by_code.get(&a.id).filter(|_| a.source == "gm_pharmacies") {
+                Some(props) => {
+                    if let Some(file_says) = open_in_file(props, local) {
+                        checked += 1;
+                        assert_eq!(open_now, Some(file_says), "{} at {at}", a.id);
+                        if file_says {
+                            expected.insert(a.id.clone());
+                        }
+                    }
+                }
+                None => assert_ne!(
+                    open_now,
+                    Some(true),
+                    "{} ({}) is flagged open but has no exact hours",
+                    a.id,
+                    a.source
+                ),
+            }
+            if open_now == Some(true) {
+                flagged.insert(a.id.clone());
+            }
+        }
+        assert_eq!(
+            checked, from_gm,
+            "every GM pharmacy's hours were read at {at}"
+        );
+        assert_eq!(flagged, expected, "at {at}");
+        assert!(
+            !expected.is_empty() && expected.len() < from_gm,
+            "{at}: {} open",
+            expected.len()
+        );
+    }
+
+    // The API says the same: the 100 pharmacies nearest Manchester's centre
+    // (St Peter's Square), then only those open.
+    let app = router(AppState::new(d.clone()));
+    let at = "2026-12-05T18:30";
+    let local = london::parse_time(at).unwrap();
+    let base = "/api/nearby?lon=-2.2426&lat=53.4781&category=pharmacy&limit=100";
+    let all = get(&app, &format!("{base}&at={at}")).await;
+    let features = all["features"].as_array().unwrap();
+    assert_eq!(features.len(), 100);
+    let mut open_ids = Vec::new();
+    for f in features {
+        let p = &f["properties"];
+        let id = p["id"].as_str().unwrap();
+        let file_says = by_code
+            .get(id)
+            .filter(|_| d.assets[d.asset_by_id[id]].source == "gm_pharmacies")
+            .and_then(|props| open_in_file(props, local));
+        assert_eq!(p["open_now"].as_bool(), file_says, "{id}");
+        match file_says {
+            Some(true) => {
+                open_ids.push(id.to_string());
+                assert!(p["closes_at"].as_str().unwrap().starts_with("2026-12-05T"));
+                assert!(
+                    p["hours_text"]
+                        .as_str()
+                        .unwrap()
+                        .starts_with("Open now, closes ")
+                );
+            }
+            Some(false) => assert!(p["hours_text"].as_str().unwrap().starts_with("Closed")),
+            None => assert_eq!(p["hours_text"], "Hours not known: call first"),
+        }
+    }
+    let open = get(&app, &format!("{base}&at={at}&open=now")).await;
+    let kept: Vec<&str> = open["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["id"].as_str().unwrap())
+        .collect();
+    // Every place open among the nearest 100 is kept, in the same order.
+    assert_eq!(
+        &kept[..open_ids.len().min(kept.len())],
+        &open_ids[..open_ids.len().min(kept.len())]
+    );
+    let left = &open["left_out"];
+    assert!(
+        left["closed"].as_u64().unwrap() > 0 && left["hours_not_known"].as_u64().unwrap() > 0,
+        "{left}"
+    );
+    assert_eq!(open["query"]["at"], "2026-12-05T18:30:00+00:00");
+}
+
+#[test]
+fn hours_the_importer_cannot_read_are_reported_with_file_row_and_value() {
+    let Some(data) = real_data() else { return };
+    let manifest = format!(
+        "{}\n[[assets]]\nsource = \"gm_pharmacies\"\npath = {:?}\ncategory = \"pharmacy\"\nid = \"organisation_data_service_code\"\nname = \"pharmacy_name\"\n\
+         opening_hours = [{}]\nhours_format = \"day_times\"\nmax_distance_from_wards_m = 60000\n",
+        five_council_areas(&data),
+        data.join("assets/gm_pharmacies.geojson")
+            .display()
+            .to_string(),
+        DAYS.iter()
+            .map(|d| format!("\"opening_hours_{d}\""))
+            .collect::<Vec<_>>()
+            .join(", "),
+    );
+    let loaded = load_manifest(&manifest).unwrap_or_else(|f| panic!("{}", f.problem));
+    assert_eq!(loaded.report.source("gm_pharmacies").unwrap().loaded, 631);
+    let unread: Vec<_> = loaded
+        .report
+        .problems
+        .iter()
+        .filter(|p| p.message.contains("not understood"))
+        .collect();
+    // Five day values in the file read "09:00-13:00:14:00-18:00".
+    assert_eq!(unread.len(), 5, "{unread:#?}");
+    for p in &unread {
+        assert!(p.file.ends_with("gm_pharmacies.geojson"));
+        assert!(
+            p.location.as_deref().unwrap().starts_with("feature "),
+            "{p:?}"
+        );
+        assert!(
+            p.message.contains("\"09:00-13:00:14:00-18:00\""),
+            "{}",
+            p.message
+        );
+        assert!(p.message.contains("\"opening_hours_"), "{}", p.message);
+        assert!(p.message.contains("kept as text"));
+    }
+    // Those assets keep the text, and that day's hours are not known.
+    let d = &loaded.dataset;
+    let location = unread[0].location.clone().unwrap();
+    let k: usize = location
+        .trim_start_matches("feature ")
+        .split(' ')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let file: Value = serde_json::from_str(
+        &std::fs::read_to_string(data.join("assets/gm_pharmacies.geojson")).unwrap(),
+    )
+    .unwrap();
+    let props = &file["features"][k - 1]["properties"];
+    let id = format!(
+        "pharmacy:{}",
+        props["organisation_data_service_code"].as_str().unwrap()
+    );
+    let a = &d.assets[d.asset_by_id[&id]];
+    assert!(
+        a.opening_hours
+            .as_deref()
+            .unwrap()
+            .contains("09:00-13:00:14:00-18:00")
+    );
+    let day = DAYS
+        .iter()
+        .position(|day| props[format!("opening_hours_{day}")] == "09:00-13:00:14:00-18:00")
+        .unwrap();
+    // 1 December 2026 is a Tuesday: the first such weekday on or after it, at 10:00.
+    let date =
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap() + chrono::Duration::days(day as i64);
+    let state = a.opening(date.and_hms_opt(10, 0, 0).unwrap()).state;
+    assert_eq!(state, assetmap::hours::OpenState::Unknown);
+}
