@@ -533,7 +533,9 @@ async fn the_openapi_document_describes_every_route() {
         .collect();
     assert_eq!(
         nearby,
-        ["lon", "lat", "postcode", "category", "limit", "radius_m"]
+        [
+            "lon", "lat", "postcode", "category", "limit", "radius_m", "open", "at"
+        ]
     );
 }
 
@@ -570,6 +572,38 @@ async fn bad_requests_get_precise_client_errors() {
             "lon must be between -180 and 180",
         ),
         ("/api/nearby?lon=2".into(), 400, "lat is missing"),
+        (
+            "/api/nearby?postcode=ZZ1+0AA&open=later".into(),
+            400,
+            "open must be now or today (got \"later\")",
+        ),
+        (
+            "/api/nearby?postcode=ZZ1+0AA&at=noon".into(),
+            400,
+            "at \"noon\" is not a time such as 2026-12-05T18:00",
+        ),
+        (
+            format!("/api/nearby?postcode=ZZ1+0AA&at={}", "2".repeat(41)),
+            400,
+            "at is longer than 40 characters",
+        ),
+        (
+            "/api/nearby?postcode=ZZ1+0AA&at=0100-01-01T00:00".into(),
+            400,
+            "outside the years 1900 to 2199",
+        ),
+        ("/print".into(), 400, "give a postcode (or lon and lat)"),
+        ("/print?postcode=12345".into(), 400, "is not a UK postcode"),
+        (
+            "/print?postcode=ZZ1+0AA&at=soon".into(),
+            400,
+            "is not a date and time",
+        ),
+        (
+            format!("/print?postcode=ZZ1+0AA&category={}", "x".repeat(3000)),
+            400,
+            "longer than 2048",
+        ),
         (
             "/api/nearby?lon=2&lat=52.4&postcode=ZZ1+1AA".into(),
             400,

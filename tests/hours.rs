@@ -287,3 +287,153 @@ fn hours_the_importer_cannot_read_are_reported_with_file_row_and_value() {
     let state = a.opening(date.and_hms_opt(10, 0, 0).unwrap()).state;
     assert_eq!(state, assetmap::hours::OpenState::Unknown);
 }
+
+/// The demo town with one asset added at the postcode ZZ1 0AA.
+fn demo_with(
+    name: &str,
+    opening_hours: &str,
+    status: assetmap::model::AssetStatus,
+) -> (AppState, String) {
+    let loaded =
+        assetmap::demo::load(&assetmap::ingest::Quiet).unwrap_or_else(|f| panic!("{}", f.problem));
+    let at = loaded.dataset.postcodes["ZZ1 0AA"];
+    let state = AppState::new(Arc::new(loaded.dataset));
+    let fields = assetmap::catalog::AssetFields {
+        category: "warm_space".into(),
+        name: name.into(),
+        address: Some("1 HIGH ST".into()),
+        postcode: Some("ZZ1 0AA".into()),
+        phone: Some("01632 960000".into()),
+        email: None,
+        website: None,
+        opening_hours: Some(opening_hours.into()),
+        hours: Some(assetmap::hours::parse::osm(opening_hours).unwrap()),
+        capacity: None,
+        easting_m: at.x,
+        northing_m: at.y,
+        status,
+        verified_at: None,
+    };
+    let id = state
+        .catalog
+        .apply(assetmap::catalog::Edit::Create { fields }, "test", None)
+        .unwrap()
+        .id;
+    (state, id)
+}
+
+async fn text(app: &axum::Router, uri: &str) -> String {
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get(uri)
+                .header("accept", "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "{uri}");
+    String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap()
+}
+
+#[tokio::test]
+async fn a_place_open_round_the_clock_is_found_open_and_its_name_is_escaped_everywhere() {
+    let hostile = "<script>alert(\"x\")</script> & =HYPERLINK(1)";
+    let (state, id) = demo_with(hostile, "24/7", assetmap::model::AssetStatus::Active);
+    let app = router(state);
+    let open = get(
+        &app,
+        "/api/nearby?postcode=ZZ1+0AA&open=now&at=2026-12-06T03:00&limit=5",
+    )
+    .await;
+    let first = &open["features"][0]["properties"];
+    assert_eq!(first["id"], id);
+    assert_eq!(first["open_now"], true);
+    assert_eq!(first["hours_text"], "Open now, 24 hours");
+    assert_eq!(first["closes_at"], Value::Null);
+    assert_eq!(first["name"], hostile);
+    assert_eq!(first["display_address"], "1 High St");
+    for uri in [
+        "/print?postcode=ZZ1+0AA&at=2026-12-06T03:00",
+        "/?postcode=ZZ1+0AA&at=2026-12-06T03:00&open=now",
+    ] {
+        let html = text(&app, uri).await;
+        assert!(
+            html.contains("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; =HYPERLINK(1)"),
+            "{uri}"
+        );
+        assert!(!html.contains("<script>alert"), "{uri}");
+    }
+    let sheet = text(&app, "/print?postcode=ZZ1+0AA&at=2026-12-06T03:00").await;
+    assert!(
+        sheet.contains("<span class=\"days\">Mon–Sun</span> 00:00-24:00"),
+        "the week's hours are printed"
+    );
+    assert!(sheet.contains("<svg class=\"qr\""));
+    assert!(
+        sheet
+            .contains("href=\"http://127.0.0.1:8080/?postcode=ZZ1+0AA&amp;at=2026-12-06T03%3A00\"")
+    );
+    assert!(!sheet.contains("<script"), "the sheet has no script");
+    assert_eq!(sheet.matches("<li class=\"place\">").count(), 12);
+}
+
+#[tokio::test]
+async fn a_temporarily_closed_place_is_closed_whatever_its_hours() {
+    let (state, id) = demo_with(
+        "Church Hall Warm Space",
+        "24/7",
+        assetmap::model::AssetStatus::TemporarilyClosed,
+    );
+    let app = router(state);
+    let all = get(
+        &app,
+        "/api/nearby?postcode=ZZ1+0AA&at=2026-12-06T03:00&limit=1",
+    )
+    .await;
+    let p = &all["features"][0]["properties"];
+    assert_eq!(
+        (p["id"].as_str().unwrap(), p["open_now"].as_bool()),
+        (id.as_str(), Some(false))
+    );
+    assert_eq!(p["hours_text"], "Temporarily closed");
+    let open = get(
+        &app,
+        "/api/nearby?postcode=ZZ1+0AA&open=now&at=2026-12-06T03:00&limit=1",
+    )
+    .await;
+    assert_ne!(open["features"][0]["properties"]["id"], id);
+    assert!(open["left_out"]["closed"].as_u64().unwrap() >= 1);
+    // Open today: at 03:00 on a Sunday, the demo's pharmacies that open on Sundays count.
+    let today = get(
+        &app,
+        "/api/nearby?postcode=ZZ1+0AA&category=pharmacy&open=today&at=2026-12-06T03:00&limit=50",
+    )
+    .await;
+    let kept = today["features"].as_array().unwrap();
+    assert!(!kept.is_empty());
+    for f in kept {
+        let p = &f["properties"];
+        assert_eq!(p["hours_state"], "closed");
+        assert!(
+            p["opens_at"].as_str().unwrap().starts_with("2026-12-06T"),
+            "{p}"
+        );
+    }
+    let left = today["left_out"]["closed"].as_u64().unwrap() as usize;
+    assert_eq!(
+        kept.len() + left,
+        43,
+        "every demo pharmacy is kept or counted"
+    );
+}
