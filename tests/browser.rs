@@ -81,6 +81,15 @@ fn web_pages_pass_their_browser_tests() {
         .env("ASSETMAP_URL", format!("http://{address}"))
         .env("CHROMIUM", &browser)
         .env("ASSETMAP_ARTIFACTS", &artifacts)
+        // With CHROMIUM set (as CI does), the print test's tools must be there too.
+        .env(
+            "ASSETMAP_REQUIRE_PRINT_TOOLS",
+            if std::env::var_os("CHROMIUM").is_some() {
+                "1"
+            } else {
+                "0"
+            },
+        )
         .output()
         .expect("node runs (install Node.js)");
     let stdout = String::from_utf8_lossy(&output.stdout);

@@ -214,6 +214,8 @@ pub struct LivePoint {
     pub name: String,
     /// Category id.
     pub category: String,
+    /// The name in readable case, when it differs from the published one.
+    pub display_name: Option<String>,
     /// Normalised Web Mercator position.
     pub at: Coord,
 }
@@ -225,6 +227,10 @@ impl LivePoint {
             id: asset.id.clone(),
             name: asset.name.clone(),
             category: asset.category.clone(),
+            display_name: match asset.display_name() {
+                std::borrow::Cow::Owned(readable) => Some(readable),
+                std::borrow::Cow::Borrowed(_) => None,
+            },
             at: normalised_mercator(asset.lonlat),
         }
     }
@@ -579,6 +585,10 @@ impl TileSource {
                             ("id", Some(Value::String(&point.id))),
                             ("name", Some(Value::String(&point.name))),
                             ("category", Some(Value::String(&point.category))),
+                            (
+                                "display_name",
+                                point.display_name.as_deref().map(Value::String),
+                            ),
                         ],
                     );
                 }

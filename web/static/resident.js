@@ -394,7 +394,7 @@ async function setUpMap() {
     const p = e.features[0].properties;
     new maplibregl.Popup({ closeButton: true, focusAfterOpen: false, maxWidth: "260px" })
       .setLngLat(e.features[0].geometry.coordinates)
-      .setDOMContent(h("div", {}, h("strong", {}, p.name), h("br"), labels[p.category] || p.category))
+      .setDOMContent(h("div", {}, h("strong", {}, p.display_name || p.name), h("br"), labels[p.category] || p.category))
       .addTo(map);
   });
 }
