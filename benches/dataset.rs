@@ -201,6 +201,26 @@ fn nearby(c: &mut Criterion) {
                 .status()
         })
     });
+    // The same searches judged for opening at a Saturday evening, when most
+    // places are shut: with every result's state, then keeping only the open.
+    for (name, suffix) in [
+        ("nearby_k10_with_hours", "&at=2026-12-05T18:30"),
+        ("nearby_k10_open_now", "&at=2026-12-05T18:30&open=now"),
+    ] {
+        let timed: Vec<String> = uris.iter().map(|u| format!("{u}{suffix}")).collect();
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                i = (i + 1) % timed.len();
+                let request = axum::http::Request::get(&timed[i])
+                    .body(axum::body::Body::empty())
+                    .unwrap();
+                runtime
+                    .block_on(app.clone().oneshot(request))
+                    .unwrap()
+                    .status()
+            })
+        });
+    }
     group.bench_function("gaps_all_categories_uncached", |b| {
         b.iter(|| {
             dataset
