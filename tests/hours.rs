@@ -124,7 +124,15 @@ async fn the_gm_pharmacies_open_at_a_time_and_no_others_are_flagged_open() {
         let mut flagged = BTreeSet::new();
         let mut checked = 0;
         for a in &d.assets {
-            let open_now = a.opening(local).state.open_now();
+            let opening = a.opening(local);
+            let open_now = opening.state.open_now();
+            let glance = match &opening.state {
+                assetmap::hours::OpenState::Open { .. } => assetmap::hours::Glance::Open,
+                assetmap::hours::OpenState::Unknown => assetmap::hours::Glance::Unknown,
+                s if s.open_today(local) => assetmap::hours::Glance::OpensLaterToday,
+                _ => assetmap::hours::Glance::Closed,
+            };
+            assert_eq!(a.glance(local), glance, "{} at {at}", a.id);
             match by_code.get(&a.id).filter(|_| a.source == "gm_pharmacies") {
                 Some(props) => {
                     if let Some(file_says) = open_in_file(props, local) {

@@ -330,6 +330,20 @@ pub enum Day {
     },
 }
 
+/// A quick look at a moment: open, opening later that day, closed, or not
+/// known (exact and approximate hours alike).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Glance {
+    /// Open.
+    Open,
+    /// Closed now, opening later the same day.
+    OpensLaterToday,
+    /// Closed for the rest of the day.
+    Closed,
+    /// Not known.
+    Unknown,
+}
+
 /// Whether a place is open at a moment, and until or from when.
 #[derive(Debug, Clone, PartialEq)]
 pub enum OpenState {
@@ -520,6 +534,36 @@ impl Hours {
                 Day::Known {
                     spans: merge(spans),
                     approximate,
+                }
+            }
+        }
+    }
+
+    /// Whether the place is open at a local time, looking only at that day
+    /// and the day before (no search for the next opening or closing): what
+    /// a filter needs, for every candidate it looks at.
+    pub fn glance(&self, now: NaiveDateTime) -> Glance {
+        let today = now.date();
+        let minute = (now.hour() * 60 + now.minute()) as u16;
+        if let Some(Day::Known { spans, .. }) = today.pred_opt().map(|d| self.day(d))
+            && spans
+                .iter()
+                .any(|s| minute + DAY_MIN >= s.open_min && minute + DAY_MIN < s.close_min)
+        {
+            return Glance::Open;
+        }
+        match self.day(today) {
+            Day::Unknown => Glance::Unknown,
+            Day::Known { spans, .. } => {
+                if spans
+                    .iter()
+                    .any(|s| s.open_min <= minute && minute < s.close_min)
+                {
+                    Glance::Open
+                } else if spans.iter().any(|s| s.open_min > minute) {
+                    Glance::OpensLaterToday
+                } else {
+                    Glance::Closed
                 }
             }
         }

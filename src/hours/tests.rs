@@ -611,3 +611,65 @@ fn a_week_reads_as_runs_of_days() {
         "Mon, Tue"
     );
 }
+
+/// What a glance should say, from the full state.
+fn glance_of(state: &OpenState, now: NaiveDateTime) -> Glance {
+    match state {
+        OpenState::Open { .. } => Glance::Open,
+        OpenState::Unknown => Glance::Unknown,
+        s if s.open_today(now) => Glance::OpensLaterToday,
+        _ => Glance::Closed,
+    }
+}
+
+#[test]
+fn a_glance_agrees_with_the_full_state_every_ten_minutes() {
+    let fixtures = [
+        a1_pharmacy(),
+        week([
+            "CLOSED",
+            "CLOSED",
+            "CLOSED",
+            "CLOSED",
+            "17:00-01:00",
+            "CLOSED",
+            "CLOSED",
+        ]),
+        week([
+            "09:00-24:00",
+            "00:00-02:00",
+            "CLOSED",
+            "CLOSED",
+            "CLOSED",
+            "CLOSED",
+            "CLOSED",
+        ]),
+        sessions([
+            "AM Only",
+            "Closed",
+            "[Unknown]",
+            "PM Only",
+            "All Day (with closure)",
+            "Closed",
+            "AM & Eve",
+        ]),
+        parse::osm("Mo-Fr 09:00-17:30; Sa 10:00-14:00; Fr 22:00-03:00")
+            .unwrap_or_else(|e| panic!("{e}")),
+        oruk(
+            r#"[{"byday":"MO,WE","opens_at":"10:00","closes_at":"12:00","valid_to":"2026-12-09"}]"#,
+        ),
+    ];
+    for h in &fixtures {
+        for start in ["2026-12-01T00:00", "2026-03-28T00:00", "2026-10-24T00:00"] {
+            let start = local(start);
+            for k in 0..(9 * 24 * 6) {
+                let now = start + chrono::Duration::minutes(10 * k);
+                assert_eq!(
+                    h.glance(now),
+                    glance_of(&h.state_at(now), now),
+                    "{h:?} at {now}"
+                );
+            }
+        }
+    }
+}

@@ -15,7 +15,7 @@ use chrono::NaiveDateTime;
 
 use crate::crs::{Crs, bng_to_wgs84};
 use crate::export::{push_json_opt, push_json_str, push_number};
-use crate::hours::{OpenState, london};
+use crate::hours::{Glance, OpenState, london};
 use crate::index::Hit;
 use crate::model::{Dataset, Opening, normalise_postcode};
 
@@ -45,11 +45,11 @@ impl OpenFilter {
         }
     }
 
-    /// Whether a place in this state is kept.
-    pub(crate) fn keeps(self, state: &OpenState, now: NaiveDateTime) -> bool {
+    /// Whether a place at a glance is kept.
+    pub(crate) fn keeps(self, glance: Glance) -> bool {
         match self {
-            OpenFilter::Now => matches!(state, OpenState::Open { .. }),
-            OpenFilter::Today => state.open_today(now),
+            OpenFilter::Now => glance == Glance::Open,
+            OpenFilter::Today => matches!(glance, Glance::Open | Glance::OpensLaterToday),
         }
     }
 }
@@ -100,10 +100,10 @@ pub(crate) fn search(
     let (hits, examined) =
         d.asset_index
             .nearest_where(origin, limit, categories, radius_m, MAX_EXAMINED, |h| {
-                let state = d.assets[h.asset].opening(now).state;
-                let keep = filter.keeps(&state, now);
+                let glance = d.assets[h.asset].glance(now);
+                let keep = filter.keeps(glance);
                 if !keep {
-                    skipped.push((h.distance_m, state == OpenState::Unknown));
+                    skipped.push((h.distance_m, glance == Glance::Unknown));
                 }
                 keep
             });

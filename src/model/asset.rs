@@ -131,6 +131,18 @@ impl Asset {
         Opening { state, text }
     }
 
+    /// A quick look at whether the asset is open at a London wall time
+    /// (agrees with [`Asset::opening`], without finding the next change).
+    pub fn glance(&self, now: chrono::NaiveDateTime) -> crate::hours::Glance {
+        use crate::hours::Glance;
+        if self.status != AssetStatus::Active {
+            return Glance::Closed;
+        }
+        self.hours
+            .as_ref()
+            .map_or(Glance::Unknown, |h| h.glance(now))
+    }
+
     /// The name in readable case (see [`crate::model::readable`]).
     pub fn display_name(&self) -> std::borrow::Cow<'_, str> {
         super::readable(&self.name, false)
