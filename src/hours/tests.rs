@@ -673,3 +673,48 @@ fn a_glance_agrees_with_the_full_state_every_ten_minutes() {
         }
     }
 }
+
+#[test]
+fn dated_exceptions_replace_the_weekly_rules() {
+    let Hours::Week { rules, .. } = a1_pharmacy() else {
+        panic!("weekly")
+    };
+    let date = |t: &str| local(&format!("{t}T00:00")).date();
+    let h = Hours::Week {
+        rules,
+        exceptions: vec![
+            // Closed over Christmas, short hours on Christmas Eve, not known on New Year's Day.
+            Exception {
+                from: date("2026-12-25"),
+                to: date("2026-12-26"),
+                hours: DayHours::Open(vec![]),
+            },
+            Exception {
+                from: date("2026-12-24"),
+                to: date("2026-12-24"),
+                hours: DayHours::Open(vec![Span::new(9 * 60, 12 * 60).unwrap_or_else(|| panic!())]),
+            },
+            Exception {
+                from: date("2027-01-01"),
+                to: date("2027-01-01"),
+                hours: DayHours::Unknown,
+            },
+        ],
+    };
+    assert_eq!(h.state_at(local("2026-12-23T15:00")).open_now(), Some(true));
+    let eve = local("2026-12-24T11:00");
+    assert_eq!(h.state_at(eve).sentence(eve), "Open now, closes 12:00");
+    let after = local("2026-12-24T15:00");
+    // Christmas and Boxing Day closed (Boxing Day is a Saturday); Sunday closed: Monday 28th.
+    assert_eq!(
+        h.state_at(after).sentence(after),
+        "Closed, opens Monday 08:30"
+    );
+    assert_eq!(
+        h.state_at(local("2026-12-25T10:00")).open_now(),
+        Some(false)
+    );
+    assert_eq!(h.state_at(local("2027-01-01T10:00")), OpenState::Unknown);
+    let text = serde_json::to_string(&h).unwrap_or_default();
+    assert_eq!(serde_json::from_str::<Hours>(&text).ok(), Some(h));
+}
