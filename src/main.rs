@@ -217,6 +217,48 @@ enum Command {
         /// Folder to write into (the repository keeps it in data/demo).
         dir: PathBuf,
     },
+    /// Vector tiles as static files.
+    Tiles {
+        #[command(subcommand)]
+        action: TilesAction,
+    },
+}
+
+#[derive(Subcommand)]
+enum TilesAction {
+    /// Write every tile of the dataset's extent to one PMTiles v3 archive,
+    /// for serving from object storage or a CDN with range requests.
+    Export {
+        /// Dataset manifest (TOML). Without one, the built-in demo.
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+        /// The assets as they are in this store (after a sync of the
+        /// manifest into it); without it, the manifest's files.
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// Archive format: pmtiles.
+        #[arg(long, default_value = "pmtiles")]
+        format: String,
+        /// File to write.
+        #[arg(long, short)]
+        output: PathBuf,
+        /// Lowest zoom.
+        #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u8).range(0..=16))]
+        minzoom: u8,
+        /// Highest zoom (each zoom has four times the tiles of the one before).
+        #[arg(long, default_value_t = 14, value_parser = clap::value_parser!(u8).range(0..=16))]
+        maxzoom: u8,
+        /// Layers, comma-separated, in this order in each tile: small_areas, wards, assets (as /tiles/all serves them).
+        #[arg(
+            long,
+            default_value = "small_areas,wards,assets",
+            value_delimiter = ','
+        )]
+        layers: Vec<String>,
+        /// Highest zoom at which assets are clustered (as for `serve`).
+        #[arg(long, default_value_t = assetmap::tiles::cluster::DEFAULT_MAX_ZOOM, value_parser = clap::value_parser!(u8).range(0..=21))]
+        cluster_max_zoom: u8,
+    },
 }
 
 #[derive(Subcommand)]
@@ -604,6 +646,73 @@ fn main() -> anyhow::Result<()> {
                 "copied {} (data version {copied}) to {}",
                 path.display(),
                 output.display()
+            );
+            Ok(())
+        }
+        Command::Tiles {
+            action:
+                TilesAction::Export {
+                    manifest,
+                    store,
+                    format,
+                    output,
+                    minzoom,
+                    maxzoom,
+                    layers,
+                    cluster_max_zoom,
+                },
+        } => {
+            anyhow::ensure!(
+                format == "pmtiles",
+                "--format {format:?} is not supported; use pmtiles"
+            );
+            anyhow::ensure!(
+                minzoom <= maxzoom,
+                "--minzoom {minzoom} is above --maxzoom {maxzoom}"
+            );
+            let layers: Vec<assetmap::tiles::TileLayer> = layers
+                .iter()
+                .map(|name| {
+                    assetmap::tiles::TileLayer::parse(name.trim())
+                        .filter(|l| *l != assetmap::tiles::TileLayer::All)
+                        .ok_or_else(|| {
+                            anyhow::anyhow!(
+                                "--layers: {name:?} is not wards, small_areas or assets"
+                            )
+                        })
+                })
+                .collect::<anyhow::Result<_>>()?;
+            let loaded = load(manifest.as_ref()).map_err(|f| {
+                anyhow::anyhow!("the dataset could not be loaded:\n  {}", f.problem)
+            })?;
+            // A catalog gives every asset its permanent slot (tile feature id).
+            let dataset = match store {
+                Some(_) => live(loaded.dataset, store.as_deref())?,
+                None => assetmap::catalog::Catalog::in_memory(loaded.dataset)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?
+                    .snapshot(),
+            };
+            let source = assetmap::tiles::TileSource::new(&dataset, cluster_max_zoom);
+            let started = std::time::Instant::now();
+            let (bytes, counts) = assetmap::tiles::pmtiles::export(
+                &dataset,
+                &source,
+                &layers,
+                minzoom,
+                maxzoom,
+                |z, n| eprintln!("zoom {z}: {n} tiles"),
+            );
+            std::fs::write(&output, &bytes)
+                .with_context(|| format!("writing {}", output.display()))?;
+            println!(
+                "wrote {} tiles ({} distinct, {} directory entries, {} leaf directories), {} bytes, to {} in {:.1} s",
+                counts.tiles,
+                counts.contents,
+                counts.entries,
+                counts.leaves,
+                bytes.len(),
+                output.display(),
+                started.elapsed().as_secs_f64()
             );
             Ok(())
         }

@@ -299,62 +299,6 @@ pub async fn tile(
     Ok((response_headers, cached.raw.clone()).into_response())
 }
 
-fn fields(collection: Collection, state: &AppState) -> Value {
-    let mut out = serde_json::Map::new();
-    let kinds: Vec<(String, &str)> = match collection {
-        Collection::Assets => {
-            let mut v = vec![
-                ("id".to_string(), "String"),
-                ("name".to_string(), "String"),
-                ("category".to_string(), "String"),
-                ("cluster".to_string(), "Boolean"),
-                ("point_count".to_string(), "Number"),
-                ("expansion_zoom".to_string(), "Number"),
-            ];
-            v.extend(
-                state
-                    .tiles
-                    .categories()
-                    .iter()
-                    .map(|c| (format!("count_{c}"), "Number")),
-            );
-            v
-        }
-        Collection::Wards => ["code", "name", "council_code", "gap_category"]
-            .iter()
-            .map(|n| (n.to_string(), "String"))
-            .chain(
-                [
-                    "population",
-                    "imd_score",
-                    "decile1_share",
-                    "coverage",
-                    "access_per_1000",
-                    "need",
-                    "access",
-                    "gap",
-                ]
-                .iter()
-                .map(|n| (n.to_string(), "Number")),
-            )
-            .chain(std::iter::once(("underserved".to_string(), "Boolean")))
-            .collect(),
-        Collection::SmallAreas => ["code", "name", "ward_code"]
-            .iter()
-            .map(|n| (n.to_string(), "String"))
-            .chain(
-                ["population", "imd_score", "imd_decile"]
-                    .iter()
-                    .map(|n| (n.to_string(), "Number")),
-            )
-            .collect(),
-    };
-    for (name, kind) in kinds {
-        out.insert(name, Value::String(kind.into()));
-    }
-    Value::Object(out)
-}
-
 /// `GET /tiles/{layer}.json`: TileJSON 3.0.0.
 pub async fn tilejson(
     State(state): State<AppState>,
@@ -389,7 +333,7 @@ pub async fn tilejson(
         .iter()
         .map(|c| {
             let minzoom = if *c == Collection::SmallAreas { crate::tiles::SMALL_AREAS_MIN_ZOOM } else { 0 };
-            json!({"id": c.id(), "description": c.description(), "minzoom": minzoom, "maxzoom": MAX_ZOOM, "fields": fields(*c, &state)})
+            json!({"id": c.id(), "description": c.description(), "minzoom": minzoom, "maxzoom": MAX_ZOOM, "fields": crate::tiles::layer_fields(*c, &state.tiles)})
         })
         .collect();
     Ok(Json(json!({

@@ -11,6 +11,7 @@
 
 pub mod cluster;
 pub mod mvt;
+pub mod pmtiles;
 pub mod polygon;
 
 use std::collections::{BTreeSet, HashMap};
@@ -765,6 +766,66 @@ fn diff(
         }
     }
     out
+}
+
+/// The properties a tile layer's features carry, as TileJSON `fields`.
+pub fn layer_fields(
+    collection: crate::features::Collection,
+    tiles: &TileSource,
+) -> serde_json::Value {
+    let mut out = serde_json::Map::new();
+    let kinds: Vec<(String, &str)> = match collection {
+        crate::features::Collection::Assets => {
+            let mut v = vec![
+                ("id".to_string(), "String"),
+                ("name".to_string(), "String"),
+                ("display_name".to_string(), "String"),
+                ("category".to_string(), "String"),
+                ("cluster".to_string(), "Boolean"),
+                ("point_count".to_string(), "Number"),
+                ("expansion_zoom".to_string(), "Number"),
+            ];
+            v.extend(
+                tiles
+                    .categories()
+                    .iter()
+                    .map(|c| (format!("count_{c}"), "Number")),
+            );
+            v
+        }
+        crate::features::Collection::Wards => ["code", "name", "council_code", "gap_category"]
+            .iter()
+            .map(|n| (n.to_string(), "String"))
+            .chain(
+                [
+                    "population",
+                    "imd_score",
+                    "decile1_share",
+                    "coverage",
+                    "access_per_1000",
+                    "need",
+                    "access",
+                    "gap",
+                ]
+                .iter()
+                .map(|n| (n.to_string(), "Number")),
+            )
+            .chain(std::iter::once(("underserved".to_string(), "Boolean")))
+            .collect(),
+        crate::features::Collection::SmallAreas => ["code", "name", "ward_code"]
+            .iter()
+            .map(|n| (n.to_string(), "String"))
+            .chain(
+                ["population", "imd_score", "imd_decile"]
+                    .iter()
+                    .map(|n| (n.to_string(), "Number")),
+            )
+            .collect(),
+    };
+    for (name, kind) in kinds {
+        out.insert(name, serde_json::Value::String(kind.into()));
+    }
+    serde_json::Value::Object(out)
 }
 
 #[cfg(test)]
