@@ -238,6 +238,21 @@ fn nearby(c: &mut Criterion) {
                 .sum::<usize>()
         })
     });
+    // MapLibre's 800 KB script, gzipped: made once at start-up, so a request
+    // costs about what /health does.
+    assetmap::http::web::prepare();
+    group.bench_function("app_maplibre_gzip", |b| {
+        b.iter(|| {
+            let request = axum::http::Request::get("/app/maplibre-gl.mjs")
+                .header("accept-encoding", "gzip")
+                .body(axum::body::Body::empty())
+                .unwrap();
+            runtime
+                .block_on(app.clone().oneshot(request))
+                .unwrap()
+                .status()
+        })
+    });
     group.bench_function("health", |b| {
         b.iter(|| {
             let request = axum::http::Request::get("/health")

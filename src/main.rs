@@ -797,6 +797,14 @@ fn serve(
             },
         );
     }
+    // The pages' files get their ETags and gzip now, not on a first request.
+    let started = std::time::Instant::now();
+    let gzip_bytes = assetmap::http::web::prepare();
+    tracing::debug!(
+        gzip_bytes,
+        ms = started.elapsed().as_millis() as u64,
+        "web files prepared"
+    );
     let runtime = tokio::runtime::Runtime::new()?;
     let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(listen)

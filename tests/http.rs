@@ -339,3 +339,51 @@ async fn large_answers_are_gzipped_and_tiny_ones_are_not() {
         .unwrap();
     assert_eq!(large.headers()["content-encoding"], "gzip");
 }
+
+#[tokio::test]
+async fn embedded_files_are_sent_gzipped_once_prepared_with_one_etag() {
+    let app = app();
+    let get = |encoding: &'static str, etag: Option<String>| {
+        let app = app.clone();
+        async move {
+            let mut request =
+                Request::get("/app/maplibre-gl.mjs").header("accept-encoding", encoding);
+            if let Some(e) = etag {
+                request = request.header("if-none-match", e);
+            }
+            app.oneshot(request.body(Body::empty()).unwrap())
+                .await
+                .unwrap()
+        }
+    };
+    let plain = get("identity", None).await;
+    assert_eq!(plain.status(), StatusCode::OK);
+    assert!(plain.headers().get("content-encoding").is_none());
+    let etag = plain.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(plain.headers()["vary"], "Accept-Encoding");
+    let raw = plain.into_body().collect().await.unwrap().to_bytes();
+    assert!(raw.len() > 100_000);
+
+    let zipped = get("gzip, br", None).await;
+    assert_eq!(zipped.headers()["content-encoding"], "gzip");
+    assert_eq!(zipped.headers()["etag"].to_str().unwrap(), etag);
+    let body = zipped.into_body().collect().await.unwrap().to_bytes();
+    assert!(
+        body.len() < raw.len() / 2,
+        "{} of {}",
+        body.len(),
+        raw.len()
+    );
+    let mut unzipped = Vec::new();
+    std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&body[..]), &mut unzipped)
+        .unwrap();
+    assert_eq!(unzipped, raw.to_vec(), "gzipped once, not twice");
+
+    // q=0 refuses gzip even with a wildcard.
+    let refused = get("*;q=1, gzip;q=0", None).await;
+    assert!(refused.headers().get("content-encoding").is_none());
+    assert_eq!(
+        get("gzip", Some(etag)).await.status(),
+        StatusCode::NOT_MODIFIED
+    );
+}

@@ -153,18 +153,35 @@ fn gzip(bytes: &[u8]) -> Bytes {
     encoder.finish().map(Bytes::from).unwrap_or_default()
 }
 
-fn accepts_gzip(headers: &HeaderMap) -> bool {
-    headers
+/// Whether the client takes gzip (RFC 9110 §12.5.3): an explicit `gzip`
+/// entry decides by its weight (`q=0`, `q=0.000` refuse it), else `*` does;
+/// with neither, it does not.
+pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
+    let mut gzip: Option<bool> = None;
+    let mut any: Option<bool> = None;
+    for part in headers
         .get_all(header::ACCEPT_ENCODING)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .any(|part| {
-            let mut pieces = part.trim().split(';');
-            let coding = pieces.next().unwrap_or("").trim();
-            let q_zero = pieces.any(|p| p.trim().replace(' ', "") == "q=0");
-            (coding == "gzip" || coding == "*") && !q_zero
-        })
+    {
+        let mut pieces = part.trim().split(';');
+        let coding = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let weight = pieces
+            .filter_map(|p| {
+                let (k, v) = p.split_once('=')?;
+                (k.trim().eq_ignore_ascii_case("q")).then(|| v.trim().parse::<f32>().ok())?
+            })
+            .next()
+            .unwrap_or(1.0);
+        let wanted = weight > 0.0;
+        match coding.as_str() {
+            "gzip" | "x-gzip" => gzip = Some(gzip.unwrap_or(false) || wanted),
+            "*" => any = Some(any.unwrap_or(false) || wanted),
+            _ => {}
+        }
+    }
+    gzip.or(any).unwrap_or(false)
 }
 
 /// `GET /tiles/{layer}/{z}/{x}/{y}.mvt`
@@ -350,4 +367,37 @@ pub async fn tilejson(
         "center": [(bounds[0] + bounds[2]) / 2.0, (bounds[1] + bounds[3]) / 2.0, 11],
         "vector_layers": vector_layers,
     })))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(values: &[&str]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for v in values {
+            h.append(
+                header::ACCEPT_ENCODING,
+                HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("")),
+            );
+        }
+        h
+    }
+
+    #[test]
+    fn gzip_is_sent_only_when_accepted() {
+        assert!(accepts_gzip(&with(&["gzip, deflate, br"])));
+        assert!(accepts_gzip(&with(&["br;q=1.0, gzip;q=0.8"])));
+        assert!(accepts_gzip(&with(&["*"])));
+        assert!(accepts_gzip(&with(&["deflate", "GZIP"])));
+        assert!(!accepts_gzip(&with(&[])));
+        assert!(!accepts_gzip(&with(&["identity"])));
+        assert!(!accepts_gzip(&with(&["gzip;q=0"])));
+        assert!(!accepts_gzip(&with(&["gzip; q=0.000"])));
+        // An explicit refusal beats the wildcard, whichever comes first.
+        assert!(!accepts_gzip(&with(&["*;q=1, gzip;q=0"])));
+        assert!(!accepts_gzip(&with(&["gzip;q=0, *"])));
+        assert!(!accepts_gzip(&with(&["*;q=0"])));
+        assert!(accepts_gzip(&with(&["*;q=0.5, br"])));
+    }
 }

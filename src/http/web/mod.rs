@@ -248,6 +248,56 @@ fn page_with(
     respond(state, asset.media_type, fill(text).into_bytes(), headers)
 }
 
+/// An embedded file's ETag and gzip, made once per process.
+struct Prepared {
+    etag: String,
+    gzip: Option<axum::body::Bytes>,
+}
+
+static PREPARED: std::sync::OnceLock<std::collections::HashMap<&'static str, Prepared>> =
+    std::sync::OnceLock::new();
+
+fn etag_of(body: &[u8]) -> String {
+    format!("\"{}\"", &crate::catalog::auth::sha256_hex(body)[..20])
+}
+
+/// Works out every embedded file's ETag and gzip (at start-up, so no
+/// request pays for it); returns how many bytes the gzips take.
+pub fn prepare() -> usize {
+    prepared()
+        .values()
+        .map(|p| p.gzip.as_ref().map_or(0, |g| g.len()))
+        .sum()
+}
+
+fn prepared() -> &'static std::collections::HashMap<&'static str, Prepared> {
+    PREPARED.get_or_init(|| {
+        ASSETS
+            .iter()
+            .map(|a| {
+                let gzip = (a.body.len() >= usize::from(super::MIN_COMPRESS_BYTES)
+                    && !a.media_type.starts_with("image/png"))
+                .then(|| {
+                    use std::io::Write as _;
+                    let mut e =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+                    let _ = e.write_all(a.body);
+                    e.finish().unwrap_or_default()
+                })
+                .filter(|g| !g.is_empty() && g.len() < a.body.len())
+                .map(axum::body::Bytes::from);
+                (
+                    a.name,
+                    Prepared {
+                        etag: etag_of(a.body),
+                        gzip,
+                    },
+                )
+            })
+            .collect()
+    })
+}
+
 /// `GET /app/{file}`
 pub async fn app_file(
     State(state): State<AppState>,
@@ -260,9 +310,28 @@ pub async fn app_file(
     let Some(asset) = ASSETS.iter().find(|a| a.name == file) else {
         return ApiError::NotFound(format!("no file /app/{file}")).into_response();
     };
-    match load(&state, asset) {
+    let from_disk = state.web.dev_dir.is_some() && asset.own;
+    let ready = if from_disk {
+        None
+    } else {
+        prepared().get(asset.name)
+    };
+    let body = match ready {
+        Some(_) => Ok(axum::body::Bytes::from_static(asset.body)),
+        None => load(&state, asset).map(axum::body::Bytes::from),
+    };
+    match body {
         Ok(body) => {
-            let mut response = respond(&state, asset.media_type, body, &headers);
+            let mut response = match ready {
+                Some(p) => respond_prepared(&state, asset.media_type, body, p, &headers),
+                None => respond_tagged(
+                    &state,
+                    asset.media_type,
+                    etag_of(&body).as_str(),
+                    body,
+                    &headers,
+                ),
+            };
             if !asset.own {
                 // The library changes only with the lockfile; its worker URL
                 // carries the version. A day's caching saves a cheap phone
@@ -318,6 +387,33 @@ fn load(state: &AppState, asset: &Asset) -> Result<Vec<u8>, ApiError> {
     }
 }
 
+/// An embedded file with its ETag and gzip made at start-up: gzip when the
+/// client takes it (the compression layer leaves an encoded body alone).
+fn respond_prepared(
+    state: &AppState,
+    media_type: &'static str,
+    body: axum::body::Bytes,
+    prepared: &Prepared,
+    headers: &HeaderMap,
+) -> Response {
+    let gzip = prepared
+        .gzip
+        .as_ref()
+        .filter(|_| super::tiles::accepts_gzip(headers));
+    let mut response = match gzip {
+        Some(g) => respond_tagged(state, media_type, &prepared.etag, g.clone(), headers),
+        None => respond_tagged(state, media_type, &prepared.etag, body, headers),
+    };
+    let h = response.headers_mut();
+    if gzip.is_some() && h.get(header::CONTENT_TYPE).is_some() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    if prepared.gzip.is_some() {
+        h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    }
+    response
+}
+
 /// Sends a file with an ETag (answering 304 when it matches), revalidated on
 /// every use, and the security headers that keep the page on this host.
 fn respond(
@@ -326,7 +422,17 @@ fn respond(
     body: Vec<u8>,
     headers: &HeaderMap,
 ) -> Response {
-    let etag = format!("\"{}\"", &crate::catalog::auth::sha256_hex(&body)[..20]);
+    let etag = etag_of(&body);
+    respond_tagged(state, media_type, &etag, body.into(), headers)
+}
+
+fn respond_tagged(
+    state: &AppState,
+    media_type: &'static str,
+    etag: &str,
+    body: axum::body::Bytes,
+    headers: &HeaderMap,
+) -> Response {
     let fresh = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -337,7 +443,7 @@ fn respond(
         ([(header::CONTENT_TYPE, media_type)], body).into_response()
     };
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    if let Ok(v) = HeaderValue::from_str(etag) {
         h.insert(header::ETAG, v);
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
