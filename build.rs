@@ -19,7 +19,8 @@ fn main() {
         (Some(have), Some(want)) => have < want,
         _ => true,
     };
-    if library.exists() && !stale {
+    let archive_reader = web.join("node_modules/pmtiles/dist/pmtiles.js");
+    if library.exists() && archive_reader.exists() && !stale {
         return;
     }
     let npm = if cfg!(windows) { "npm.cmd" } else { "npm" };

@@ -73,6 +73,12 @@ enum Command {
         /// instead of the copies built in, to work on them without rebuilding.
         #[arg(long, env = "ASSETMAP_WEB_DIR")]
         web_dir: Option<PathBuf>,
+        /// A PMTiles archive (from `assetmap tiles export`) the residents'
+        /// page draws its map from, served at /tiles/archive.pmtiles by byte
+        /// ranges; searches, category filters and the planners' gap colours
+        /// stay live.
+        #[arg(long, env = "ASSETMAP_TILES_ARCHIVE")]
+        tiles_archive: Option<PathBuf>,
         /// Where the catalog is kept: a SQLite file path, or a postgres:// URL
         /// (for several replicas). Default: a SQLite file named after the
         /// manifest in the data directory (ASSETMAP_DATA_DIR, else
@@ -411,6 +417,7 @@ fn main() -> anyhow::Result<()> {
         basemap: None,
         basemap_attribution: None,
         web_dir: None,
+        tiles_archive: None,
         store: None,
         public_url: None,
         shutdown_grace_s: DEFAULT_GRACE_S,
@@ -428,6 +435,7 @@ fn main() -> anyhow::Result<()> {
             basemap,
             basemap_attribution,
             web_dir,
+            tiles_archive,
             store,
             public_url,
             shutdown_grace_s: grace_s,
@@ -443,7 +451,10 @@ fn main() -> anyhow::Result<()> {
                 ),
                 None => None,
             };
-            let web = WebOptions::new(basemap, web_dir);
+            let mut web = WebOptions::new(basemap, web_dir);
+            if let Some(path) = tiles_archive {
+                web = web.with_tiles_archive(path).map_err(anyhow::Error::msg)?;
+            }
             let location = store_location(store.as_deref(), manifest.as_ref());
             let auth = AuthOptions {
                 secure_cookies,

@@ -61,6 +61,33 @@ fn web_pages_pass_their_browser_tests() {
         Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "Example tiles").unwrap();
     let state = AppState::new(dataset).with_web(WebOptions::new(Some(basemap), None));
     let address = common::serve(state);
+    // A second server whose pages draw the map from a PMTiles archive.
+    let archive_dir = tempfile::tempdir().unwrap();
+    let archive = archive_dir.path().join("demo.pmtiles");
+    let demo = assetmap::demo::load(&Quiet)
+        .expect("the demo loads")
+        .dataset;
+    let snapshot = assetmap::catalog::Catalog::in_memory(demo)
+        .unwrap()
+        .snapshot();
+    let source =
+        assetmap::tiles::TileSource::new(&snapshot, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
+    use assetmap::tiles::TileLayer;
+    let (bytes, _) = assetmap::tiles::pmtiles::export(
+        &snapshot,
+        &source,
+        &[TileLayer::SmallAreas, TileLayer::Wards, TileLayer::Assets],
+        0,
+        14,
+        |_, _| {},
+    );
+    std::fs::write(&archive, bytes).unwrap();
+    let archive_state = AppState::new(snapshot).with_web(
+        WebOptions::new(None, None)
+            .with_tiles_archive(archive)
+            .unwrap(),
+    );
+    let archive_address = common::serve(archive_state);
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let artifacts = root.join("target/e2e-artifacts");
     let mut files: Vec<String> = std::fs::read_dir(root.join("web/e2e"))
@@ -81,6 +108,7 @@ fn web_pages_pass_their_browser_tests() {
         .env("ASSETMAP_URL", format!("http://{address}"))
         .env("CHROMIUM", &browser)
         .env("ASSETMAP_ARTIFACTS", &artifacts)
+        .env("ASSETMAP_ARCHIVE_URL", format!("http://{archive_address}"))
         // With CHROMIUM set (as CI does), the print test's tools must be there too.
         .env(
             "ASSETMAP_REQUIRE_PRINT_TOOLS",

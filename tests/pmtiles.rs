@@ -245,3 +245,103 @@ fn a_large_archive_uses_leaf_directories_that_the_reader_follows() {
         .collect();
     assert_eq!(got, expected);
 }
+
+#[tokio::test]
+async fn the_archive_is_served_by_byte_ranges() {
+    let loaded = assetmap::demo::load(&assetmap::ingest::Quiet).unwrap();
+    let snapshot = assetmap::catalog::Catalog::in_memory(loaded.dataset)
+        .unwrap()
+        .snapshot();
+    let source =
+        assetmap::tiles::TileSource::new(&snapshot, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
+    use assetmap::tiles::TileLayer;
+    let (bytes, _) = pmtiles::export(
+        &snapshot,
+        &source,
+        &[TileLayer::Wards, TileLayer::Assets],
+        0,
+        12,
+        |_, _| {},
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.pmtiles");
+    std::fs::write(&path, &bytes).unwrap();
+    let not_one = dir.path().join("b.pmtiles");
+    std::fs::write(&not_one, b"not an archive at all").unwrap();
+    assert!(
+        assetmap::http::web::WebOptions::new(None, None)
+            .with_tiles_archive(not_one)
+            .is_err()
+    );
+
+    let get = |app: axum::Router, range: Option<&'static str>| async move {
+        let mut r = Request::get("/tiles/archive.pmtiles");
+        if let Some(range) = range {
+            r = r.header("range", range);
+        }
+        app.oneshot(r.body(Body::empty()).unwrap()).await.unwrap()
+    };
+    let unconfigured = router(AppState::new(snapshot.clone()));
+    assert_eq!(get(unconfigured, Some("bytes=0-126")).await.status(), 404);
+    let app = router(
+        AppState::new(snapshot).with_web(
+            assetmap::http::web::WebOptions::new(None, None)
+                .with_tiles_archive(path)
+                .unwrap(),
+        ),
+    );
+    let config = app
+        .clone()
+        .oneshot(
+            Request::get("/app/config.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let config: Value =
+        serde_json::from_slice(&config.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert_eq!(
+        config["tiles_archive"],
+        serde_json::json!({"url": "/tiles/archive.pmtiles", "maxzoom": 12})
+    );
+
+    let head = get(app.clone(), Some("bytes=0-126")).await;
+    assert_eq!(head.status(), 206);
+    assert_eq!(
+        head.headers()["content-range"],
+        format!("bytes 0-126/{}", bytes.len())
+    );
+    assert_eq!(head.headers()["accept-ranges"], "bytes");
+    let body = head.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&body[..], &bytes[..127]);
+    let tail = get(app.clone(), Some("bytes=-10")).await;
+    assert_eq!(tail.status(), 206);
+    assert_eq!(
+        &tail.into_body().collect().await.unwrap().to_bytes()[..],
+        &bytes[bytes.len() - 10..]
+    );
+    let open_ended = get(app.clone(), Some("bytes=100-")).await;
+    assert_eq!(
+        open_ended
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .len(),
+        bytes.len() - 100
+    );
+    assert_eq!(
+        get(app.clone(), Some("bytes=99999999-")).await.status(),
+        416
+    );
+    assert_eq!(get(app.clone(), Some("items=0-5")).await.status(), 416);
+    assert_eq!(get(app.clone(), Some("bytes=0-1,5-9")).await.status(), 400);
+    let whole = get(app, None).await;
+    assert_eq!(whole.status(), 200);
+    assert_eq!(
+        whole.into_body().collect().await.unwrap().to_bytes().len(),
+        bytes.len()
+    );
+}

@@ -402,6 +402,7 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[17], get(gaps::small_areas))
         .route(ROUTES[18], get(gaps::suggest))
         .route(ROUTES[19], axum::routing::post(gaps::scenario))
+        .route("/tiles/archive.pmtiles", get(web::archive))
         .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route(ROUTES[22], get(edit::history))

@@ -107,16 +107,43 @@ export function pct(v, digits = 0) {
   return v === null || v === undefined ? "–" : `${num(v * 100, digits)}%`;
 }
 
+/** The PMTiles archive the map is drawn from (`serve --tiles-archive`), or null. */
+let archive = null;
+
 /** This server's config (`/app/config.json`) and category list. */
 export async function loadConfig() {
   const [config, categories] = await Promise.all([api("/app/config.json"), api("/api/categories")]);
   config.categories = categories.categories;
+  archive = config.tiles_archive || null;
   return config;
 }
 
-/** Absolute URL of one of this server's tile layers. */
+/**
+ * URL template of one of this server's tile layers. With a tile archive,
+ * plain layers come from it (every tile there holds every layer); filtered
+ * or gap-coloured tiles (`query`) stay live.
+ */
 export function tileUrl(layer, query = "") {
+  if (archive && !query) return `pmtiles://${location.origin}${archive.url}/{z}/{x}/{y}`;
   return `${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt${query ? `?${query}` : ""}`;
+}
+
+/** The highest zoom a tile source has (the map overzooms beyond it). */
+export function tileMaxZoom(query = "") {
+  return archive && !query ? archive.maxzoom : 16;
+}
+
+/** Loads the archive reader (protomaps' pmtiles) and lets MapLibre use it. */
+async function archiveProtocol() {
+  if (!archive || window.pmtiles) return;
+  await new Promise((resolve, reject) => {
+    const script = document.createElement("script");
+    script.src = "/app/pmtiles.js";
+    script.onload = resolve;
+    script.onerror = () => reject(new Error("the tile archive reader did not load"));
+    document.head.append(script);
+  });
+  maplibregl.addProtocol("pmtiles", new window.pmtiles.Protocol().tile);
 }
 
 const BACKGROUND = "#f4f3ee";
@@ -134,7 +161,7 @@ export function baseStyle(config, { wardFill = "rgba(255,255,255,0.55)" } = {}) 
         type: "vector",
         tiles: [tileUrl("wards")],
         minzoom: 0,
-        maxzoom: 16,
+        maxzoom: tileMaxZoom(),
         promoteId: "code",
       },
     },
@@ -258,6 +285,7 @@ export class PanControl {
 /** A map in `container` with the base style and the button controls. */
 export async function createMap(container, config, options = {}) {
   maplibregl ??= await import("/app/maplibre-gl.mjs");
+  await archiveProtocol();
   const [w, s, e, n] = config.bounds || [-6, 50, 2, 56];
   const map = new maplibregl.Map({
     container,

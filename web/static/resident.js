@@ -3,7 +3,7 @@
 // holds the search (`/?postcode=…&category=…`), so a link reproduces it and
 // the back button steps through earlier searches.
 
-import { api, ApiError, createMap, inText, scrollIntoPanel, formatDistance, h, loadConfig, mapReady, maplibregl, setBasemap, tileUrl, wardLabels } from "/app/common.js";
+import { api, ApiError, createMap, inText, scrollIntoPanel, formatDistance, h, loadConfig, mapReady, maplibregl, setBasemap, tileMaxZoom, tileUrl, wardLabels } from "/app/common.js";
 import { addSymbols, symbolSvg } from "/app/symbols.js";
 
 const PAGE = 10;
@@ -321,7 +321,7 @@ async function setUpMap() {
   await mapReady(created);
   await addSymbols(created, config.categories.map((c) => c.id));
   map = created;
-  map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: 16 });
+  map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: tileMaxZoom() });
   map.addSource("origin", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addSource("results", { type: "geojson", data: { type: "FeatureCollection", features: [] } });
   map.addLayer({

@@ -77,7 +77,15 @@ pub struct WebOptions {
     pub dev_dir: Option<PathBuf>,
     /// The first postcode of the dataset, shown as an example (found once).
     example_postcode: std::sync::OnceLock<Option<String>>,
+    /// A PMTiles archive (`assetmap tiles export`) the pages draw the map
+    /// from instead of the live tile endpoint, served at [`ARCHIVE_PATH`].
+    pub tiles_archive: Option<PathBuf>,
+    /// The archive's highest zoom (the map overzooms beyond it).
+    archive_max_zoom: u8,
 }
+
+/// Where the tile archive is served.
+pub const ARCHIVE_PATH: &str = "/tiles/archive.pmtiles";
 
 impl WebOptions {
     /// Options with an optional base map and development folder.
@@ -86,8 +94,140 @@ impl WebOptions {
             basemap,
             dev_dir,
             example_postcode: std::sync::OnceLock::new(),
+            tiles_archive: None,
+            archive_max_zoom: 0,
         }
     }
+
+    /// The pages draw the map from this PMTiles archive (checked to be one).
+    pub fn with_tiles_archive(mut self, path: PathBuf) -> Result<WebOptions, String> {
+        let mut head = [0u8; 127];
+        std::fs::File::open(&path)
+            .and_then(|mut f| std::io::Read::read_exact(&mut f, &mut head))
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        if &head[..7] != b"PMTiles" || head[7] != 3 {
+            return Err(format!(
+                "{} is not a PMTiles version 3 archive",
+                path.display()
+            ));
+        }
+        self.archive_max_zoom = head[101];
+        self.tiles_archive = Some(path);
+        Ok(self)
+    }
+}
+
+/// Longest byte range one archive request may ask for.
+pub const MAX_RANGE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// `GET /tiles/archive.pmtiles`: the configured archive, by byte ranges
+/// (`Range: bytes=a-b`, one range, at most 16 MiB) as PMTiles readers ask.
+pub async fn archive(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(path) = state.web.tiles_archive.clone() else {
+        return ApiError::NotFound(
+            "no tile archive is configured (serve --tiles-archive FILE)".into(),
+        )
+        .into_response();
+    };
+    let range = headers
+        .get(header::RANGE)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let answer = tokio::task::spawn_blocking(move || read_range(&path, range.as_deref())).await;
+    match answer {
+        Ok(Ok((status, body, content_range, _))) => {
+            let mut response = (
+                status,
+                [(header::CONTENT_TYPE, "application/vnd.pmtiles")],
+                body,
+            )
+                .into_response();
+            let h = response.headers_mut();
+            h.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
+            h.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=60"),
+            );
+            if let Some(cr) = content_range.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                h.insert(header::CONTENT_RANGE, cr);
+            }
+            response
+        }
+        Ok(Err(e)) => e.into_response(),
+        Err(e) => ApiError::Internal(format!("archive read: {e}")).into_response(),
+    }
+}
+
+type RangeAnswer = (StatusCode, Vec<u8>, Option<String>, u64);
+
+fn read_range(path: &std::path::Path, range: Option<&str>) -> Result<RangeAnswer, ApiError> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path)
+        .map_err(|e| ApiError::Internal(format!("the tile archive: {e}")))?;
+    let total = file
+        .metadata()
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .len();
+    let Some(range) = range else {
+        if total > MAX_RANGE_BYTES {
+            return Err(ApiError::bad(format!(
+                "the archive is {total} bytes: ask for byte ranges (Range: bytes=0-16383) of at most {MAX_RANGE_BYTES}"
+            )));
+        }
+        let mut body = Vec::with_capacity(total as usize);
+        file.read_to_end(&mut body)
+            .map_err(|e| ApiError::Internal(e.to_string()))?;
+        return Ok((StatusCode::OK, body, None, total));
+    };
+    let unsatisfiable = || ApiError::Status {
+        status: StatusCode::RANGE_NOT_SATISFIABLE,
+        code: "RangeNotSatisfiable",
+        message: format!("give one range as bytes=START-END within the archive's {total} bytes"),
+    };
+    let spec = range
+        .trim()
+        .strip_prefix("bytes=")
+        .ok_or_else(unsatisfiable)?;
+    if spec.contains(',') {
+        return Err(ApiError::bad("ask for one byte range at a time"));
+    }
+    let (a, b) = spec.split_once('-').ok_or_else(unsatisfiable)?;
+    let (start, end) = match (a.trim(), b.trim()) {
+        ("", suffix) => {
+            let n: u64 = suffix.parse().map_err(|_| unsatisfiable())?;
+            (total.saturating_sub(n), total.saturating_sub(1))
+        }
+        (a, "") => (
+            a.parse().map_err(|_| unsatisfiable())?,
+            total.saturating_sub(1),
+        ),
+        (a, b) => (
+            a.parse().map_err(|_| unsatisfiable())?,
+            b.parse::<u64>()
+                .map_err(|_| unsatisfiable())?
+                .min(total.saturating_sub(1)),
+        ),
+    };
+    if total == 0 || start >= total || end < start {
+        return Err(unsatisfiable());
+    }
+    let length = end - start + 1;
+    if length > MAX_RANGE_BYTES {
+        return Err(ApiError::bad(format!(
+            "a range may be at most {MAX_RANGE_BYTES} bytes"
+        )));
+    }
+    file.seek(SeekFrom::Start(start))
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    let mut body = vec![0; length as usize];
+    file.read_exact(&mut body)
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        StatusCode::PARTIAL_CONTENT,
+        body,
+        Some(format!("bytes {start}-{end}/{total}")),
+        total,
+    ))
 }
 
 /// A file the pages load.
@@ -132,7 +272,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
 /// Files under `/app/`.
-static ASSETS: [Asset; 10] = [
+static ASSETS: [Asset; 11] = [
     own!("app.css", CSS),
     own!("print.css", CSS),
     own!("icon.svg", "image/svg+xml"),
@@ -147,6 +287,7 @@ static ASSETS: [Asset; 10] = [
         JS
     ),
     library!("maplibre-gl.css", "maplibre-gl/dist/maplibre-gl.css", CSS),
+    library!("pmtiles.js", "pmtiles/dist/pmtiles.js", JS),
 ];
 
 /// The pages, by path.
@@ -364,6 +505,7 @@ fn config(state: &AppState) -> Response {
         "basemap": basemap,
         "wards": d.wards.len(),
         "example_postcode": state.web.example_postcode.get_or_init(|| d.postcodes.keys().min().cloned()),
+        "tiles_archive": state.web.tiles_archive.as_ref().map(|_| json!({"url": ARCHIVE_PATH, "maxzoom": state.web.archive_max_zoom})),
         "limits": {
             "nearby_results": super::nearby::MAX_LIMIT,
             "radius_m": super::nearby::MAX_RADIUS_M,
