@@ -445,3 +445,61 @@ async fn a_temporarily_closed_place_is_closed_whatever_its_hours() {
         "every demo pharmacy is kept or counted"
     );
 }
+
+#[test]
+fn most_gm_food_banks_times_are_read_and_the_rest_reported() {
+    let Some(data) = real_data() else { return };
+    let loaded = five_councils(&data);
+    let d = &loaded.dataset;
+    let food: Vec<_> = d
+        .assets
+        .iter()
+        .filter(|a| a.source == "gm_food_banks")
+        .collect();
+    assert_eq!(food.len(), 109);
+    let with_hours = food.iter().filter(|a| a.hours.is_some()).count();
+    let unread = loaded
+        .report
+        .problems
+        .iter()
+        .filter(|p| {
+            p.file.ends_with("gm_food_banks.geojson") && p.message.contains("not understood")
+        })
+        .count();
+    // Every food bank with times is either read or reported; the rest say
+    // nothing to read ("Not known", "Contact for details", or no value).
+    let with_digits = food
+        .iter()
+        .filter(|a| {
+            a.opening_hours
+                .as_deref()
+                .is_some_and(|t| t.chars().any(|c| c.is_ascii_digit()))
+        })
+        .count();
+    assert_eq!(
+        with_hours + unread,
+        with_digits,
+        "{with_hours} read, {unread} reported"
+    );
+    eprintln!(
+        "{with_hours} of {} food banks read, {unread} reported",
+        food.len()
+    );
+    assert!(with_hours >= 60, "{with_hours} of {} read", food.len());
+    // BRASS Bolton's "Wednesday 10am - 4pm" is open at 11:00 on a Wednesday, not on a Thursday.
+    let at = |t: &str| london::parse_time(t).unwrap();
+    let open_wednesdays: Vec<_> = food
+        .iter()
+        .filter(|a| a.opening_hours.as_deref() == Some("Wednesday 10am - 4pm"))
+        .collect();
+    for a in open_wednesdays {
+        assert_eq!(
+            a.opening(at("2026-12-02T11:00")).state.open_now(),
+            Some(true)
+        );
+        assert_eq!(
+            a.opening(at("2026-12-03T11:00")).state.open_now(),
+            Some(false)
+        );
+    }
+}

@@ -808,6 +808,7 @@ postcode = "Postcode"
 phone = "Contact"
 website = "Website"
 opening_hours = "Opening times"
+hours_format = "english"
 
 [[assets]]
 source = "community_directory"

@@ -9,6 +9,7 @@
 //! `docs/methods.md` ("Opening hours") for what each source's values are
 //! taken to mean.
 
+pub mod english;
 pub mod london;
 pub mod parse;
 

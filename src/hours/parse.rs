@@ -28,6 +28,9 @@ pub enum HoursFormat {
     Osm,
     /// One column holding a JSON array of Open Referral UK schedule records.
     OrukSchedules,
+    /// One column of opening times in English ("Monday - Friday 10am - 4pm"),
+    /// read only when all of it is understood (see [`super::english`]).
+    English,
 }
 
 impl HoursFormat {
@@ -39,6 +42,7 @@ impl HoursFormat {
             HoursFormat::LibrarySessions => "library_sessions",
             HoursFormat::Osm => "osm",
             HoursFormat::OrukSchedules => "oruk_schedules",
+            HoursFormat::English => "english",
         }
     }
 

@@ -395,18 +395,18 @@ impl Plan<'_> {
                     .collect();
                 (hours, warnings)
             }
-            HoursFormat::Osm | HoursFormat::OrukSchedules => {
+            HoursFormat::Osm | HoursFormat::OrukSchedules | HoursFormat::English => {
                 let column = columns.first().copied().unwrap_or("");
                 let Some(value) = record.get(column) else {
                     return (None, Vec::new());
                 };
-                let read = if format == HoursFormat::Osm {
-                    hours_parse::osm(&value)
-                } else {
-                    hours_parse::oruk_json(&value)
+                let read = match format {
+                    HoursFormat::Osm => hours_parse::osm(&value).map(Some),
+                    HoursFormat::OrukSchedules => hours_parse::oruk_json(&value).map(Some),
+                    _ => crate::hours::english::english(&value),
                 };
                 match read {
-                    Ok(h) => (Some(h), Vec::new()),
+                    Ok(h) => (h, Vec::new()),
                     Err(reason) => (None, vec![unread(column, &value, &reason)]),
                 }
             }
