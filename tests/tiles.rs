@@ -909,3 +909,112 @@ fn a_point_on_a_tile_edge_is_drawn_whole_by_both_tiles() {
                 .all(|f| f["properties"]["id"] != asset.id.as_str()))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_asking_for_one_cold_tile_at_once_wait_for_one_render() {
+    let d = demo();
+    let state = AppState::with_tiles(d.clone(), 13, 64 * 1024 * 1024);
+    let app = router(state.clone());
+    let t = demo_tile(&d, 12);
+    let path = format!("/tiles/all/{}/{}/{}.mvt", t.z, t.x, t.y);
+    let before = state.tile_cache.renders();
+    let answers = futures_join(
+        (0..16)
+            .map(|_| {
+                let (app, path) = (app.clone(), path.clone());
+                tokio::spawn(async move { fetch(&app, &path, &[]).await })
+            })
+            .collect(),
+    )
+    .await;
+    assert_eq!(
+        state.tile_cache.renders() - before,
+        1,
+        "one render for sixteen clients"
+    );
+    let etags: BTreeSet<String> = answers
+        .iter()
+        .map(|(status, headers, _)| {
+            assert_eq!(*status, StatusCode::OK);
+            headers["etag"].to_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(etags.len(), 1, "all got the same tile");
+}
+
+async fn futures_join<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
+    let mut out = Vec::with_capacity(handles.len());
+    for h in handles {
+        out.push(h.await.unwrap());
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_hot_tile_stays_cached_while_many_cold_ones_pass_through() {
+    let d = demo();
+    // Room for a few dozen tiles only.
+    let state = AppState::with_tiles(d.clone(), 13, 256 * 1024);
+    let app = router(state.clone());
+    let hot = demo_tile(&d, 14);
+    let hot_path = format!("/tiles/all/{}/{}/{}.mvt", hot.z, hot.x, hot.y);
+    fetch(&app, &hot_path, &[]).await;
+    let start = state.tile_cache.renders();
+    let mut cold = 0;
+    // Sweep the demo at zoom 15 and 16, asking for the hot tile between each.
+    let first = d.assets[0].lonlat;
+    let at = normalised_mercator(first);
+    for z in [15u8, 16] {
+        let c = TileId::containing(z, at.x, at.y);
+        for dx in 0..12u32 {
+            for dy in 0..12u32 {
+                let path = format!("/tiles/all/{z}/{}/{}.mvt", c.x + dx - 6, c.y + dy - 6);
+                fetch(&app, &path, &[]).await;
+                cold += 1;
+                fetch(&app, &hot_path, &[]).await;
+            }
+        }
+    }
+    let renders = state.tile_cache.renders() - start;
+    assert!(
+        state.tile_cache.len() < cold,
+        "the cache is smaller than the sweep"
+    );
+    assert_eq!(
+        renders, cold as u64,
+        "every cold tile rendered once, the hot one never again"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_asking_for_one_gap_analysis_at_once_wait_for_one() {
+    let d = demo();
+    let state = AppState::with_tiles(d.clone(), 13, 64 * 1024 * 1024);
+    let app = router(state.clone());
+    let handles: Vec<_> = (0..8)
+        .map(|k| {
+            let app = app.clone();
+            // Half ask for the gaps, half for ward tiles coloured by them.
+            let path = if k % 2 == 0 {
+                "/api/gaps?category=pharmacy&coverage_m=900".to_string()
+            } else {
+                let t = demo_tile(&d, 12);
+                format!(
+                    "/tiles/wards/{}/{}/{}.mvt?gaps=pharmacy&coverage_m=900",
+                    t.z, t.x, t.y
+                )
+            };
+            tokio::spawn(async move { fetch(&app, &path, &[]).await.0 })
+        })
+        .collect();
+    for s in futures_join(handles).await {
+        assert_eq!(s, StatusCode::OK);
+    }
+    assert_eq!(
+        state
+            .gap_analyses
+            .load(std::sync::atomic::Ordering::Relaxed),
+        1,
+        "one analysis for eight clients"
+    );
+}

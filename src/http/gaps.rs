@@ -74,16 +74,17 @@ pub async fn cached(
 ) -> Result<Arc<GapResult>, ApiError> {
     // Keyed by the data version: an edit makes new entries, and old ones age out.
     let key = format!("{}:{p:?}", dataset.version);
-    if let Some(hit) = state
-        .gap_cache
-        .lock()
-        .ok()
-        .and_then(|c| c.get(&key).cloned())
-    {
-        return Ok(hit);
-    }
+    let guard = match state.gap_cache.get_value_or_guard_async(&key).await {
+        Ok(hit) => return Ok(hit),
+        // This caller analyses; others asking for the same wait for it (and
+        // one of them takes over if this one fails or goes away).
+        Err(guard) => guard,
+    };
     let dataset = dataset.clone();
     let turn = state.heavy_turn(client).await?;
+    state
+        .gap_analyses
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let cancel = analysis::Cancel::default();
     let _cancel_if_dropped = super::CancelOnDrop(cancel.clone());
     let result = Arc::new(
@@ -95,12 +96,7 @@ pub async fn cached(
         .map_err(|e| ApiError::Internal(e.to_string()))?
         .map_err(|_| ApiError::Busy(super::HEAVY_RETRY_AFTER_S))?,
     );
-    if let Ok(mut cache) = state.gap_cache.lock() {
-        if cache.len() >= super::GAP_CACHE_ENTRIES {
-            cache.clear();
-        }
-        cache.insert(key, result.clone());
-    }
+    let _ = guard.insert(result.clone());
     Ok(result)
 }
 

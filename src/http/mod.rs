@@ -78,9 +78,12 @@ pub struct Shared {
     pub tiles: Arc<crate::tiles::TileSource>,
     /// Rendered tiles.
     pub tile_cache: Arc<tiles::TileCache>,
-    /// Gap analyses by data version and parameters (cleared when it reaches [`GAP_CACHE_ENTRIES`]).
-    pub gap_cache:
-        Arc<std::sync::Mutex<std::collections::HashMap<String, Arc<crate::analysis::GapResult>>>>,
+    /// Gap analyses by data version and parameters, the most used
+    /// [`GAP_CACHE_ENTRIES`] kept; clients asking for one at once wait for
+    /// one analysis.
+    pub gap_cache: Arc<quick_cache::sync::Cache<String, Arc<crate::analysis::GapResult>>>,
+    /// Gap analyses run (cache misses), since start.
+    pub gap_analyses: Arc<std::sync::atomic::AtomicU64>,
     /// How the web pages are served.
     pub web: Arc<web::WebOptions>,
     /// Sign-in rate limits and cookie settings.
@@ -169,7 +172,8 @@ impl AppState {
             })),
             tiles,
             tile_cache: Arc::new(tiles::TileCache::new(tile_cache_bytes)),
-            gap_cache: Arc::default(),
+            gap_cache: Arc::new(quick_cache::sync::Cache::new(GAP_CACHE_ENTRIES)),
+            gap_analyses: Arc::default(),
             web: Arc::default(),
             auth: Arc::default(),
             manifest: None,

@@ -3,7 +3,7 @@
 //! for an empty tile, and a bounded in-memory cache that asset edits
 //! invalidate exactly.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
@@ -29,11 +29,17 @@ pub const COSTLY_BELOW_ZOOM: u8 = 10;
 /// `gaps` (category whose gap figures ward tiles carry)
 pub const GAPS: &str = "gaps";
 
-/// A rendered tile.
+/// A rendered tile: its bytes, gzipped once, and its ETag.
 pub struct CachedTile {
     raw: Bytes,
     gzip: Bytes,
     etag: String,
+}
+
+impl CachedTile {
+    fn weight(&self) -> u64 {
+        (self.raw.len() + self.gzip.len() + 64) as u64
+    }
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -44,98 +50,144 @@ struct TileKey {
     gaps: String,
 }
 
-/// A bounded cache of rendered tiles (first in, first out by bytes).
-#[derive(Default)]
-pub struct TileCache {
-    budget: usize,
-    inner: Mutex<CacheInner>,
+#[derive(Clone)]
+struct TileWeight;
+
+impl quick_cache::Weighter<TileKey, Arc<CachedTile>> for TileWeight {
+    fn weight(&self, _key: &TileKey, tile: &Arc<CachedTile>) -> u64 {
+        tile.weight()
+    }
 }
 
-/// The cache's generation when a render started: a tile rendered before an
-/// invalidation is not kept after it.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct Generation(u64);
+/// Rendered tiles within a byte budget. Hot tiles stay (quick_cache's
+/// CLOCK-Pro-style policy, not first in first out); clients asking for the
+/// same cold tile at once wait for one render; an edit drops exactly the
+/// asset-bearing tiles it changed, found through an index by tile, not by a
+/// scan of the cache.
+pub struct TileCache {
+    cache: Option<quick_cache::sync::Cache<TileKey, Arc<CachedTile>, TileWeight>>,
+    /// Bumped by every invalidation: a tile rendered from older data is not kept.
+    generation: std::sync::atomic::AtomicU64,
+    /// Held for reading while a fresh tile goes in, for writing while an
+    /// invalidation runs, so no stale tile slips in between.
+    epoch: std::sync::RwLock<()>,
+    /// Cached asset-bearing keys by (filter, tile).
+    by_tile: Mutex<HashMap<(String, TileId), Vec<TileKey>>>,
+    /// Renders done (cache misses that rendered), for tests and the log.
+    renders: std::sync::atomic::AtomicU64,
+}
 
-#[derive(Default)]
-struct CacheInner {
-    generation: u64,
-    tiles: HashMap<TileKey, Arc<CachedTile>>,
-    order: VecDeque<TileKey>,
-    bytes: usize,
+impl Default for TileCache {
+    fn default() -> TileCache {
+        TileCache::new(0)
+    }
 }
 
 impl TileCache {
     /// A cache holding at most `budget` bytes (0 turns it off).
     pub fn new(budget: usize) -> TileCache {
+        let cache = (budget > 0).then(|| {
+            // Tiles average a few kilobytes; the estimate only sizes the table.
+            let items = (budget / 4096).clamp(64, 1 << 20);
+            quick_cache::sync::Cache::with_weighter(items, budget as u64, TileWeight)
+        });
         TileCache {
-            budget,
-            inner: Mutex::default(),
+            cache,
+            generation: Default::default(),
+            epoch: Default::default(),
+            by_tile: Mutex::default(),
+            renders: Default::default(),
         }
     }
 
-    fn get(&self, key: &TileKey) -> Option<Arc<CachedTile>> {
-        self.inner.lock().ok()?.tiles.get(key).cloned()
-    }
-
-    fn generation(&self) -> Generation {
-        Generation(self.inner.lock().map(|c| c.generation).unwrap_or(0))
-    }
-
-    fn put(&self, started: Generation, key: TileKey, tile: Arc<CachedTile>) {
-        let size = tile.raw.len() + tile.gzip.len() + 64;
-        if self.budget == 0 || size > self.budget {
-            return;
-        }
-        let Ok(mut c) = self.inner.lock() else { return };
-        if c.generation != started.0 {
-            // The data changed while this tile was rendered.
-            return;
-        }
-        while c.bytes + size > self.budget {
-            let Some(old) = c.order.pop_front() else {
-                break;
-            };
-            if let Some(t) = c.tiles.remove(&old) {
-                c.bytes -= t.raw.len() + t.gzip.len() + 64;
+    /// The cached tile, or `render`'s; concurrent callers for the same key
+    /// wait for one render instead of each doing it.
+    async fn get_or_render<F, Fut>(
+        &self,
+        key: TileKey,
+        render: F,
+    ) -> Result<Arc<CachedTile>, ApiError>
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = Result<CachedTile, ApiError>>,
+    {
+        use std::sync::atomic::Ordering;
+        let Some(cache) = &self.cache else {
+            self.renders.fetch_add(1, Ordering::Relaxed);
+            return render().await.map(Arc::new);
+        };
+        match cache.get_value_or_guard_async(&key).await {
+            Ok(tile) => Ok(tile),
+            Err(guard) => {
+                let started = self.generation.load(Ordering::Acquire);
+                self.renders.fetch_add(1, Ordering::Relaxed);
+                // On an error the guard drops and a waiting caller renders.
+                let tile = Arc::new(render().await?);
+                let _fresh = self.epoch.read();
+                if self.generation.load(Ordering::Acquire) == started
+                    && tile.weight() <= cache.capacity()
+                {
+                    if key.layer.has_assets() {
+                        self.index(&key);
+                    }
+                    let _ = guard.insert(tile.clone());
+                }
+                Ok(tile)
             }
         }
-        if let Some(previous) = c.tiles.insert(key.clone(), tile) {
-            c.bytes -= previous.raw.len() + previous.gzip.len() + 64;
-        } else {
-            c.order.push_back(key);
+    }
+
+    fn index(&self, key: &TileKey) {
+        let Ok(mut by_tile) = self.by_tile.lock() else {
+            return;
+        };
+        by_tile
+            .entry((key.filter.clone(), key.tile))
+            .or_default()
+            .push(key.clone());
+        // Entries of tiles the cache has since evicted: drop them now and then.
+        let cached = self.len();
+        if by_tile.len() > 2 * cached + 1024
+            && let Some(cache) = &self.cache
+        {
+            by_tile.retain(|_, keys| {
+                keys.retain(|k| cache.contains_key(k));
+                !keys.is_empty()
+            });
         }
-        c.bytes += size;
     }
 
     /// Drops exactly the cached asset-bearing tiles an edit changed; returns how many.
     pub fn invalidate(&self, changes: &Changes) -> usize {
-        let Ok(mut c) = self.inner.lock() else {
+        use std::sync::atomic::Ordering;
+        let _writing = self.epoch.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        let Some(cache) = &self.cache else { return 0 };
+        let Ok(mut by_tile) = self.by_tile.lock() else {
             return 0;
         };
-        c.generation += 1;
-        let doomed: Vec<TileKey> = c
-            .tiles
-            .keys()
-            .filter(|k| k.layer.has_assets() && changes.tiles.contains(&(k.filter.clone(), k.tile)))
-            .cloned()
-            .collect();
-        for k in &doomed {
-            if let Some(t) = c.tiles.remove(k) {
-                c.bytes -= t.raw.len() + t.gzip.len() + 64;
+        let mut dropped = 0;
+        for changed in &changes.tiles {
+            for key in by_tile.remove(changed).unwrap_or_default() {
+                dropped += usize::from(cache.remove(&key).is_some());
             }
         }
-        c.order.retain(|k| !doomed.contains(k));
-        doomed.len()
+        dropped
     }
 
     /// Number of cached tiles.
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|c| c.tiles.len()).unwrap_or(0)
+        self.cache.as_ref().map_or(0, |c| c.len())
     }
 
     /// Whether nothing is cached.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// How many tiles have been rendered (misses), since start.
+    pub fn renders(&self) -> u64 {
+        self.renders.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -255,18 +307,17 @@ pub async fn tile(
             .map(|r| format!("{}:{:?}", view.dataset.version, r.params))
             .unwrap_or_default(),
     };
-    let cached = match state.tile_cache.get(&key) {
-        Some(t) => t,
-        None => {
+    let cached = state
+        .tile_cache
+        .get_or_render(key, || async {
             // Low zooms cover much of the data: a cold one is costly work.
             let turn = if tile.z < COSTLY_BELOW_ZOOM {
                 Some(state.heavy_turn(&client).await?)
             } else {
                 None
             };
-            let started = state.tile_cache.generation();
             let (dataset, source) = (view.dataset.clone(), state.tiles.clone());
-            let rendered = tokio::task::spawn_blocking(move || {
+            tokio::task::spawn_blocking(move || {
                 let _turn = turn;
                 let raw = source.render(&dataset, tile, layer, &categories, gap_result.as_deref());
                 let gz = if raw.is_empty() {
@@ -281,12 +332,9 @@ pub async fn tile(
                 }
             })
             .await
-            .map_err(|e| ApiError::Internal(e.to_string()))?;
-            let t = Arc::new(rendered);
-            state.tile_cache.put(started, key, t.clone());
-            t
-        }
-    };
+            .map_err(|e| ApiError::Internal(e.to_string()))
+        })
+        .await?;
     // An empty tile is a valid MVT of no layers: 200 with no bytes (and its
     // ETag), which every client reads; GDAL's MVT driver cannot open a 204.
     let mut response_headers = HeaderMap::new();
