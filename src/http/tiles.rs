@@ -34,6 +34,8 @@ pub struct CachedTile {
     raw: Bytes,
     gzip: Bytes,
     etag: String,
+    /// The ETag as a header value, made once.
+    etag_header: Option<HeaderValue>,
 }
 
 impl CachedTile {
@@ -218,7 +220,7 @@ pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
         .flat_map(|v| v.split(','))
     {
         let mut pieces = part.trim().split(';');
-        let coding = pieces.next().unwrap_or("").trim().to_ascii_lowercase();
+        let coding = pieces.next().unwrap_or("").trim();
         let weight = pieces
             .filter_map(|p| {
                 let (k, v) = p.split_once('=')?;
@@ -227,10 +229,10 @@ pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
             .next()
             .unwrap_or(1.0);
         let wanted = weight > 0.0;
-        match coding.as_str() {
-            "gzip" | "x-gzip" => gzip = Some(gzip.unwrap_or(false) || wanted),
-            "*" => any = Some(any.unwrap_or(false) || wanted),
-            _ => {}
+        if coding.eq_ignore_ascii_case("gzip") || coding.eq_ignore_ascii_case("x-gzip") {
+            gzip = Some(gzip.unwrap_or(false) || wanted);
+        } else if coding == "*" {
+            any = Some(any.unwrap_or(false) || wanted);
         }
     }
     gzip.or(any).unwrap_or(false)
@@ -325,8 +327,10 @@ pub async fn tile(
                 } else {
                     gzip(&raw)
                 };
+                let etag = etag_of(&raw);
                 CachedTile {
-                    etag: etag_of(&raw),
+                    etag_header: HeaderValue::from_str(&etag).ok(),
+                    etag,
                     raw: Bytes::from(raw),
                     gzip: gz,
                 }
@@ -343,8 +347,8 @@ pub async fn tile(
         HeaderValue::from_static(CACHE_CONTROL),
     );
     response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Ok(v) = HeaderValue::from_str(&cached.etag) {
-        response_headers.insert(header::ETAG, v);
+    if let Some(v) = &cached.etag_header {
+        response_headers.insert(header::ETAG, v.clone());
     }
     let matches = headers
         .get(header::IF_NONE_MATCH)
