@@ -506,3 +506,56 @@ fn most_gm_food_banks_times_are_read_and_the_rest_reported() {
         );
     }
 }
+
+#[tokio::test]
+async fn a_sheet_that_cannot_be_printed_says_why_to_a_browser() {
+    let (state, _) = demo_with("Hall", "24/7", assetmap::model::AssetStatus::Active);
+    let app = router(state);
+    let response = app
+        .clone()
+        .oneshot(
+            Request::get("/print?postcode=%3Cb%3E12345")
+                .header("accept", "text/html")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let html = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    assert!(html.contains("This list cannot be printed"));
+    assert!(
+        html.contains("“&lt;b&gt;12345” is not a UK postcode"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/\""));
+    // An API client still gets JSON.
+    let json = app
+        .oneshot(Request::get("/print").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(json.status(), 400);
+    let body: Value =
+        serde_json::from_slice(&json.into_body().collect().await.unwrap().to_bytes()).unwrap();
+    assert!(
+        body["description"]
+            .as_str()
+            .unwrap()
+            .contains("give a postcode")
+    );
+}

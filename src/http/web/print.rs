@@ -46,7 +46,31 @@ pub async fn print(
     State(state): State<AppState>,
     headers: HeaderMap,
     RawQuery(raw): RawQuery,
-) -> Result<Response, ApiError> {
+) -> Response {
+    match sheet(&state, &headers, raw.as_deref()) {
+        Ok(response) => response,
+        // A browser gets the problem as a page (with the way back); other
+        // clients get the API's JSON error.
+        Err(ApiError::BadRequest { message }) if super::accepts_html(&headers) => {
+            let body = format!(
+                "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
+                 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+                 <title>This list cannot be printed – {dataset}</title><link rel=\"stylesheet\" href=\"/app/print.css\"></head>\
+                 <body><main class=\"sheet\"><h1>This list cannot be printed</h1><p>{message}</p>\
+                 <p><a href=\"/\">Search for places near you</a>, then choose “Print this list”.</p></main></body></html>",
+                dataset = escape_html(&state.dataset().info.name),
+                message = escape_html(&message),
+            );
+            let mut response = super::respond(&state, super::HTML, body.into_bytes(), &headers);
+            *response.status_mut() = axum::http::StatusCode::BAD_REQUEST;
+            response
+        }
+        Err(e) => axum::response::IntoResponse::into_response(e),
+    }
+}
+
+fn sheet(state: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Result<Response, ApiError> {
+    let (state, raw) = (state.clone(), raw.map(str::to_string));
     if raw.as_deref().is_some_and(|q| q.len() > 2048) {
         return Err(ApiError::bad("the query is longer than 2048 characters"));
     }
@@ -60,7 +84,7 @@ pub async fn print(
         ));
     };
     let d = &state.dataset();
-    let base = crate::http::ogc::base_url(&state, &headers);
+    let base = crate::http::ogc::base_url(&state, headers);
     let live = format!("{base}/?{}", search.query);
     let title = format!("Support near {}{}", found.place, found.kinds);
     let printed = crate::hours::london::to_local(chrono::Utc::now());
