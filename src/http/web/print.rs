@@ -201,7 +201,7 @@ fn sheet(state: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Result<Res
         &state,
         super::HTML,
         body.into_bytes(),
-        &headers,
+        headers,
     ))
 }
 
