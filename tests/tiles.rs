@@ -1018,3 +1018,23 @@ async fn clients_asking_for_one_gap_analysis_at_once_wait_for_one() {
         "one analysis for eight clients"
     );
 }
+
+#[tokio::test]
+async fn a_tile_first_asked_for_gzipped_is_gzipped_once_and_served_raw_to_others() {
+    let d = demo();
+    for budget in [0, 64 * 1024 * 1024] {
+        let state = AppState::with_tiles(d.clone(), 13, budget);
+        let app = router(state.clone());
+        let t = demo_tile(&d, 13);
+        let uri = format!("/tiles/all/{}/{}/{}.mvt", t.z, t.x, t.y);
+        let (_, headers, gz) = fetch(&app, &uri, &[("accept-encoding", "gzip")]).await;
+        assert_eq!(headers["content-encoding"], "gzip", "cache budget {budget}");
+        let (_, headers, raw) = fetch(&app, &uri, &[]).await;
+        assert!(headers.get("content-encoding").is_none());
+        let mut unzipped = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gz[..]), &mut unzipped)
+            .unwrap();
+        assert_eq!(unzipped, raw);
+        assert!(!raw.is_empty() && gz.len() < raw.len());
+    }
+}

@@ -29,18 +29,22 @@ pub const COSTLY_BELOW_ZOOM: u8 = 10;
 /// `gaps` (category whose gap figures ward tiles carry)
 pub const GAPS: &str = "gaps";
 
-/// A rendered tile: its bytes, gzipped once, and its ETag.
+/// A rendered tile: its bytes, gzipped once when a client first takes
+/// gzip (not for clients that do not), and its ETag.
 pub struct CachedTile {
     raw: Bytes,
-    gzip: Bytes,
+    gzip: std::sync::OnceLock<Bytes>,
     etag: String,
     /// The ETag as a header value, made once.
     etag_header: Option<HeaderValue>,
 }
 
 impl CachedTile {
+    /// Bytes it holds, counting a gzip made later as a third of the raw
+    /// size when there is none yet (MVT compresses about threefold).
     fn weight(&self) -> u64 {
-        (self.raw.len() + self.gzip.len() + 64) as u64
+        let gzip = self.gzip.get().map_or(self.raw.len() / 3, Bytes::len);
+        (self.raw.len() + gzip + 64) as u64
     }
 }
 
@@ -319,21 +323,21 @@ pub async fn tile(
                 None
             };
             let (dataset, source) = (view.dataset.clone(), state.tiles.clone());
+            let wants_gzip = accepts_gzip(&headers);
             tokio::task::spawn_blocking(move || {
                 let _turn = turn;
                 let raw = source.render(&dataset, tile, layer, &categories, gap_result.as_deref());
-                let gz = if raw.is_empty() {
-                    Bytes::new()
-                } else {
-                    gzip(&raw)
-                };
                 let etag = etag_of(&raw);
-                CachedTile {
+                let rendered = CachedTile {
                     etag_header: HeaderValue::from_str(&etag).ok(),
                     etag,
+                    gzip: std::sync::OnceLock::new(),
                     raw: Bytes::from(raw),
-                    gzip: gz,
+                };
+                if wants_gzip && !rendered.raw.is_empty() {
+                    let _ = rendered.gzip.set(gzip(&rendered.raw));
                 }
+                rendered
             })
             .await
             .map_err(|e| ApiError::Internal(e.to_string()))
@@ -361,9 +365,21 @@ pub async fn tile(
         return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
     }
     response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
-    if accepts_gzip(&headers) && !cached.gzip.is_empty() {
+    if accepts_gzip(&headers) && !cached.raw.is_empty() {
+        let gz = match cached.gzip.get() {
+            Some(gz) => gz.clone(),
+            None => {
+                // The first client to take gzip for a tile rendered raw.
+                let tile = cached.clone();
+                tokio::task::spawn_blocking(move || {
+                    tile.gzip.get_or_init(|| gzip(&tile.raw)).clone()
+                })
+                .await
+                .map_err(|e| ApiError::Internal(e.to_string()))?
+            }
+        };
         response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        return Ok((response_headers, cached.gzip.clone()).into_response());
+        return Ok((response_headers, gz).into_response());
     }
     Ok((response_headers, cached.raw.clone()).into_response())
 }
