@@ -953,8 +953,8 @@ async fn futures_join<T>(handles: Vec<tokio::task::JoinHandle<T>>) -> Vec<T> {
 #[tokio::test]
 async fn a_hot_tile_stays_cached_while_many_cold_ones_pass_through() {
     let d = demo();
-    // Room for a few dozen tiles only.
-    let state = AppState::with_tiles(d.clone(), 13, 256 * 1024);
+    // Room for a few dozen small tiles only.
+    let state = AppState::with_tiles(d.clone(), 13, 64 * 1024);
     let app = router(state.clone());
     let hot = demo_tile(&d, 14);
     let hot_path = format!("/tiles/all/{}/{}/{}.mvt", hot.z, hot.x, hot.y);
@@ -976,6 +976,10 @@ async fn a_hot_tile_stays_cached_while_many_cold_ones_pass_through() {
         }
     }
     let renders = state.tile_cache.renders() - start;
+    eprintln!(
+        "cache holds {} tiles after a sweep of {cold}",
+        state.tile_cache.len()
+    );
     assert!(
         state.tile_cache.len() < cold,
         "the cache is smaller than the sweep"
