@@ -544,19 +544,25 @@ impl Hours {
     /// and the day before (no search for the next opening or closing): what
     /// a filter needs, for every candidate it looks at.
     pub fn glance(&self, now: NaiveDateTime) -> Glance {
+        self.look(now).0
+    }
+
+    /// The glance, with the approximation words of the day it comes from.
+    fn look(&self, now: NaiveDateTime) -> (Glance, Option<String>) {
         let today = now.date();
         let minute = (now.hour() * 60 + now.minute()) as u16;
-        if let Some(Day::Known { spans, .. }) = today.pred_opt().map(|d| self.day(d))
+        // Open since yesterday, past midnight?
+        if let Some(Day::Known { spans, approximate }) = today.pred_opt().map(|d| self.day(d))
             && spans
                 .iter()
                 .any(|s| minute + DAY_MIN >= s.open_min && minute + DAY_MIN < s.close_min)
         {
-            return Glance::Open;
+            return (Glance::Open, approximate);
         }
         match self.day(today) {
-            Day::Unknown => Glance::Unknown,
-            Day::Known { spans, .. } => {
-                if spans
+            Day::Unknown => (Glance::Unknown, None),
+            Day::Known { spans, approximate } => {
+                let glance = if spans
                     .iter()
                     .any(|s| s.open_min <= minute && minute < s.close_min)
                 {
@@ -565,47 +571,26 @@ impl Hours {
                     Glance::OpensLaterToday
                 } else {
                     Glance::Closed
-                }
+                };
+                (glance, approximate)
             }
         }
     }
 
     /// Whether the place is open at a local time, and until or from when.
     pub fn state_at(&self, now: NaiveDateTime) -> OpenState {
-        let today = now.date();
-        let minute = (now.hour() * 60 + now.minute()) as u16;
-        let yesterday = today.pred_opt().map(|d| self.day(d));
-        // Open since yesterday, past midnight?
-        if let Some(Day::Known { spans, approximate }) = &yesterday
-            && spans.iter().any(|s| {
-                s.close_min > DAY_MIN
-                    && minute + DAY_MIN >= s.open_min
-                    && minute + DAY_MIN < s.close_min
-            })
-        {
-            return OpenState::Open {
+        match self.look(now) {
+            (Glance::Unknown, _) => OpenState::Unknown,
+            (Glance::Open, approximate) => OpenState::Open {
                 closes_at: self.closing(now),
-                approximate: approximate.clone(),
-            };
-        }
-        match self.day(today) {
-            Day::Unknown => OpenState::Unknown,
-            Day::Known { spans, approximate } => {
-                if spans
-                    .iter()
-                    .any(|s| s.open_min <= minute && minute < s.close_min)
-                {
-                    OpenState::Open {
-                        closes_at: self.closing(now),
-                        approximate,
-                    }
-                } else {
-                    let (opens_at, later) = self.opening(now);
-                    OpenState::Closed {
-                        opens_at,
-                        approximate,
-                        opens_approximately: later.is_some(),
-                    }
+                approximate,
+            },
+            (Glance::OpensLaterToday | Glance::Closed, approximate) => {
+                let (opens_at, later) = self.opening(now);
+                OpenState::Closed {
+                    opens_at,
+                    approximate,
+                    opens_approximately: later.is_some(),
                 }
             }
         }
