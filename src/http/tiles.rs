@@ -4,7 +4,6 @@
 //! invalidate exactly.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::sync::{Arc, Mutex};
 
 use axum::Json;
@@ -204,11 +203,7 @@ fn etag_of(bytes: &[u8]) -> String {
 }
 
 fn gzip(bytes: &[u8]) -> Bytes {
-    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-    if encoder.write_all(bytes).is_err() {
-        return Bytes::new();
-    }
-    encoder.finish().map(Bytes::from).unwrap_or_default()
+    Bytes::from(crate::tiles::gzip(bytes, flate2::Compression::fast()))
 }
 
 /// Whether the client takes gzip (RFC 9110 §12.5.3): an explicit `gzip`

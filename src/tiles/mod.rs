@@ -10,6 +10,17 @@
 //! each returns exactly the tiles whose content changed.
 
 pub mod cluster;
+
+/// Gzip of some bytes at a compression level (tiles, archive directories,
+/// the pages' files).
+pub fn gzip(bytes: &[u8], level: flate2::Compression) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut e = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 2 + 64), level);
+    // Writing to a Vec cannot fail.
+    let _ = e.write_all(bytes);
+    e.finish().unwrap_or_default()
+}
+
 pub mod mvt;
 pub mod pmtiles;
 pub mod polygon;

@@ -10,10 +10,8 @@
 //! MVT here).
 
 use std::collections::HashMap;
-use std::io::Write as _;
 
 use flate2::Compression;
-use flate2::write::GzEncoder;
 use sha2::{Digest, Sha256};
 
 use super::TileId;
@@ -72,13 +70,7 @@ fn varint(out: &mut Vec<u8>, mut v: u64) {
 }
 
 fn gzip(bytes: &[u8]) -> Vec<u8> {
-    let mut e = GzEncoder::new(
-        Vec::with_capacity(bytes.len() / 2 + 64),
-        Compression::default(),
-    );
-    // Writing to a Vec cannot fail.
-    let _ = e.write_all(bytes);
-    e.finish().unwrap_or_default()
+    super::gzip(bytes, Compression::default())
 }
 
 fn directory(entries: &[Entry]) -> Vec<u8> {

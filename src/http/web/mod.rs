@@ -418,13 +418,7 @@ fn prepared() -> &'static std::collections::HashMap<&'static str, Prepared> {
             .map(|a| {
                 let gzip = (a.body.len() >= usize::from(super::MIN_COMPRESS_BYTES)
                     && !a.media_type.starts_with("image/png"))
-                .then(|| {
-                    use std::io::Write as _;
-                    let mut e =
-                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-                    let _ = e.write_all(a.body);
-                    e.finish().unwrap_or_default()
-                })
+                .then(|| crate::tiles::gzip(a.body, flate2::Compression::best()))
                 .filter(|g| !g.is_empty() && g.len() < a.body.len())
                 .map(axum::body::Bytes::from);
                 (
