@@ -135,7 +135,7 @@ pub async fn archive(State(state): State<AppState>, headers: HeaderMap) -> Respo
         .map(str::to_string);
     let answer = tokio::task::spawn_blocking(move || read_range(&path, range.as_deref())).await;
     match answer {
-        Ok(Ok((status, body, content_range, _))) => {
+        Ok(Ok((status, body, content_range))) => {
             let mut response = (
                 status,
                 [(header::CONTENT_TYPE, "application/vnd.pmtiles")],
@@ -158,7 +158,8 @@ pub async fn archive(State(state): State<AppState>, headers: HeaderMap) -> Respo
     }
 }
 
-type RangeAnswer = (StatusCode, Vec<u8>, Option<String>, u64);
+/// Status, bytes, and `Content-Range` for a part.
+type RangeAnswer = (StatusCode, Vec<u8>, Option<String>);
 
 fn read_range(path: &std::path::Path, range: Option<&str>) -> Result<RangeAnswer, ApiError> {
     use std::io::{Read, Seek, SeekFrom};
@@ -177,7 +178,7 @@ fn read_range(path: &std::path::Path, range: Option<&str>) -> Result<RangeAnswer
         let mut body = Vec::with_capacity(total as usize);
         file.read_to_end(&mut body)
             .map_err(|e| ApiError::Internal(e.to_string()))?;
-        return Ok((StatusCode::OK, body, None, total));
+        return Ok((StatusCode::OK, body, None));
     };
     let unsatisfiable = || ApiError::Status {
         status: StatusCode::RANGE_NOT_SATISFIABLE,
@@ -226,7 +227,6 @@ fn read_range(path: &std::path::Path, range: Option<&str>) -> Result<RangeAnswer
         StatusCode::PARTIAL_CONTENT,
         body,
         Some(format!("bytes {start}-{end}/{total}")),
-        total,
     ))
 }
 

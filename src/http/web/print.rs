@@ -70,11 +70,10 @@ pub async fn print(
 }
 
 fn sheet(state: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Result<Response, ApiError> {
-    let (state, raw) = (state.clone(), raw.map(str::to_string));
-    if raw.as_deref().is_some_and(|q| q.len() > 2048) {
+    if raw.is_some_and(|q| q.len() > 2048) {
         return Err(ApiError::bad("the query is longer than 2048 characters"));
     }
-    let search = first::find(&state, raw.as_deref(), MAX_PLACES);
+    let search = first::find(state, raw, MAX_PLACES);
     if let Some(error) = &search.error {
         return Err(ApiError::bad(error.clone()));
     }
@@ -84,7 +83,7 @@ fn sheet(state: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Result<Res
         ));
     };
     let d = &state.dataset();
-    let base = crate::http::ogc::base_url(&state, headers);
+    let base = crate::http::ogc::base_url(state, headers);
     let live = format!("{base}/?{}", search.query);
     let title = format!("Support near {}{}", found.place, found.kinds);
     let printed = crate::hours::london::to_local(chrono::Utc::now());
