@@ -197,7 +197,7 @@ fn sheet(state: &AppState, headers: &HeaderMap, raw: Option<&str>) -> Result<Res
         query = escape_html(&search.query),
     );
     Ok(super::respond(
-        &state,
+        state,
         super::HTML,
         body.into_bytes(),
         headers,
