@@ -345,16 +345,12 @@ async fn text(app: &axum::Router, uri: &str) -> String {
         .await
         .unwrap();
     assert_eq!(response.status(), 200, "{uri}");
-    String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap()
+    body_text(response).await
+}
+
+async fn body_text(response: axum::response::Response) -> String {
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    String::from_utf8(bytes.to_vec()).unwrap()
 }
 
 #[tokio::test]
@@ -528,16 +524,7 @@ async fn a_sheet_that_cannot_be_printed_says_why_to_a_browser() {
             .unwrap()
             .starts_with("text/html")
     );
-    let html = String::from_utf8(
-        response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec(),
-    )
-    .unwrap();
+    let html = body_text(response).await;
     assert!(html.contains("This list cannot be printed"));
     assert!(
         html.contains("“&lt;b&gt;12345” is not a UK postcode"),

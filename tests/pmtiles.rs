@@ -47,6 +47,22 @@ fn read(path: &Path) -> Option<Value> {
     Some(serde_json::from_slice(&out.stdout).unwrap())
 }
 
+/// The reader's tiles: (z, x, y) to the SHA-256 and size of their bytes.
+fn archived(read: &Value) -> BTreeMap<(u64, u64, u64), (String, u64)> {
+    let n = |t: &Value, k: &str| t[k].as_u64().unwrap();
+    read["tiles"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| {
+            (
+                (n(t, "z"), n(t, "x"), n(t, "y")),
+                (t["sha256"].as_str().unwrap().to_string(), n(t, "bytes")),
+            )
+        })
+        .collect()
+}
+
 fn sha256(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
@@ -110,24 +126,7 @@ async fn the_exported_archive_holds_the_tiles_the_server_serves() {
             .contains("Fictional")
     );
 
-    let in_archive: BTreeMap<(u64, u64, u64), (String, u64)> = read["tiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                (
-                    t["z"].as_u64().unwrap(),
-                    t["x"].as_u64().unwrap(),
-                    t["y"].as_u64().unwrap(),
-                ),
-                (
-                    t["sha256"].as_str().unwrap().to_string(),
-                    t["bytes"].as_u64().unwrap(),
-                ),
-            )
-        })
-        .collect();
+    let in_archive = archived(&read);
     assert_eq!(
         in_archive.len() as u64,
         header["addressed_tiles_count"].as_u64().unwrap()
@@ -140,45 +139,36 @@ async fn the_exported_archive_holds_the_tiles_the_server_serves() {
     let bounds =
         assetmap::features::extent_lonlat(assetmap::features::Collection::Wards, &d).unwrap();
     let app = router(AppState::new(d));
-    let corner =
-        |lon: f64, lat: f64| assetmap::tiles::normalised_mercator(geo::Coord { x: lon, y: lat });
-    let (nw, se) = (corner(bounds[0], bounds[3]), corner(bounds[2], bounds[1]));
     let mut served = 0;
     for z in 0..=16u8 {
-        let (a, b) = (
-            TileId::containing(z, nw.x, nw.y),
-            TileId::containing(z, se.x, se.y),
-        );
-        for x in a.x..=b.x {
-            for y in a.y..=b.y {
-                let response = app
-                    .clone()
-                    .oneshot(
-                        Request::get(format!("/tiles/all/{z}/{x}/{y}.mvt"))
-                            .body(Body::empty())
-                            .unwrap(),
-                    )
-                    .await
-                    .unwrap();
-                assert_eq!(response.status(), 200);
-                let bytes = response.into_body().collect().await.unwrap().to_bytes();
-                let key = (u64::from(z), u64::from(x), u64::from(y));
-                if bytes.is_empty() {
-                    assert!(
-                        !in_archive.contains_key(&key),
-                        "{key:?} is empty but archived"
-                    );
-                } else {
-                    served += 1;
-                    let (hash, size) = in_archive
-                        .get(&key)
-                        .unwrap_or_else(|| panic!("{key:?} is served but not archived"));
-                    assert_eq!(
-                        (hash.as_str(), *size),
-                        (sha256(&bytes).as_str(), bytes.len() as u64),
-                        "{key:?}"
-                    );
-                }
+        for TileId { x, y, .. } in pmtiles::tiles_over(bounds, z) {
+            let response = app
+                .clone()
+                .oneshot(
+                    Request::get(format!("/tiles/all/{z}/{x}/{y}.mvt"))
+                        .body(Body::empty())
+                        .unwrap(),
+                )
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            let key = (u64::from(z), u64::from(x), u64::from(y));
+            if bytes.is_empty() {
+                assert!(
+                    !in_archive.contains_key(&key),
+                    "{key:?} is empty but archived"
+                );
+            } else {
+                served += 1;
+                let (hash, size) = in_archive
+                    .get(&key)
+                    .unwrap_or_else(|| panic!("{key:?} is served but not archived"));
+                assert_eq!(
+                    (hash.as_str(), *size),
+                    (sha256(&bytes).as_str(), bytes.len() as u64),
+                    "{key:?}"
+                );
             }
         }
     }
@@ -228,20 +218,9 @@ fn a_large_archive_uses_leaf_directories_that_the_reader_follows() {
     let path = dir.path().join("big.pmtiles");
     std::fs::write(&path, bytes).unwrap();
     let Some(read) = read(&path) else { return };
-    let got: BTreeMap<(u64, u64, u64), String> = read["tiles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|t| {
-            (
-                (
-                    t["z"].as_u64().unwrap(),
-                    t["x"].as_u64().unwrap(),
-                    t["y"].as_u64().unwrap(),
-                ),
-                t["sha256"].as_str().unwrap().to_string(),
-            )
-        })
+    let got: BTreeMap<(u64, u64, u64), String> = archived(&read)
+        .into_iter()
+        .map(|(at, (hash, _))| (at, hash))
         .collect();
     assert_eq!(got, expected);
 }

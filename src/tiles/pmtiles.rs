@@ -232,6 +232,17 @@ pub fn write(tiles: Vec<(TileId, Vec<u8>)>, info: &ArchiveInfo) -> (Vec<u8>, Arc
     (out, c)
 }
 
+/// The tiles at zoom `z` that cover `bounds` (west, south, east, north, degrees).
+pub fn tiles_over(bounds: [f64; 4], z: u8) -> impl Iterator<Item = TileId> {
+    let corner = |lon: f64, lat: f64| super::normalised_mercator(geo::Coord { x: lon, y: lat });
+    let (nw, se) = (corner(bounds[0], bounds[3]), corner(bounds[2], bounds[1]));
+    let (a, b) = (
+        TileId::containing(z, nw.x, nw.y),
+        TileId::containing(z, se.x, se.y),
+    );
+    (a.x..=b.x).flat_map(move |x| (a.y..=b.y).map(move |y| TileId { z, x, y }))
+}
+
 /// Renders every tile of the dataset's extent (its wards' bounds) from
 /// `min_zoom` to `max_zoom` with the given layers, as the server would serve
 /// them, into an archive. `progress` hears each zoom's tile count.
@@ -245,26 +256,17 @@ pub fn export(
 ) -> (Vec<u8>, ArchiveCounts) {
     use crate::features::{Collection, extent_lonlat};
     let bounds = extent_lonlat(Collection::Wards, dataset).unwrap_or([-180.0, -85.0, 180.0, 85.0]);
-    let corner = |lon: f64, lat: f64| super::normalised_mercator(geo::Coord { x: lon, y: lat });
-    let (nw, se) = (corner(bounds[0], bounds[3]), corner(bounds[2], bounds[1]));
     let mut tiles = Vec::new();
     for z in min_zoom..=max_zoom {
-        let (a, b) = (
-            TileId::containing(z, nw.x, nw.y),
-            TileId::containing(z, se.x, se.y),
-        );
         let before = tiles.len();
-        for x in a.x..=b.x {
-            for y in a.y..=b.y {
-                let tile = TileId { z, x, y };
-                let mut bytes = Vec::new();
-                for layer in layers {
-                    // An MVT tile is a sequence of layers: rendered layers join as they are.
-                    bytes.extend(source.render(dataset, tile, *layer, &[], None));
-                }
-                if !bytes.is_empty() {
-                    tiles.push((tile, gzip(&bytes)));
-                }
+        for tile in tiles_over(bounds, z) {
+            let mut bytes = Vec::new();
+            for layer in layers {
+                // An MVT tile is a sequence of layers: rendered layers join as they are.
+                bytes.extend(source.render(dataset, tile, *layer, &[], None));
+            }
+            if !bytes.is_empty() {
+                tiles.push((tile, gzip(&bytes)));
             }
         }
         progress(z, tiles.len() - before);
