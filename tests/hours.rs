@@ -288,6 +288,12 @@ fn hours_the_importer_cannot_read_are_reported_with_file_row_and_value() {
             .unwrap()
             .contains("09:00-13:00:14:00-18:00")
     );
+    // Per-day columns are labelled by weekday, not by column name.
+    let text = a.opening_hours.as_deref().unwrap();
+    assert!(
+        text.starts_with("Monday: ") && text.contains("; Sunday: "),
+        "{text}"
+    );
     let day = DAYS
         .iter()
         .position(|day| props[format!("opening_hours_{day}")] == "09:00-13:00:14:00-18:00")

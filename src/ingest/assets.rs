@@ -350,7 +350,7 @@ impl Plan<'_> {
                 phone: s.phone.as_ref().and_then(|c| record.get(c)),
                 email: s.email.as_ref().and_then(|c| record.get(c)),
                 website: s.website.as_ref().and_then(|c| record.get(c)),
-                opening_hours: self.text(record, &s.opening_hours, true),
+                opening_hours: self.hours_text(record),
                 hours,
                 capacity,
                 source: s.source.clone(),
@@ -366,6 +366,27 @@ impl Plan<'_> {
             }),
             warnings,
         )
+    }
+
+    /// The opening hours as text. Per-day columns are labelled with their
+    /// weekday ("Monday: 09:00-17:00; …"), whatever the columns are called;
+    /// other columns with their names, as for any text field.
+    fn hours_text(&self, record: &dyn Record) -> Option<String> {
+        let s = self.source;
+        if !s.hours_format.is_some_and(HoursFormat::per_day) {
+            return self.text(record, &s.opening_hours, true);
+        }
+        let columns = s.opening_hours.as_ref()?.names();
+        let parts: Vec<String> = columns
+            .iter()
+            .zip(hours_parse::WEEK)
+            .filter_map(|(c, day)| {
+                record
+                    .get(c)
+                    .map(|v| format!("{}: {v}", crate::hours::london::weekday_name(day)))
+            })
+            .collect();
+        (!parts.is_empty()).then(|| parts.join("; "))
     }
 
     /// The row's opening hours as the source's `hours_format` reads them,
