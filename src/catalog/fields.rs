@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::crs;
-use crate::model::{Asset, AssetStatus, Dataset, normalise_postcode};
+use crate::model::{Asset, AssetStatus, Dataset, Details, normalise_postcode};
 
 /// Longest name, characters.
 pub const MAX_NAME_CHARS: usize = 200;
@@ -20,6 +20,14 @@ pub const MAX_OPENING_HOURS_CHARS: usize = 500;
 pub const MAX_URL_CHARS: usize = 500;
 /// Longest email address, characters (RFC 5321).
 pub const MAX_EMAIL_CHARS: usize = 254;
+/// Longest description, characters (a directory's, as plain text).
+pub const MAX_DESCRIPTION_CHARS: usize = 10_000;
+/// Longest organisation name, characters.
+pub const MAX_ORGANISATION_CHARS: usize = 300;
+/// Longest accessibility note, characters.
+pub const MAX_ACCESSIBILITY_CHARS: usize = 2_000;
+/// Longest needs list, characters.
+pub const MAX_NEEDS_CHARS: usize = 10_000;
 /// Largest capacity.
 pub const MAX_CAPACITY: f64 = 1_000_000.0;
 
@@ -55,6 +63,13 @@ pub struct AssetFields {
     pub status: AssetStatus,
     /// The date the information was last checked (YYYY-MM-DD).
     pub verified_at: Option<String>,
+    /// Directory details, each its own field in the history.
+    #[serde(flatten)]
+    pub details: Details,
+    /// A service with no place: listed, never mapped (`easting_m` and
+    /// `northing_m` are 0).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unplaced: bool,
 }
 
 /// One field's value before and after a change.
@@ -101,6 +116,8 @@ impl AssetFields {
             northing_m: asset.bng.y,
             status: asset.status,
             verified_at: asset.verified_at.clone(),
+            details: asset.details.clone(),
+            unplaced: asset.unplaced,
         }
     }
 
@@ -184,6 +201,24 @@ impl AssetFields {
         if let Some(d) = &self.verified_at {
             check_date(d)?;
         }
+        let d = &self.details;
+        for (value, field, max) in [
+            (&d.organisation, "organisation", MAX_ORGANISATION_CHARS),
+            (&d.description, "description", MAX_DESCRIPTION_CHARS),
+            (&d.accessibility, "accessibility", MAX_ACCESSIBILITY_CHARS),
+            (&d.needs, "needs", MAX_NEEDS_CHARS),
+            (&d.source_modified_at, "source_modified_at", 40),
+        ] {
+            if let Some(v) = value {
+                text(v, field, max)?;
+            }
+        }
+        if let Some(u) = &d.source_url {
+            check_url(u).map_err(|e| invalid("source_url", e.message))?;
+        }
+        if self.unplaced {
+            return Ok(());
+        }
         let moved =
             before.is_none_or(|b| b.easting_m != self.easting_m || b.northing_m != self.northing_m);
         if moved {
@@ -221,7 +256,7 @@ fn text(value: &str, field: &str, max_chars: usize) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_phone(p: &str) -> Result<(), Invalid> {
+pub(crate) fn check_phone(p: &str) -> Result<(), Invalid> {
     let digits = p.chars().filter(char::is_ascii_digit).count();
     let allowed = p
         .chars()
@@ -237,7 +272,7 @@ fn check_phone(p: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_email(e: &str) -> Result<(), Invalid> {
+pub(crate) fn check_email(e: &str) -> Result<(), Invalid> {
     let bad = || {
         invalid(
             "email",
@@ -260,7 +295,7 @@ fn check_email(e: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
-fn check_url(u: &str) -> Result<(), Invalid> {
+pub(crate) fn check_url(u: &str) -> Result<(), Invalid> {
     let bad = |why: &str| invalid("website", format!("{u:?} {why}"));
     if u.len() > MAX_URL_CHARS {
         return Err(bad(&format!("is longer than {MAX_URL_CHARS} characters")));
@@ -359,6 +394,8 @@ mod tests {
             northing_m: 2.0,
             status: AssetStatus::Active,
             verified_at: None,
+            details: Details::default(),
+            unplaced: false,
         };
         let before = a.clone();
         a.name = "B".into();

@@ -195,16 +195,25 @@ fn place(geography: &Dataset, row: &StoredAsset) -> Asset {
         revision: row.revision,
         updated_at: Some(row.updated_at.clone()),
         verified_at: f.verified_at.clone(),
+        details: f.details.clone(),
+        unplaced: f.unplaced,
         bng,
         lonlat,
-        ward: geography.ward_at(bng),
-        small_area: geography.small_area_at(bng),
+        ward: (!f.unplaced).then(|| geography.ward_at(bng)).flatten(),
+        small_area: (!f.unplaced)
+            .then(|| geography.small_area_at(bng))
+            .flatten(),
         slot: row.slot,
     }
 }
 
 fn visible(a: &Asset) -> bool {
     a.status != AssetStatus::Retired
+}
+
+/// Visible and on the map (not a service with no place).
+fn mapped(a: &Asset) -> bool {
+    visible(a) && !a.unplaced
 }
 
 impl Catalog {
@@ -215,7 +224,8 @@ impl Catalog {
         loaded: Dataset,
         store: Box<dyn Store>,
     ) -> Result<(Catalog, SyncReport), CatalogError> {
-        let imported = loaded.assets.clone();
+        let mut imported = loaded.assets.clone();
+        imported.extend(loaded.listings.iter().cloned());
         let sources: Vec<String> = loaded
             .info
             .sources
@@ -223,7 +233,7 @@ impl Catalog {
             .filter(|s| s.layer == "assets")
             .map(|s| s.name.clone())
             .collect();
-        let geography = loaded.with_assets(Vec::new(), 0);
+        let geography = loaded.with_assets(Vec::new(), 0).with_listings(Vec::new());
         let catalog = Catalog {
             name: loaded.info.name.clone(),
             current: ArcSwap::from_pointee(geography),
@@ -297,12 +307,8 @@ impl Catalog {
         };
         for row in rows.assets {
             let asset = place(&old, &row);
-            let before = applied
-                .placed
-                .get(&row.slot)
-                .filter(|a| visible(a))
-                .cloned();
-            let after = visible(&asset).then(|| asset.clone());
+            let before = applied.placed.get(&row.slot).filter(|a| mapped(a)).cloned();
+            let after = mapped(&asset).then(|| asset.clone());
             let unchanged = match (&before, &after) {
                 (Some(b), Some(a)) => b.revision == a.revision && b.source == a.source,
                 (None, None) => true,
@@ -322,10 +328,19 @@ impl Catalog {
         let assets: Vec<Asset> = applied
             .placed
             .values()
-            .filter(|a| visible(a))
+            .filter(|a| mapped(a))
             .cloned()
             .collect();
-        let next = Arc::new(old.with_assets(assets, change.version));
+        let listings: Vec<Asset> = applied
+            .placed
+            .values()
+            .filter(|a| visible(a) && a.unplaced)
+            .cloned()
+            .collect();
+        let next = Arc::new(
+            old.with_assets(assets, change.version)
+                .with_listings(listings),
+        );
         if let Ok(observers) = self.observers.read() {
             for o in observers.iter() {
                 o(&next, &change);

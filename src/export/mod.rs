@@ -5,6 +5,7 @@ mod csv;
 mod gaps;
 mod geojson;
 mod gpkg;
+pub mod oruk;
 pub mod styles;
 
 pub use self::csv::write_csv;

@@ -384,6 +384,23 @@ fn fields_from(
         northing_m,
         status,
         verified_at: pick("verified_at", base.map(|b| b.verified_at.clone()).as_ref())?,
+        details: crate::model::Details {
+            organisation: pick(
+                "organisation",
+                base.map(|b| b.details.organisation.clone()).as_ref(),
+            )?,
+            description: pick(
+                "description",
+                base.map(|b| b.details.description.clone()).as_ref(),
+            )?,
+            accessibility: pick(
+                "accessibility",
+                base.map(|b| b.details.accessibility.clone()).as_ref(),
+            )?,
+            // What the source says about its own entry stays the source's.
+            ..base.map(|b| b.details.clone()).unwrap_or_default()
+        },
+        unplaced: base.is_some_and(|b| b.unplaced) && !feature.contains_key("geometry"),
     })
 }
 

@@ -13,6 +13,7 @@ pub mod nearby;
 pub mod ogc;
 mod ogc_html;
 pub mod openapi;
+pub mod oruk;
 pub mod params;
 pub mod server;
 pub mod tiles;
@@ -96,6 +97,8 @@ pub struct Shared {
     pub heavy: Arc<tokio::sync::Semaphore>,
     /// The public base URL links are made with (`--public-url`), when set.
     pub public_url: Option<Arc<str>>,
+    /// Open Referral UK ids for the latest data version.
+    pub oruk: Arc<oruk::Lookups>,
     /// The tiles the catalog's latest change touched (see [`AppState::take_tile_changes`]).
     tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
     /// Costly work each client may start: a token bucket per address.
@@ -178,6 +181,7 @@ impl AppState {
             auth: Arc::default(),
             manifest: None,
             public_url: None,
+            oruk: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(DEFAULT_HEAVY_PERMITS)),
             tile_changes: Arc::default(),
             heavy_per_client: Arc::default(),
@@ -347,7 +351,7 @@ fn heavy_rate(per_minute: u32) -> Option<(f64, Duration)> {
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 27] = [
+pub const ROUTES: [&str; 28] = [
     "/",
     "/conformance",
     "/collections",
@@ -375,6 +379,7 @@ pub const ROUTES: [&str; 27] = [
     "/api/session",
     "/signin",
     "/print",
+    "/api/search",
 ];
 
 /// The whole API.
@@ -418,6 +423,26 @@ pub fn router(state: AppState) -> Router {
         .route("/planner", get(web::planner))
         .route("/accessibility", get(web::accessibility))
         .route(ROUTES[26], get(web::print::print))
+        .route(ROUTES[27], get(nearby::search_entries))
+        .route("/oruk", get(oruk::root))
+        .route("/oruk/", get(oruk::root))
+        .route("/oruk/openapi.json", get(oruk::openapi))
+        .route("/oruk/services", get(oruk::services))
+        .route("/oruk/services/{id}", get(oruk::service))
+        .route(
+            "/oruk/service_at_locations",
+            get(oruk::service_at_locations),
+        )
+        .route(
+            "/oruk/service_at_locations/{id}",
+            get(oruk::service_at_location),
+        )
+        .route("/oruk/taxonomies", get(oruk::taxonomies))
+        .route("/oruk/taxonomies/{id}", get(oruk::taxonomy))
+        .route("/oruk/taxonomy_terms", get(oruk::taxonomy_terms))
+        .route("/oruk/taxonomy_terms/{id}", get(oruk::taxonomy_term))
+        .route("/oruk/organizations", get(oruk::organizations))
+        .route("/oruk/organizations/{id}", get(oruk::organization))
         .route("/docs/methods.md", get(web::methods))
         .route("/app/{file}", get(web::app_file))
         .fallback(error::not_found)

@@ -408,8 +408,139 @@ pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
         out.push_str("\":");
         push_json_opt(&mut out, value);
     }
+    // Directory details only where a source gave them.
+    for (name, value) in details(a) {
+        if let Some(v) = value {
+            out.push_str(",\"");
+            out.push_str(name);
+            out.push_str("\":");
+            push_json_str(&mut out, v);
+        }
+    }
     out.push_str("}}");
     AssetJson { text: out, split }
+}
+
+/// An entry's directory details by name: organisation, description,
+/// accessibility, the entry at its source, and a food bank's needs with the
+/// credit Give Food's terms ask for.
+pub(crate) fn details(a: &crate::model::Asset) -> [(&'static str, Option<&str>); 7] {
+    let d = &a.details;
+    [
+        ("organisation", d.organisation.as_deref()),
+        ("description", d.description.as_deref()),
+        ("accessibility", d.accessibility.as_deref()),
+        ("source_url", d.source_url.as_deref()),
+        ("source_modified_at", d.source_modified_at.as_deref()),
+        ("needs", d.needs.as_deref()),
+        (
+            "needs_credit",
+            d.needs.as_ref().map(|_| crate::ingest::givefood::CREDIT),
+        ),
+    ]
+}
+
+/// `q`
+pub const Q: &str = "q";
+/// Longest search text, characters.
+pub const MAX_QUERY_CHARS: usize = 200;
+/// Default number of search results.
+pub const DEFAULT_SEARCH_LIMIT: usize = 20;
+
+/// `GET /api/search?q=&category=&limit=&offset=`: entries whose name or
+/// organisation holds the words (ignoring case), places on the map and
+/// services with no place alike (`on_map` says which), best matches first:
+/// names that start with the text, then names that hold it, then
+/// organisations.
+pub async fn search_entries(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = Query::parse(
+        raw.as_deref(),
+        &[Q, params::CATEGORY, params::LIMIT, params::OFFSET],
+        &[params::CATEGORY],
+    )?;
+    let text = q.get(Q).map(str::trim).unwrap_or("");
+    let n = text.chars().count();
+    if !(2..=MAX_QUERY_CHARS).contains(&n) {
+        return Err(ApiError::bad(format!(
+            "q must be 2 to {MAX_QUERY_CHARS} characters (the words to look for)"
+        )));
+    }
+    let needle = text.to_lowercase();
+    let d = state.dataset();
+    let categories = q.list(params::CATEGORY);
+    for c in &categories {
+        d.check_category(c).map_err(ApiError::bad)?;
+    }
+    let limit = q
+        .integer(params::LIMIT, 1, MAX_LIMIT)?
+        .unwrap_or(DEFAULT_SEARCH_LIMIT);
+    let offset = q.integer(params::OFFSET, 0, 1_000_000)?.unwrap_or(0);
+    let mut hits: Vec<(u8, &crate::model::Asset)> = Vec::new();
+    for a in d.assets.iter().chain(d.listings.iter()) {
+        if !categories.is_empty() && !categories.contains(&a.category) {
+            continue;
+        }
+        let name = a.display_name().to_lowercase();
+        let rank = if name.starts_with(&needle) {
+            0
+        } else if name.contains(&needle) || a.name.to_lowercase().contains(&needle) {
+            1
+        } else if a
+            .details
+            .organisation
+            .as_deref()
+            .is_some_and(|o| o.to_lowercase().contains(&needle))
+        {
+            2
+        } else {
+            continue;
+        };
+        hits.push((rank, a));
+    }
+    hits.sort_by(|x, y| x.0.cmp(&y.0).then_with(|| x.1.name.cmp(&y.1.name)));
+    let results: Vec<Value> = hits
+        .iter()
+        .skip(offset)
+        .take(limit)
+        .map(|(_, a)| {
+            let mut o = json!({
+                "id": a.id,
+                "name": a.name,
+                "display_name": a.display_name(),
+                "category": a.category,
+                "category_label": d.info.category_labels.get(&a.category),
+                "status": a.status.as_str(),
+                "on_map": !a.unplaced,
+                "phone": a.phone,
+                "email": a.email,
+                "website": a.website,
+                "opening_hours": a.opening_hours,
+                "verified_at": a.verified_at,
+            });
+            if let Some(m) = o.as_object_mut() {
+                if !a.unplaced {
+                    m.insert("lon".into(), json!((a.lonlat.x * 1e6).round() / 1e6));
+                    m.insert("lat".into(), json!((a.lonlat.y * 1e6).round() / 1e6));
+                    m.insert("display_address".into(), json!(a.display_address()));
+                }
+                for (k, v) in details(a) {
+                    if let Some(v) = v {
+                        m.insert(k.into(), json!(v));
+                    }
+                }
+            }
+            o
+        })
+        .collect();
+    Ok(Json(json!({
+        "q": text,
+        "total": hits.len(),
+        "offset": offset,
+        "results": results,
+    })))
 }
 
 /// `GET /api/categories`: category ids, labels and asset counts.

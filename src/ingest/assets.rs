@@ -100,7 +100,7 @@ fn read_xy(record: &dyn Record, x: &str, y: &str) -> Result<(f64, f64), String> 
 }
 
 /// Lower-case id with runs of other characters turned into one `_`.
-fn category_id(text: &str) -> String {
+pub(crate) fn category_id(text: &str) -> String {
     let mut out = String::new();
     for c in text.trim().to_lowercase().chars() {
         if c.is_ascii_alphanumeric() {
@@ -171,7 +171,7 @@ struct Coverage {
 
 impl WardArea<'_> {
     /// Distance from a grid point to the nearest ward, metres (0 inside one).
-    fn distance_m(&self, at: Coord) -> Option<f64> {
+    pub(crate) fn distance_m(&self, at: Coord) -> Option<f64> {
         self.index.nearest(|i| self.shapes[i], at).map(|(_, d)| d)
     }
 }
@@ -358,6 +358,8 @@ impl Plan<'_> {
                 revision: 0,
                 updated_at: None,
                 verified_at: None,
+                details: Default::default(),
+                unplaced: false,
                 bng,
                 lonlat,
                 ward: None,
@@ -536,6 +538,31 @@ pub(crate) fn load_source(
     by_id: &mut HashMap<String, usize>,
 ) -> Result<(), Problem> {
     let key = format!("assets[{position}]");
+    let declared = source
+        .format
+        .or_else(|| source.url.as_ref().map(|_| Format::Oruk));
+    if let Some(kind @ (Format::Oruk | Format::Givefood)) = declared {
+        return load_directory(ctx, source, &key, kind, postcodes, wards, assets, by_id);
+    }
+    if source.url.is_some()
+        || !source.paths.is_empty()
+        || !source.taxonomy.is_empty()
+        || source.fetch.is_some()
+    {
+        return Err(ctx.manifest_error(
+            &key,
+            format!(
+                "source {:?}: url, paths, taxonomy and fetch belong to format = \"oruk\" sources",
+                source.source
+            ),
+        ));
+    }
+    if source.path.is_empty() {
+        return Err(ctx.manifest_error(
+            &format!("{key}.path"),
+            format!("source {:?} needs a path", source.source),
+        ));
+    }
     if source.category.is_some() == source.category_field.is_some() {
         return Err(ctx.manifest_error(
             &key,
@@ -710,6 +737,9 @@ pub(crate) fn load_source(
             }
             plan.coverage_warning()
         }
+        Format::Oruk | Format::Givefood => {
+            return Err(ctx.manifest_error(&key, "a directory format read as a file".into()));
+        }
     };
     drop(bytes);
 
@@ -764,6 +794,110 @@ pub(crate) fn load_source(
     }
     ctx.finish(report, None);
     Ok(())
+}
+
+/// Loads an Open Referral UK or Give Food source, after checking the keys
+/// that apply to it.
+#[allow(clippy::too_many_arguments)]
+fn load_directory(
+    ctx: &mut Ctx,
+    source: &AssetSource,
+    key: &str,
+    kind: Format,
+    postcodes: &HashMap<String, Coord>,
+    wards: &WardArea,
+    assets: &mut Vec<Asset>,
+    by_id: &mut HashMap<String, usize>,
+) -> Result<(), Problem> {
+    let name = &source.source;
+    let column_keys = [
+        ("category_field", source.category_field.is_some()),
+        ("id", source.id.is_some()),
+        ("x", source.x.is_some()),
+        ("y", source.y.is_some()),
+        ("name", source.name.is_some()),
+        ("address", source.address.is_some()),
+        ("postcode", source.postcode.is_some()),
+        ("phone", source.phone.is_some()),
+        ("email", source.email.is_some()),
+        ("website", source.website.is_some()),
+        ("opening_hours", source.opening_hours.is_some()),
+        ("hours_format", source.hours_format.is_some()),
+        ("capacity", source.capacity.is_some()),
+        ("crs", source.crs.is_some()),
+        ("filter", !source.filter.is_empty()),
+    ];
+    if let Some((k, _)) = column_keys.iter().find(|(_, set)| *set) {
+        return Err(ctx.manifest_error(
+            &format!("{key}.{k}"),
+            format!(
+                "source {name:?} is read as {}, whose fields are known; {k} does not apply",
+                if kind == Format::Oruk {
+                    "Open Referral UK"
+                } else {
+                    "the Give Food dump"
+                }
+            ),
+        ));
+    }
+    if let Some(m) = source.max_distance_from_wards_m
+        && !(0.0..=1_000_000.0).contains(&m)
+    {
+        return Err(ctx.manifest_error(
+            &format!("{key}.max_distance_from_wards_m"),
+            format!("{m} is not between 0 and 1000000 metres"),
+        ));
+    }
+    let placing = super::oruk::Placing {
+        postcodes,
+        wards,
+        max_distance_m: super::oruk::margin(source),
+    };
+    if kind == Format::Givefood {
+        if source.path.is_empty()
+            || source.url.is_some()
+            || !source.paths.is_empty()
+            || !source.taxonomy.is_empty()
+        {
+            return Err(ctx.manifest_error(
+                key,
+                format!("Give Food source {name:?} reads one file: set path (and not url, paths or taxonomy)"),
+            ));
+        }
+        return super::givefood::load(ctx, source, &placing, assets, by_id);
+    }
+    let places = usize::from(!source.path.is_empty())
+        + source.paths.len()
+        + usize::from(source.url.is_some());
+    if source.url.is_some() && places > 1 || places == 0 {
+        return Err(ctx.manifest_error(
+            key,
+            format!("Open Referral UK source {name:?} needs a url, or a path or paths to page files (not both)"),
+        ));
+    }
+    if let Some(url) = &source.url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(ctx.manifest_error(
+            &format!("{key}.url"),
+            format!("{url:?} is not an http:// or https:// address"),
+        ));
+    }
+    if source.fetch.is_some() && source.url.is_none() {
+        return Err(ctx.manifest_error(
+            &format!("{key}.fetch"),
+            "fetch settings apply to a url".into(),
+        ));
+    }
+    if source.category.is_none() && source.taxonomy.is_empty() {
+        return Err(ctx.manifest_error(
+            key,
+            format!(
+                "Open Referral UK source {name:?} needs a taxonomy table, a fallback category, or both"
+            ),
+        ));
+    }
+    super::oruk::load(ctx, source, key, &placing, assets, by_id)
 }
 
 #[cfg(test)]

@@ -194,6 +194,7 @@ pub(crate) fn build_dataset(
         wards: Arc::new(wards),
         small_areas: Arc::new(small_areas),
         assets,
+        listings: Arc::new(Vec::new()),
         postcodes: Arc::new(postcodes),
         ward_index: Arc::new(ward_index),
         small_area_index: Arc::new(small_area_index),

@@ -54,6 +54,12 @@ pub enum Format {
     Geojson,
     /// Comma-separated values with a header row.
     Csv,
+    /// An Open Referral UK feed: HSDS 3.0 UK pages (`contents`), the older
+    /// v1 pages (`content`), a bare array of services, or one full service.
+    Oruk,
+    /// The Give Food dump (`foodbanks.json`): food banks and their
+    /// locations, with `lat_lng` as one "lat,lng" string.
+    Givefood,
 }
 
 /// A row filter: `field` plus exactly one test.
@@ -204,14 +210,63 @@ impl Columns {
     }
 }
 
+/// `[assets.fetch]`: how a feed is fetched over HTTP. Every limit is bounded.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchSettings {
+    /// Services asked for per page (default 100, at most 1000).
+    pub per_page: Option<u32>,
+    /// Most pages read (default 200, at most 10000); a feed with more is
+    /// reported as cut short.
+    pub max_pages: Option<u32>,
+    /// Seconds one request may take in all (default 30, at most 300).
+    pub timeout_s: Option<f64>,
+    /// Retries after a failed request or a 429/5xx answer (default 3, at most 10),
+    /// with doubling waits from 0.5 s (or the server's Retry-After, up to 60 s).
+    pub retries: Option<u32>,
+    /// Most requests a second (default 4, at most 50).
+    pub requests_per_second: Option<f64>,
+    /// Fetch each service from `/services/{id}`: `auto` (the default: when
+    /// the list gives no locations), `always` or `never`.
+    pub full_records: Option<FullRecords>,
+    /// Largest answer read, bytes (default 32 MiB, at most 512 MiB).
+    pub max_response_bytes: Option<u64>,
+}
+
+/// When a crawl fetches full service records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FullRecords {
+    /// When list items carry no `service_at_locations`.
+    Auto,
+    /// For every service.
+    Always,
+    /// Never: the list is taken as it is.
+    Never,
+}
+
 /// `[[assets]]`: one asset source.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AssetSource {
     /// Source name, unique in the manifest (e.g. "nhs_gp").
     pub source: String,
-    /// File path, relative to the manifest.
+    /// File path, relative to the manifest (or `paths`, or `url`).
+    #[serde(default)]
     pub path: String,
+    /// Several files, each one page of the same feed (`format = "oruk"`).
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// An Open Referral UK feed's base URL, crawled through `/services`
+    /// (`format = "oruk"`).
+    pub url: Option<String>,
+    /// How the feed at `url` is fetched.
+    pub fetch: Option<FetchSettings>,
+    /// Open Referral UK taxonomy terms (by id or by name, ignoring case) to
+    /// category ids. A service takes the first of its terms that maps, else
+    /// `category`; unmapped terms are reported.
+    #[serde(default)]
+    pub taxonomy: BTreeMap<String, String>,
     /// Format; default from the extension.
     pub format: Option<Format>,
     /// CRS of the coordinates; default: the GeoJSON `crs` member, else EPSG:4326

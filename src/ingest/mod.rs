@@ -10,11 +10,15 @@
 
 mod areas;
 mod assets;
+pub mod fetch;
 mod geojson;
+pub mod givefood;
 mod join;
 pub mod manifest;
+pub mod oruk;
 mod records;
 pub mod report;
+pub mod text;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -419,6 +423,9 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
         return Err(ctx.manifest_error("assets", "more than 4,294,967,295 assets".into()));
     }
 
+    // Services with no place are listed, never joined to the geography.
+    let (listings, assets): (Vec<_>, Vec<_>) = assets.into_iter().partition(|a| a.unplaced);
+
     ctx.stage("joining");
     let joined = join::join(
         ctx,
@@ -438,7 +445,7 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
         None => "area-weighted centroid of each small-area polygon, computed in EPSG:27700".into(),
     };
     let mut category_labels = std::collections::BTreeMap::new();
-    for asset in &joined.assets {
+    for asset in joined.assets.iter().chain(&listings) {
         if !category_labels.contains_key(&asset.category) {
             let label = manifest
                 .categories
@@ -468,7 +475,7 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
         demand_points,
         content_hash: format!("{:x}", ctx.hasher.clone().finalize()),
     };
-    let dataset = join::build_dataset(info, joined, postcodes);
+    let dataset = join::build_dataset(info, joined, postcodes).with_listings(listings);
     ctx.stage("done");
     Ok(dataset)
 }

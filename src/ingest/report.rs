@@ -75,12 +75,22 @@ pub struct SourceReport {
     /// Rows that matched nothing in the dataset (e.g. national IMD rows for
     /// other areas); part of `filtered`.
     pub unmatched: usize,
+    /// Records merged into an earlier record with the same id (a directory
+    /// feed that lists a service twice: the later record is used).
+    pub merged: usize,
+    /// Assets placed on the map from the loaded records (a directory
+    /// service at several places is one asset per place).
+    pub placed: usize,
+    /// Loaded records with no place (by phone or online only, or no usable
+    /// location): listed and searchable, never on the map.
+    pub unplaced: usize,
 }
 
 impl SourceReport {
-    /// Whether every row read is accounted for: loaded + filtered + skipped = read.
+    /// Whether every row read is accounted for: loaded + filtered + skipped
+    /// + merged = read.
     pub fn balanced(&self) -> bool {
-        self.loaded + self.filtered + self.skipped == self.read
+        self.loaded + self.filtered + self.skipped + self.merged == self.read
     }
 }
 
@@ -148,6 +158,18 @@ impl ImportReport {
             ));
             for (reason, n) in &s.skipped_by_reason {
                 out.push_str(&format!("{:<14} {:<22} {n:>8} skipped: {reason}\n", "", ""));
+            }
+            if s.merged > 0 {
+                out.push_str(&format!(
+                    "{:<14} {:<22} {:>8} merged: the same id again (the later record is used)\n",
+                    "", "", s.merged
+                ));
+            }
+            if s.placed > 0 || s.unplaced > 0 {
+                out.push_str(&format!(
+                    "{:<14} {:<22} {:>8} places on the map; {} listed without a place (searchable, not on the map)\n",
+                    "", "", s.placed, s.unplaced
+                ));
             }
             if s.unmatched > 0 {
                 out.push_str(&format!(

@@ -43,6 +43,37 @@ impl AssetStatus {
     }
 }
 
+/// What a community directory says about a service beyond where and when:
+/// kept as published (after sanitising to plain text), shown on its entry.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct Details {
+    /// The organisation that runs it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// What it offers, as plain text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Access notes (step-free access, hearing loops, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accessibility: Option<String>,
+    /// The entry at its source (a directory's page, Give Food's page).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_url: Option<String>,
+    /// When the source last changed the entry (RFC 3339 or YYYY-MM-DD, as published).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_modified_at: Option<String>,
+    /// A food bank's current needs list, exactly as Give Food publishes it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<String>,
+}
+
+impl Details {
+    /// Whether nothing is known beyond the core fields.
+    pub fn is_empty(&self) -> bool {
+        *self == Details::default()
+    }
+}
+
 /// A community asset (GP practice, pharmacy, library, food bank, ...).
 #[derive(Debug, Clone, Serialize)]
 pub struct Asset {
@@ -81,6 +112,13 @@ pub struct Asset {
     /// The date (YYYY-MM-DD) the information was last checked, which is not
     /// the date it last changed.
     pub verified_at: Option<String>,
+    /// Directory details (organisation, description, access notes, needs).
+    #[serde(skip)]
+    pub details: Details,
+    /// A service with no place (by phone or online only): listed and
+    /// searchable, never on the map, in tiles or in the gap analysis.
+    #[serde(skip)]
+    pub unplaced: bool,
     /// Position in British National Grid metres.
     #[serde(skip)]
     pub bng: Coord,
@@ -179,6 +217,8 @@ impl Asset {
             revision: 0,
             updated_at: None,
             verified_at: None,
+            details: Details::default(),
+            unplaced: false,
             bng,
             lonlat,
             ward: None,

@@ -95,6 +95,9 @@ pub struct Dataset {
     pub small_areas: Arc<Vec<SmallArea>>,
     /// Assets on the map, in catalog order.
     pub assets: Vec<Asset>,
+    /// Services with no place (by phone or online only), in catalog order:
+    /// searchable by name and category, never on the map or in the analysis.
+    pub listings: Arc<Vec<Asset>>,
     /// Postcode (normalised, `SW1A 1AA`) to British National Grid position.
     pub postcodes: Arc<HashMap<String, Coord>>,
     /// R-trees over the assets.
@@ -163,8 +166,25 @@ impl Dataset {
                 .collect(),
             ward_asset_counts: ward_counts(self.wards.len(), &assets),
             assets,
+            listings: self.listings.clone(),
             version,
         }
+    }
+
+    /// The same dataset with these services that have no place.
+    pub fn with_listings(self, listings: Vec<Asset>) -> Dataset {
+        Dataset {
+            listings: Arc::new(listings),
+            ..self
+        }
+    }
+
+    /// An entry by id: an asset on the map, or a listing.
+    pub fn entry(&self, id: &str) -> Option<&Asset> {
+        self.asset_by_id
+            .get(id)
+            .map(|&i| &self.assets[i])
+            .or_else(|| self.listings.iter().find(|a| a.id == id))
     }
 
     /// Assets inside ward `i`'s polygon, per category.

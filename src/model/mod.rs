@@ -8,7 +8,7 @@ mod names;
 mod postcode;
 
 pub use area::{DemandSource, Deprivation, SmallArea, Ward, WardAssignment};
-pub use asset::{Asset, AssetStatus, Opening};
+pub use asset::{Asset, AssetStatus, Details, Opening};
 pub(crate) use dataset::ward_counts as dataset_ward_counts;
 pub use dataset::{Dataset, DatasetInfo, DatasetSummary, LayerInfo, SourceInfo, Vintages};
 pub use names::readable;
