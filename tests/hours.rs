@@ -330,6 +330,8 @@ fn demo_with(
         northing_m: at.y,
         status,
         verified_at: None,
+        details: Default::default(),
+        unplaced: false,
     };
     let id = state
         .catalog

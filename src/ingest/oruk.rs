@@ -567,6 +567,8 @@ fn map_service(
             metadata
                 .and_then(|m| m.get("date_assured"))
                 .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
                 .map(str::to_string)
         })
         .and_then(|d| {
@@ -585,6 +587,8 @@ fn map_service(
             metadata
                 .and_then(|m| m.get("date_modified"))
                 .and_then(Value::as_str)
+                .map(str::trim)
+                .filter(|d| !d.is_empty())
                 .map(str::to_string)
         })
         .filter(|d| d.len() <= 40);
@@ -642,7 +646,13 @@ fn map_service(
             .get("id")
             .and_then(Value::as_str)
             .map(str::to_string)
-            .or_else(|| sal.get("id").and_then(Value::as_str).map(str::to_string))
+            .or_else(|| {
+                sal.get("id")
+                    .and_then(Value::as_str)
+                    .map(str::trim)
+                    .filter(|d| !d.is_empty())
+                    .map(str::to_string)
+            })
             .unwrap_or_else(|| format!("{}", k + 1));
         let what = format!("location {location_id}");
         let (address, postcode_raw) = address_of(location);
@@ -790,6 +800,17 @@ fn first_phone(numbers: &[String], r: &mut Reader) -> Option<String> {
     None
 }
 
+/// A record's id: text (trimmed), or a whole number written as text.
+fn id_of(record: &Value) -> Option<String> {
+    record.get("id").and_then(|v| {
+        v.as_str()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(str::to_string)
+            .or_else(|| v.as_u64().map(|n| n.to_string()))
+    })
+}
+
 /// Percent-encodes an id for a URL path.
 fn pct(id: &str) -> String {
     form_urlencoded::byte_serialize(id.as_bytes()).collect()
@@ -797,12 +818,14 @@ fn pct(id: &str) -> String {
 
 /// Reads the feed's pages: from the files the source names, or crawled
 /// from its base URL. Each service comes with where it was found.
-fn read_feed(
-    ctx: &mut Ctx,
-    source: &AssetSource,
-    key: &str,
-    file: &str,
-) -> Result<(Vec<(String, Value)>, Option<Generation>), Problem> {
+/// The services a feed holds, each with where it was found, and the
+/// generation its pages show.
+struct Feed {
+    services: Vec<(String, Value)>,
+    generation: Option<Generation>,
+}
+
+fn read_feed(ctx: &mut Ctx, source: &AssetSource, key: &str, file: &str) -> Result<Feed, Problem> {
     let fatal = |message: String| Problem {
         severity: Severity::Fatal,
         file: file.to_string(),
@@ -812,21 +835,21 @@ fn read_feed(
     let mut services = Vec::new();
     let mut generation = None;
     let note_page = |ctx: &mut Ctx, page: &Page, label: Option<String>| {
-        if let (Some(total), true) = (
-            page.total_items,
-            page.total_pages == Some(1) || page.last == Some(true) && page.total_pages.is_none(),
-        ) {
-            if total as usize != page.items.len() {
-                ctx.problem(
-                    Severity::Warning,
-                    file,
-                    label,
-                    format!(
-                        "the envelope says {total} items in all, but the only page holds {}",
-                        page.items.len()
-                    ),
-                );
-            }
+        let only_page =
+            page.total_pages == Some(1) || page.last == Some(true) && page.total_pages.is_none();
+        if let Some(total) = page.total_items
+            && only_page
+            && total as usize != page.items.len()
+        {
+            ctx.problem(
+                Severity::Warning,
+                file,
+                label,
+                format!(
+                    "the envelope says {total} items in all, but the only page holds {}",
+                    page.items.len()
+                ),
+            );
         }
     };
     if let Some(base) = &source.url {
@@ -883,11 +906,7 @@ fn read_feed(
         };
         if full {
             for (label, s) in services.iter_mut() {
-                let Some(id) = s.get("id").and_then(|v| {
-                    v.as_str()
-                        .map(str::to_string)
-                        .or_else(|| v.as_u64().map(|n| n.to_string()))
-                }) else {
+                let Some(id) = id_of(s) else {
                     continue;
                 };
                 let url = fetch::join(base, &format!("services/{}", pct(&id)), &[]);
@@ -923,7 +942,10 @@ fn read_feed(
                 fetcher.retried
             ),
         );
-        return Ok((services, generation));
+        return Ok(Feed {
+            services,
+            generation,
+        });
     }
     let paths: Vec<String> = std::iter::once(source.path.clone())
         .filter(|p| !p.is_empty())
@@ -958,7 +980,10 @@ fn read_feed(
             services.push((label, item));
         }
     }
-    Ok((services, generation))
+    Ok(Feed {
+        services,
+        generation,
+    })
 }
 
 /// Loads an Open Referral UK source.
@@ -977,7 +1002,10 @@ pub(crate) fn load(
             .collect::<Vec<_>>()
             .join(", ")
     });
-    let (services, generation) = read_feed(ctx, source, key, &file)?;
+    let Feed {
+        services,
+        generation,
+    } = read_feed(ctx, source, key, &file)?;
     let mut report = SourceReport {
         name: source.source.clone(),
         layer: "assets".into(),
@@ -1001,44 +1029,32 @@ pub(crate) fn load(
     // Last one wins: later records with an id replace earlier ones.
     let mut latest: HashMap<String, usize> = HashMap::new();
     for (i, (_, s)) in services.iter().enumerate() {
-        if let Some(id) = s.get("id").and_then(|v| {
-            v.as_str()
-                .map(str::trim)
-                .map(str::to_string)
-                .or_else(|| v.as_u64().map(|n| n.to_string()))
-        }) {
+        if let Some(id) = id_of(s) {
             latest.insert(id, i);
         }
     }
-    let mut first_at: HashMap<String, String> = HashMap::new();
     for (i, (label, service)) in services.iter().enumerate() {
         report.read += 1;
-        let id = service.get("id").and_then(|v| {
-            v.as_str()
-                .map(str::trim)
-                .map(str::to_string)
-                .or_else(|| v.as_u64().map(|n| n.to_string()))
-        });
+        let id = id_of(service);
         let location = match &id {
             Some(id) => format!("service {id} ({label})"),
             None => label.clone(),
         };
-        if let Some(id) = &id {
-            if latest.get(id) != Some(&i) {
-                report.merged += 1;
-                let later = latest
-                    .get(id)
-                    .map(|&j| services[j].0.clone())
-                    .unwrap_or_default();
-                ctx.problem(
+        if let Some(id) = &id
+            && latest.get(id) != Some(&i)
+        {
+            report.merged += 1;
+            let later = latest
+                .get(id)
+                .map(|&j| services[j].0.clone())
+                .unwrap_or_default();
+            ctx.problem(
                     Severity::Warning,
                     &file,
                     Some(location),
                     format!("duplicate id: the same service appears again at {later}; the later record is used"),
                 );
-                first_at.entry(id.clone()).or_insert_with(|| label.clone());
-                continue;
-            }
+            continue;
         }
         let mut notes = Vec::new();
         let mapped = map_service(

@@ -135,6 +135,8 @@ pub struct DatasetSummary<'a> {
     pub assets: LayerInfo,
     /// Asset counts per category.
     pub categories: BTreeMap<String, usize>,
+    /// Services with no place (listed and searchable, not on the map), per category.
+    pub listings: BTreeMap<String, usize>,
     /// Number of postcodes available for search.
     pub postcodes: usize,
     /// Councils (LAD codes) present in the ward layer, with ward counts.
@@ -252,6 +254,10 @@ impl Dataset {
             ),
             assets: layer_info(self.assets.iter().map(|a| a.lonlat), self.assets.len()),
             categories: self.category_counts(),
+            listings: self.listings.iter().fold(BTreeMap::new(), |mut m, a| {
+                *m.entry(a.category.clone()).or_insert(0) += 1;
+                m
+            }),
             postcodes: self.postcodes.len(),
             councils,
             version: self.version,

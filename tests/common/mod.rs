@@ -220,6 +220,8 @@ pub fn create_asset(
         northing_m: bng.y,
         status: assetmap::model::AssetStatus::Active,
         verified_at: None,
+        details: Default::default(),
+        unplaced: false,
     };
     state
         .catalog

@@ -220,6 +220,16 @@ function readableDate(date) {
   return `${+m[3]} ${MONTHS[+m[2] - 1]} ${m[1]}`;
 }
 
+/** The first words of a description (as the server's first page shows them). */
+function about(text) {
+  const MAX = 280;
+  const first = text.split("\n\n")[0];
+  if (first.length <= MAX && first.length === text.length) return first;
+  let cut = [...first].slice(0, MAX).join("");
+  if ([...first].length > MAX && cut.lastIndexOf(" ") > 0) cut = cut.slice(0, cut.lastIndexOf(" "));
+  return `${cut}…`;
+}
+
 /** The badge's look: open, closed, or not known (the words say which). */
 function badgeClass(p) {
   if (p.hours_state === "open" || p.hours_state === "probably_open") return "open";
@@ -239,6 +249,16 @@ function resultItem(f, i, origin) {
   if (p.website) {
     const safe = /^https?:\/\//i.test(p.website) ? p.website : `https://${p.website}`;
     details.push(["Website", h("a", { href: safe, rel: "noopener noreferrer", target: "_blank" }, p.website.replace(/^https?:\/\//i, "").replace(/\/$/, ""), h("span", { class: "visually-hidden" }, " (opens in a new tab)"))]);
+  }
+  if (p.organisation) details.push(["Run by", p.organisation]);
+  if (p.description) details.push(["About", about(p.description)]);
+  if (p.accessibility) details.push(["Access", p.accessibility]);
+  if (p.needs) {
+    // Shown exactly as Give Food publishes it, credited and linked.
+    const credit = p.source_url
+      ? h("a", { href: p.source_url, rel: "noopener noreferrer", target: "_blank" }, p.needs_credit, h("span", { class: "visually-hidden" }, " (opens in a new tab)"))
+      : p.needs_credit;
+    details.push(["Needs now", [h("span", { class: "needs" }, p.needs), h("span", { class: "credit" }, credit)]]);
   }
   if (p.verified_at) details.push(["Last checked", readableDate(p.verified_at)]);
   const directions = `https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=${origin.lat.toFixed(5)}%2C${origin.lon.toFixed(5)}%3B${lat.toFixed(5)}%2C${lon.toFixed(5)}`;

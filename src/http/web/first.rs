@@ -294,6 +294,21 @@ pub(super) fn badge_class(state: &OpenState) -> &'static str {
     }
 }
 
+/// The first words of a description, for the list (the whole is in the API).
+pub(crate) fn about(text: &str) -> String {
+    const MAX_CHARS: usize = 280;
+    let first = text.split("\n\n").next().unwrap_or(text);
+    if first.chars().count() <= MAX_CHARS && first.len() == text.len() {
+        return first.to_string();
+    }
+    let mut cut: String = first.chars().take(MAX_CHARS).collect();
+    if let Some(space) = cut.rfind(' ').filter(|_| first.chars().count() > MAX_CHARS) {
+        cut.truncate(space);
+    }
+    cut.push('…');
+    cut
+}
+
 fn result_item(
     d: &Dataset,
     i: usize,
@@ -356,6 +371,33 @@ fn result_item(
                 "<a href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}<span class=\"visually-hidden\"> (opens in a new tab)</span></a>",
                 escape_html(&href),
                 escape_html(shown)
+            ),
+        );
+    }
+    if let Some(o) = &a.details.organisation {
+        row("Run by", escape_html(o));
+    }
+    if let Some(t) = &a.details.description {
+        row("About", escape_html(&about(t)));
+    }
+    if let Some(t) = &a.details.accessibility {
+        row("Access", escape_html(t));
+    }
+    if let Some(needs) = &a.details.needs {
+        // Shown exactly as Give Food publishes it, credited and linked.
+        let credit = match &a.details.source_url {
+            Some(u) => format!(
+                "<a href=\"{}\" rel=\"noopener noreferrer\" target=\"_blank\">{}<span class=\"visually-hidden\"> (opens in a new tab)</span></a>",
+                escape_html(u),
+                escape_html(crate::ingest::givefood::CREDIT)
+            ),
+            None => escape_html(crate::ingest::givefood::CREDIT),
+        };
+        row(
+            "Needs now",
+            format!(
+                "<span class=\"needs\">{}</span><span class=\"credit\">{credit}</span>",
+                escape_html(needs)
             ),
         );
     }
