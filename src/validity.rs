@@ -513,10 +513,76 @@ pub fn repair(shape: &MultiPolygon) -> MultiPolygon {
         .collect();
     // One polygon's pieces under even-odd are already disjoint; only
     // several polygons need their union.
-    if shape.0.len() <= 1 || clean.len() <= 1 {
-        return MultiPolygon::new(clean);
+    let out = if shape.0.len() <= 1 || clean.len() <= 1 {
+        MultiPolygon::new(clean)
+    } else {
+        MultiPolygon::new(clean).union_with_fill_rule(&empty, FillRule::NonZero)
+    };
+    if check(&out).is_ok() {
+        return out;
     }
-    MultiPolygon::new(clean).union_with_fill_rule(&empty, FillRule::NonZero)
+    // The overlay can give a ring that passes through one of its own
+    // vertices twice (a pinch), which OGC forbids: split such rings into
+    // the loops they are made of, and keep that only if it is valid.
+    let split = unpinch(&out);
+    if check(&split).is_ok() { split } else { out }
+}
+
+/// Splits a closed ring at every vertex it passes through twice into simple
+/// closed loops (each with at least three distinct points).
+fn loops(ring: &LineString) -> Vec<LineString> {
+    let mut points: Vec<Coord> = ring.0.clone();
+    if points.len() > 1 && points.first() == points.last() {
+        points.pop();
+    }
+    let mut out = Vec::new();
+    let mut stack: Vec<Coord> = Vec::with_capacity(points.len());
+    for p in points {
+        if let Some(k) = stack.iter().position(|q| *q == p) {
+            let mut lp: Vec<Coord> = stack.split_off(k + 1);
+            lp.insert(0, p);
+            lp.push(p);
+            if lp.len() >= 4 {
+                out.push(LineString::new(lp));
+            }
+        } else {
+            stack.push(p);
+        }
+    }
+    if stack.len() >= 3 {
+        let first = stack[0];
+        stack.push(first);
+        out.push(LineString::new(stack));
+    }
+    out
+}
+
+/// Every ring split into its simple loops: a pinched hole becomes several
+/// holes, a pinched exterior several polygons (each hole goes to the loop
+/// that holds one of its vertices strictly inside, or on its boundary).
+fn unpinch(shape: &MultiPolygon) -> MultiPolygon {
+    use geo::{Contains, Intersects};
+    let mut polygons = Vec::new();
+    for p in &shape.0 {
+        let exteriors: Vec<Polygon> = loops(p.exterior())
+            .into_iter()
+            .map(|l| Polygon::new(l, vec![]))
+            .collect();
+        let holes: Vec<LineString> = p.interiors().iter().flat_map(loops).collect();
+        let mut holes_of: Vec<Vec<LineString>> = vec![Vec::new(); exteriors.len()];
+        for h in holes {
+            let at = exteriors.iter().position(|e| {
+                h.0.iter().any(|c| e.contains(c)) || h.0.iter().all(|c| e.intersects(c))
+            });
+            if let Some(k) = at {
+                holes_of[k].push(h);
+            }
+        }
+        for (e, hs) in exteriors.into_iter().zip(holes_of) {
+            polygons.push(Polygon::new(e.exterior().clone(), hs));
+        }
+    }
+    MultiPolygon::new(polygons)
 }
 
 #[cfg(test)]
@@ -533,6 +599,24 @@ mod tests {
             check(&shape)
         );
         assert_eq!(shape.is_valid(), valid, "geo agrees on {shape:?}");
+    }
+
+    #[test]
+    fn a_repair_that_pinches_a_hole_is_split_into_valid_loops() {
+        // Found by the property test: the overlay's union of these two
+        // self-crossing rings has a hole through one of its own vertices.
+        let shape: MultiPolygon = wkt!(MULTIPOLYGON(((3. 4.,2. 1.,0. 4.,2. 0.,3. 4.)),((4. 2.,1. 0.,4. 5.,3. 0.,0. 4.,4. 2.))));
+        let fixed = repair(&shape);
+        assert_eq!(check(&fixed), Ok(()), "{fixed:?}");
+        // The area is the same as the overlay's: only the rings are split.
+        let empty = MultiPolygon::<f64>::new(Vec::new());
+        let overlay: f64 = shape
+            .0
+            .iter()
+            .flat_map(|p| p.union_with_fill_rule(&empty, FillRule::EvenOdd).0)
+            .map(|p| p.unsigned_area())
+            .sum();
+        assert!(fixed.unsigned_area() > 0.0 && fixed.unsigned_area() <= overlay + 1e-9);
     }
 
     #[test]

@@ -1122,3 +1122,83 @@ fn summary(name: &str, a: &Asset) -> String {
     })
     .to_string()
 }
+
+#[test]
+fn a_sync_over_http_keeps_the_listings() {
+    // The demo's files on disk, so POST /api/sync can read them again.
+    let dir = tempfile::tempdir().unwrap();
+    assetmap::demo::write(dir.path()).unwrap();
+    let manifest = dir.path().join("manifest.toml");
+    let loaded = assetmap::ingest::load_path(&manifest, &assetmap::ingest::Quiet).unwrap();
+    let listings = loaded.dataset.listings.len();
+    assert_eq!(
+        listings, 4,
+        "the demo directory's phone and online services"
+    );
+    let state = AppState::new(Arc::new(loaded.dataset)).with_manifest(manifest.clone());
+    let (token, secret) =
+        assetmap::catalog::auth::new_token("admin-bot", assetmap::catalog::Role::Admin).unwrap();
+    state.catalog.with_store(|s| s.put_token(&token)).unwrap();
+    let addr = common::serve(state.clone());
+    let bearer = format!("Bearer {secret}");
+    let sync = || {
+        common::live::request(
+            addr,
+            "POST",
+            "/api/sync",
+            &[("Authorization", &bearer)],
+            b"",
+        )
+        .unwrap()
+    };
+    let first = sync();
+    assert_eq!(
+        first.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&first.body)
+    );
+    let report = first.json();
+    assert_eq!(report["retired"], json!([]), "{report}");
+    assert_eq!(state.dataset().listings.len(), listings);
+    // The feed changes on disk: one listing gone, one renamed.
+    let path = dir.path().join("directory_oruk.json");
+    let mut feed: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let contents = feed["contents"].as_array_mut().unwrap();
+    contents.retain(|s| s["name"] != "Youth Text Service");
+    for s in contents.iter_mut() {
+        if s["name"] == "Money Worries Webchat" {
+            s["name"] = json!("Money Worries Web Chat");
+        }
+    }
+    std::fs::write(&path, feed.to_string()).unwrap();
+    let report = sync().json();
+    assert_eq!(
+        report["retired"],
+        json!(["community_services:5e1d0c1a-0000-4000-8000-000000000006"])
+    );
+    assert_eq!(
+        report["updated"],
+        json!(["community_services:5e1d0c1a-0000-4000-8000-000000000004"])
+    );
+    assert!(report["created"].as_array().unwrap().is_empty());
+    let now = state.dataset();
+    assert_eq!(now.listings.len(), listings - 1);
+    assert_eq!(
+        now.entry("community_services:5e1d0c1a-0000-4000-8000-000000000004")
+            .unwrap()
+            .name,
+        "Money Worries Web Chat"
+    );
+    // The history says the source did it.
+    let history = common::live::get(
+        addr,
+        "/api/assets/community_services:5e1d0c1a-0000-4000-8000-000000000004/history",
+    )
+    .json();
+    assert_eq!(
+        history["revisions"].as_array().unwrap().len(),
+        2,
+        "{history}"
+    );
+}

@@ -224,8 +224,7 @@ impl Catalog {
         loaded: Dataset,
         store: Box<dyn Store>,
     ) -> Result<(Catalog, SyncReport), CatalogError> {
-        let mut imported = loaded.assets.clone();
-        imported.extend(loaded.listings.iter().cloned());
+        let imported: Vec<Asset> = loaded.entries().cloned().collect();
         let sources: Vec<String> = loaded
             .info
             .sources

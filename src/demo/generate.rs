@@ -341,7 +341,176 @@ pub fn generate() -> BTreeMap<&'static str, String> {
     }
     files.insert("postcodes.csv", postcode_csv);
     assets(&areas, &postcodes, &mut rng, &mut files);
+    directories(&areas, &postcodes, &mut files);
     files
+}
+
+/// The place and nearest postcode at a small area's centre, moved a little.
+fn spot(
+    areas: &[Area],
+    postcodes: &[(String, Coord, usize)],
+    area: usize,
+    dx: f64,
+) -> (Coord, String) {
+    let at = areas[area % areas.len()].centre
+        + Coord {
+            x: dx,
+            y: -dx / 2.0,
+        };
+    let postcode = postcodes
+        .iter()
+        .min_by(|a, b| {
+            (a.1.x - at.x)
+                .hypot(a.1.y - at.y)
+                .total_cmp(&(b.1.x - at.x).hypot(b.1.y - at.y))
+        })
+        .map(|p| p.0.clone())
+        .unwrap_or_default();
+    (lonlat(at), postcode)
+}
+
+/// Fictionford's community directory as an Open Referral UK 3.0 feed (two
+/// services with places, four by phone or online only), and its food banks'
+/// needs as a Give Food dump. Fixed content, so the generated town above is
+/// unchanged.
+fn directories(
+    areas: &[Area],
+    postcodes: &[(String, Coord, usize)],
+    files: &mut BTreeMap<&'static str, String>,
+) {
+    let term = |id: &str, name: &str| {
+        json!([{"id": format!("attr-{id}"), "taxonomy_term_id": id,
+                "taxonomy_term": {"id": id, "name": name, "description": name}}])
+    };
+    let organisation = json!({"id": "0c9f3b1e-5d2a-4c8e-9f10-000000000001", "name": "Fictionford Council for Voluntary Service",
+                              "description": "The umbrella body for Fictionford's voluntary and community groups (fictional)."});
+    let weekly = |byday: &str, opens: &str, closes: &str| {
+        json!([{"id": format!("sched-{byday}-{opens}"), "freq": "WEEKLY", "byday": byday,
+                "opens_at": format!("{opens}:00"), "closes_at": format!("{closes}:00")}])
+    };
+    let placed = |n: usize, area: usize, name: &str, street: &str, access: &str| {
+        let (ll, postcode) = spot(areas, postcodes, area, 60.0);
+        json!([{
+            "id": format!("sal-{n:04}"),
+            "location": {
+                "id": format!("loc-{n:04}"),
+                "location_type": "physical",
+                "name": name,
+                "latitude": round6(ll.y),
+                "longitude": round6(ll.x),
+                "addresses": [{"id": format!("addr-{n:04}"), "address_1": street, "city": "Fictionford",
+                               "state_province": "Suffolk", "postal_code": postcode, "country": "GB", "address_type": "physical"}],
+                "accessibility": [{"id": format!("acc-{n:04}"), "description": access}],
+            }
+        }])
+    };
+    let services = vec![
+        json!({
+            "id": "5e1d0c1a-0000-4000-8000-000000000001", "name": "Harbour Memory Café", "status": "active",
+            "description": "<p>A friendly afternoon for people living with <strong>dementia</strong> and the people who care for them.</p><ul><li>Tea and cake</li><li>Music and memories</li></ul>",
+            "email": "memorycafe@fictionford.example", "url": "https://cvs.fictionford.example/memory-cafe",
+            "assured_date": "2026-09-14", "last_modified": "2026-09-14T10:00:00Z",
+            "organization": organisation,
+            "attributes": term("t-befriending", "Befriending"),
+            "schedules": weekly("WE", "14:00", "16:00"),
+            "contacts": [{"id": "contact-0001", "phones": [{"id": "phone-0001", "number": "01632 960901"}]}],
+            "service_at_locations": placed(1, 17, "Harbour Hall", "4 Harbour Parade", "Step-free entrance and an accessible toilet; hearing loop in the main hall."),
+        }),
+        json!({
+            "id": "5e1d0c1a-0000-4000-8000-000000000002", "name": "Men's Shed", "status": "active",
+            "description": "Woodwork, repairs and a cuppa: somewhere to make things and make friends.",
+            "email": "shed@fictionford.example",
+            "assured_date": "2026-06-02", "last_modified": "2026-06-02T09:30:00Z",
+            "organization": organisation,
+            "attributes": term("t-befriending", "Befriending"),
+            "schedules": weekly("TU,TH", "10:00", "15:00"),
+            "service_at_locations": placed(2, 63, "The Old Boathouse", "Quay Road", "Ground floor workshop; ramp at the side door."),
+        }),
+        json!({
+            "id": "5e1d0c1a-0000-4000-8000-000000000003", "name": "Fictionford Befriending Line", "status": "active",
+            "description": "A weekly friendly phone call from a volunteer, for anyone who feels lonely.",
+            "assured_date": "2026-10-01", "organization": organisation,
+            "attributes": term("t-befriending", "Befriending"),
+            "schedules": weekly("MO,TU,WE,TH,FR", "09:00", "17:00"),
+            "contacts": [{"id": "contact-0003", "phones": [{"id": "phone-0003", "number": "0800 160 0903"}]}],
+        }),
+        json!({
+            "id": "5e1d0c1a-0000-4000-8000-000000000004", "name": "Money Worries Webchat", "status": "active",
+            "description": "Free, confidential online chat about debt, benefits and bills.",
+            "url": "https://advice.fictionford.example/webchat", "assured_date": "2026-08-20",
+            "attributes": term("t-advice", "Advice and guidance"),
+        }),
+        json!({
+            "id": "5e1d0c1a-0000-4000-8000-000000000005", "name": "Carers' Advice Line", "status": "active",
+            "description": "Advice and a listening ear for unpaid carers.",
+            "email": "carers@fictionford.example", "assured_date": "2025-07-11",
+            "attributes": term("t-advice", "Advice and guidance"),
+            "schedules": weekly("MO,WE,FR", "10:00", "14:00"),
+            "contacts": [{"id": "contact-0005", "phones": [{"id": "phone-0005", "number": "01632 960905"}]}],
+        }),
+        json!({
+            "id": "5e1d0c1a-0000-4000-8000-000000000006", "name": "Youth Text Service", "status": "active",
+            "description": "Young people aged 11 to 19 can text a youth worker for support.",
+            "attributes": term("t-young-people", "Young people"),
+            "contacts": [{"id": "contact-0006", "phones": [{"id": "phone-0006", "number": "07700 900906"}]}],
+        }),
+    ];
+    let feed = json!({
+        "total_items": services.len(), "total_pages": 1, "page_number": 1, "size": services.len(),
+        "first_page": true, "last_page": true, "empty": false, "contents": services,
+    });
+    files.insert("directory_oruk.json", format!("{feed:#}\n"));
+
+    // Give Food's dump: one food bank with two distribution points (so its
+    // own address is not mapped), and one without.
+    let row = |org: &str, slug: &str, location: Option<(&str, &str)>, area: usize, needs: &str| {
+        let (ll, postcode) = spot(areas, postcodes, area, -80.0);
+        json!({
+            "id": format!("gf-{slug}-{}", location.map_or("", |l| l.1)),
+            "organisation_name": org, "organisation_slug": slug,
+            "location_name": location.map_or("", |l| l.0), "location_slug": location.map_or("", |l| l.1),
+            "url": format!("https://{slug}.fictionford.example/"),
+            "phone_number": "01632 960950", "email": format!("info@{slug}.fictionford.example"),
+            "address": format!("{}\r\nFictionford", location.map_or("1 Mill Street", |l| l.0)),
+            "postcode": postcode, "country": "England",
+            "lat_lng": format!("{},{}", round6(ll.y), round6(ll.x)),
+            "network": "Independent", "closed": false,
+            "needed_items": needs, "need_found": "2026-11-20T09:00:00",
+            "modified": "2026-11-20T09:00:00",
+        })
+    };
+    let needs = "Tinned tomatoes\nUHT milk\nRice (500g)\nToiletries & nappies (size 5)\nTea bags";
+    let rows = vec![
+        row(
+            "Fictionford Food Network",
+            "fictionford-food-network",
+            None,
+            40,
+            needs,
+        ),
+        row(
+            "Fictionford Food Network",
+            "fictionford-food-network",
+            Some(("St Brendan's Hall", "st-brendans-hall")),
+            52,
+            needs,
+        ),
+        row(
+            "Fictionford Food Network",
+            "fictionford-food-network",
+            Some(("Beacon Way Centre", "beacon-way-centre")),
+            88,
+            needs,
+        ),
+        row(
+            "Quayside Larder",
+            "quayside-larder",
+            None,
+            101,
+            "Cooking oil\nTinned fish\nLong-life juice",
+        ),
+    ];
+    files.insert("givefood.json", format!("{:#}\n", Value::Array(rows)));
 }
 
 fn wards_file(ward_cells: &[Vec<(usize, usize)>]) -> String {
@@ -822,6 +991,19 @@ phone = "phone"
 email = "email"
 opening_hours = "opening_hours"
 hours_format = "osm"
+
+[[assets]]
+source = "community_services"
+format = "oruk"
+path = "directory_oruk.json"
+category = "community_centre"
+taxonomy = { "t-advice" = "advice", "t-young-people" = "youth_club", "Befriending" = "community_centre" }
+
+[[assets]]
+source = "givefood"
+format = "givefood"
+path = "givefood.json"
+category = "food_bank"
 
 [categories]
 gp = "GP practice"

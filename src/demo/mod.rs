@@ -34,6 +34,8 @@ demo_files!(
     "libraries.csv",
     "food_banks.geojson",
     "community_directory.geojson",
+    "directory_oruk.json",
+    "givefood.json",
 );
 
 /// Loads the built-in demo dataset.

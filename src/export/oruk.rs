@@ -70,6 +70,8 @@ pub fn organization_id(name: &str) -> String {
 pub struct Index {
     /// Service id to (listing?, index in `assets` or `listings`).
     pub services: HashMap<String, (bool, usize)>,
+    /// Service-at-location id to index in `assets`.
+    pub service_at_locations: HashMap<String, usize>,
     /// Organisation id to name, and the services it runs.
     pub organizations: BTreeMap<String, (String, Vec<(bool, usize)>)>,
     /// The data version it was built for.
@@ -80,6 +82,12 @@ impl Index {
     /// Builds the lookups.
     pub fn new(d: &Dataset) -> Index {
         let mut services = HashMap::with_capacity(d.assets.len() + d.listings.len());
+        let service_at_locations = d
+            .assets
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (uuid("service_at_location", &a.id), i))
+            .collect();
         let mut organizations: BTreeMap<String, (String, Vec<(bool, usize)>)> = BTreeMap::new();
         for (listing, list) in [(false, &d.assets[..]), (true, &d.listings[..])] {
             for (i, a) in list.iter().enumerate() {
@@ -95,6 +103,7 @@ impl Index {
         }
         Index {
             services,
+            service_at_locations,
             organizations,
             version: d.version,
         }

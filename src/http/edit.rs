@@ -628,9 +628,8 @@ pub async fn sync(State(state): State<AppState>, headers: HeaderMap) -> Result<R
             .filter(|s| s.layer == "assets")
             .map(|s| s.name.clone())
             .collect();
-        catalog
-            .sync(&loaded.dataset.assets, &sources)
-            .map_err(catalog_error)
+        let imported: Vec<crate::model::Asset> = loaded.dataset.entries().cloned().collect();
+        catalog.sync(&imported, &sources).map_err(catalog_error)
     })
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))??;

@@ -525,6 +525,7 @@ pub async fn search_entries(
                     m.insert("lon".into(), json!((a.lonlat.x * 1e6).round() / 1e6));
                     m.insert("lat".into(), json!((a.lonlat.y * 1e6).round() / 1e6));
                     m.insert("display_address".into(), json!(a.display_address()));
+                    m.insert("postcode".into(), json!(a.postcode));
                 }
                 for (k, v) in details(a) {
                     if let Some(v) = v {

@@ -275,9 +275,11 @@ pub async fn service_at_location(
 ) -> Result<Response, ApiError> {
     Query::parse(raw.as_deref(), &[], &[])?;
     let d = state.dataset();
-    d.assets
-        .iter()
-        .find(|a| feed::uuid("service_at_location", &a.id) == id)
+    let index = state.oruk.get(&d);
+    index
+        .service_at_locations
+        .get(&id)
+        .and_then(|&i| d.assets.get(i))
         .and_then(|a| feed::service_at_location(&d, a, true))
         .map(open)
         .ok_or_else(|| ApiError::NotFound(format!("no service at location with id {id:?}")))

@@ -126,7 +126,7 @@ pub fn read_page(doc: Value) -> Result<Page, String> {
                 page.last = o.get("last").and_then(Value::as_bool);
                 page.total_pages = o.get("totalPages").and_then(Value::as_u64);
                 page.total_items = o.get("totalElements").and_then(Value::as_u64);
-            } else if o.contains_key("id") && o.contains_key("name") || o.contains_key("id") {
+            } else if o.contains_key("id") {
                 page.items = vec![Value::Object(o)];
             } else {
                 return Err(

@@ -181,6 +181,12 @@ impl Dataset {
         }
     }
 
+    /// Every entry: the assets on the map, then the listings with no place
+    /// (what a source gives, and what a sync compares).
+    pub fn entries(&self) -> impl Iterator<Item = &Asset> {
+        self.assets.iter().chain(self.listings.iter())
+    }
+
     /// An entry by id: an asset on the map, or a listing.
     pub fn entry(&self, id: &str) -> Option<&Asset> {
         self.asset_by_id

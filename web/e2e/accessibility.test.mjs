@@ -32,9 +32,13 @@ async function scan(page) {
 }
 
 const { example_postcode: POSTCODE } = await apiGet("/app/config.json");
+// A demo food bank from Give Food's dump, with its needs list, and the
+// community directory's services (organisation, description, access notes).
+const { results: [FOOD_BANK] } = await apiGet("/api/search?q=St%20Brendan%27s%20Hall&category=food_bank");
 
 for (const [name, path, prepare] of [
   ["residents' page with results", `/?postcode=${encodeURIComponent(POSTCODE)}`, (p) => p.waitForSelector("#results > li")],
+  ["residents' page with a food bank's needs and directory entries", `/?postcode=${encodeURIComponent(FOOD_BANK.postcode)}&category=food_bank,community_centre`, (p) => p.waitForSelector("#results .needs")],
   ["residents' page with an error", "/?postcode=12345", (p) => p.waitForSelector("#postcode-error:not([hidden])")],
   ["residents' page, open now only", `/?postcode=${encodeURIComponent(POSTCODE)}&open=now&at=2026-12-06T12:00`, (p) => p.waitForSelector("#results > li")],
   ["the printable sheet", `/print?postcode=${encodeURIComponent(POSTCODE)}&category=pharmacy,library`, null],
