@@ -41,7 +41,7 @@ async fn the_dataset_summary_gives_sources_counts_vintages_and_extent() {
     assert_eq!(body["small_areas"]["count"], 116);
     assert_eq!(body["councils"]["X06000001"], 20);
     assert_eq!(body["vintages"]["deprivation"], "IoD2025-like (fictional)");
-    assert_eq!(body["sources"].as_array().map(Vec::len), Some(10));
+    assert_eq!(body["sources"].as_array().map(Vec::len), Some(12));
     assert_eq!(body["sources"][0]["layer"], "wards");
     assert_eq!(body["content_hash"].as_str().map(str::len), Some(64));
     let bbox = body["wards"]["bbox"].as_array().expect("bbox");

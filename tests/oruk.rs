@@ -94,13 +94,15 @@ fn the_two_council_feeds_are_accounted_for_record_by_record() {
         (n.read, n.loaded, n.merged, n.skipped, n.unplaced),
         (738, 738, 0, 0, 738)
     );
-    assert!(
-        loaded
-            .report
-            .problems_mentioning("read as Open Referral UK v1")
-            .count()
-            == 2
-    );
+    for r in [b, n] {
+        assert!(
+            r.notes
+                .iter()
+                .any(|m| m.starts_with("read as Open Referral UK v1")),
+            "{:?}",
+            r.notes
+        );
+    }
 
     // Every loaded record is a listing: searchable, never on the map.
     assert!(
@@ -661,12 +663,12 @@ fn a_feed_is_crawled_politely_within_bounds() {
             .all(|(t, ua)| t.contains("per_page=300") && ua.starts_with("assetmap/")),
         "{log:?}"
     );
-    assert_eq!(
-        loaded
-            .report
-            .problems_mentioning("fetched 819 services in 3 page(s) with 4 requests (1 retried)")
-            .count(),
-        1
+    assert!(
+        r.notes
+            .iter()
+            .any(|m| m == "fetched 819 services in 3 page(s) with 4 requests (1 retried)"),
+        "{:?}",
+        r.notes
     );
     // The page cap stops the sync, so nothing is retired by mistake.
     let capped = load_manifest(&source(
@@ -1201,4 +1203,46 @@ fn a_sync_over_http_keeps_the_listings() {
         2,
         "{history}"
     );
+}
+
+#[test]
+fn listings_are_served_by_kind_and_bounded() {
+    let loaded = assetmap::demo::load(&assetmap::ingest::Quiet).unwrap();
+    let addr = common::serve(AppState::new(Arc::new(loaded.dataset)));
+    let all = common::live::get(addr, "/api/listings").json();
+    assert_eq!(all["total"], 4);
+    let names: Vec<&str> = all["listings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["display_name"].as_str().unwrap())
+        .collect();
+    let mut sorted = names.clone();
+    sorted.sort();
+    assert_eq!(names, sorted, "by name");
+    assert!(
+        all["listings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["on_map"] == false && l.get("lon").is_none())
+    );
+    let advice = common::live::get(addr, "/api/listings?category=advice").json();
+    assert_eq!(advice["total"], 2);
+    let paged = common::live::get(addr, "/api/listings?limit=1&offset=1").json();
+    assert_eq!(paged["listings"][0]["id"], all["listings"][1]["id"]);
+    for bad in [
+        "/api/listings?category=nope",
+        "/api/listings?limit=0",
+        "/api/listings?limit=101",
+        "/api/listings?offset=-1",
+        "/api/listings?q=x",
+        "/api/search?q=a",
+        "/api/search",
+        &format!("/api/search?q={}", "x".repeat(201)),
+    ] {
+        let r = common::live::get(addr, bad);
+        assert_eq!(r.status, 400, "{bad}");
+        assert!(r.json()["description"].as_str().is_some());
+    }
 }

@@ -407,7 +407,7 @@ fn directories(
     let services = vec![
         json!({
             "id": "5e1d0c1a-0000-4000-8000-000000000001", "name": "Harbour Memory Café", "status": "active",
-            "description": "<p>A friendly afternoon for people living with <strong>dementia</strong> and the people who care for them.</p><ul><li>Tea and cake</li><li>Music and memories</li></ul>",
+            "description": "A friendly afternoon for people living with dementia and the people who care for them.\n\nTea and cake, music and memories.",
             "email": "memorycafe@fictionford.example", "url": "https://cvs.fictionford.example/memory-cafe",
             "assured_date": "2026-09-14", "last_modified": "2026-09-14T10:00:00Z",
             "organization": organisation,

@@ -351,7 +351,7 @@ fn heavy_rate(per_minute: u32) -> Option<(f64, Duration)> {
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 28] = [
+pub const ROUTES: [&str; 29] = [
     "/",
     "/conformance",
     "/collections",
@@ -380,6 +380,7 @@ pub const ROUTES: [&str; 28] = [
     "/signin",
     "/print",
     "/api/search",
+    "/api/listings",
 ];
 
 /// The whole API.
@@ -424,6 +425,7 @@ pub fn router(state: AppState) -> Router {
         .route("/accessibility", get(web::accessibility))
         .route(ROUTES[26], get(web::print::print))
         .route(ROUTES[27], get(nearby::search_entries))
+        .route(ROUTES[28], get(nearby::listings))
         .route("/oruk", get(oruk::root))
         .route("/oruk/", get(oruk::root))
         .route("/oruk/openapi.json", get(oruk::openapi))

@@ -440,6 +440,84 @@ pub(crate) fn details(a: &crate::model::Asset) -> [(&'static str, Option<&str>);
     ]
 }
 
+/// An entry as `/api/search` and `/api/listings` give it.
+fn entry_json(d: &Dataset, a: &crate::model::Asset) -> Value {
+    let mut o = json!({
+        "id": a.id,
+        "name": a.name,
+        "display_name": a.display_name(),
+        "category": a.category,
+        "category_label": d.info.category_labels.get(&a.category),
+        "status": a.status.as_str(),
+        "on_map": !a.unplaced,
+        "phone": a.phone,
+        "email": a.email,
+        "website": a.website,
+        "opening_hours": a.opening_hours,
+        "verified_at": a.verified_at,
+    });
+    if let Some(m) = o.as_object_mut() {
+        if !a.unplaced {
+            m.insert("lon".into(), json!((a.lonlat.x * 1e6).round() / 1e6));
+            m.insert("lat".into(), json!((a.lonlat.y * 1e6).round() / 1e6));
+            m.insert("display_address".into(), json!(a.display_address()));
+            m.insert("postcode".into(), json!(a.postcode));
+        }
+        for (k, v) in details(a) {
+            if let Some(v) = v {
+                m.insert(k.into(), json!(v));
+            }
+        }
+    }
+    o
+}
+
+/// Services with no place of these categories (all when none are given),
+/// by name: a page of them and how many there are.
+pub(crate) fn listings_of<'d>(
+    d: &'d Dataset,
+    categories: &[String],
+    limit: usize,
+    offset: usize,
+) -> (Vec<&'d crate::model::Asset>, usize) {
+    let mut all: Vec<&crate::model::Asset> = d
+        .listings
+        .iter()
+        .filter(|a| categories.is_empty() || categories.contains(&a.category))
+        .collect();
+    all.sort_by(|x, y| x.display_name().cmp(&y.display_name()));
+    let total = all.len();
+    (all.into_iter().skip(offset).take(limit).collect(), total)
+}
+
+/// `GET /api/listings?category=&limit=&offset=`: services with no place
+/// (by phone or online only), by name; never on the map.
+pub async fn listings(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let q = Query::parse(
+        raw.as_deref(),
+        &[params::CATEGORY, params::LIMIT, params::OFFSET],
+        &[params::CATEGORY],
+    )?;
+    let d = state.dataset();
+    let categories = q.list(params::CATEGORY);
+    for c in &categories {
+        d.check_category(c).map_err(ApiError::bad)?;
+    }
+    let limit = q
+        .integer(params::LIMIT, 1, MAX_LIMIT)?
+        .unwrap_or(DEFAULT_SEARCH_LIMIT);
+    let offset = q.integer(params::OFFSET, 0, 1_000_000)?.unwrap_or(0);
+    let (page, total) = listings_of(&d, &categories, limit, offset);
+    Ok(Json(json!({
+        "total": total,
+        "offset": offset,
+        "listings": page.iter().map(|a| entry_json(&d, a)).collect::<Vec<_>>(),
+    })))
+}
+
 /// `q`
 pub const Q: &str = "q";
 /// Longest search text, characters.
@@ -505,36 +583,7 @@ pub async fn search_entries(
         .iter()
         .skip(offset)
         .take(limit)
-        .map(|(_, a)| {
-            let mut o = json!({
-                "id": a.id,
-                "name": a.name,
-                "display_name": a.display_name(),
-                "category": a.category,
-                "category_label": d.info.category_labels.get(&a.category),
-                "status": a.status.as_str(),
-                "on_map": !a.unplaced,
-                "phone": a.phone,
-                "email": a.email,
-                "website": a.website,
-                "opening_hours": a.opening_hours,
-                "verified_at": a.verified_at,
-            });
-            if let Some(m) = o.as_object_mut() {
-                if !a.unplaced {
-                    m.insert("lon".into(), json!((a.lonlat.x * 1e6).round() / 1e6));
-                    m.insert("lat".into(), json!((a.lonlat.y * 1e6).round() / 1e6));
-                    m.insert("display_address".into(), json!(a.display_address()));
-                    m.insert("postcode".into(), json!(a.postcode));
-                }
-                for (k, v) in details(a) {
-                    if let Some(v) = v {
-                        m.insert(k.into(), json!(v));
-                    }
-                }
-            }
-            o
-        })
+        .map(|(_, a)| entry_json(&d, a))
         .collect();
     Ok(Json(json!({
         "q": text,

@@ -200,6 +200,11 @@ pub fn document(base: &str) -> Value {
                 query(params::LIMIT, "most results", json!({"type": "integer", "minimum": 1, "maximum": nearby::MAX_LIMIT, "default": nearby::DEFAULT_SEARCH_LIMIT})),
                 query(params::OFFSET, "results to skip", json!({"type": "integer", "minimum": 0})),
             ], "application/json"),
+            "/api/listings": get("Services with no place (by phone or online only) of the chosen kinds, by name; never on the map", vec![
+                query(params::CATEGORY, "category ids (repeatable or comma-separated)", list("category ids")),
+                query(params::LIMIT, "most results", json!({"type": "integer", "minimum": 1, "maximum": nearby::MAX_LIMIT, "default": nearby::DEFAULT_SEARCH_LIMIT})),
+                query(params::OFFSET, "results to skip", json!({"type": "integer", "minimum": 0})),
+            ], "application/json"),
             "/api/wards": get("Every ward's population, IMD score, decile-1 share and asset counts", vec![query(params::COUNCIL, "council (LAD) codes", list("council codes"))], "application/json"),
             "/api/wards/{code}": get("A ward's full profile: deprivation and domains, assets, small areas, vintages and join method", vec![path("code", "ward code")], "application/json"),
             "/api/small-areas/{code}": get("A small area's deprivation, population, demand point, ward and assets", vec![path("code", "small-area code")], "application/json"),

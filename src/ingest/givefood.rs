@@ -278,15 +278,10 @@ pub(crate) fn load(
         assets.push(a);
     }
     if report.filtered > 0 {
-        ctx.problem(
-            Severity::Warning,
-            &source.path,
-            None,
-            format!(
-                "{} food banks with locations are mapped at their locations, not also at their own address",
-                report.filtered
-            ),
-        );
+        report.notes.push(format!(
+            "{} food banks with locations are mapped at their locations, not also at their own address (counted as filtered)",
+            report.filtered
+        ));
     }
     ctx.finish(report, Some("Give Food".into()));
     Ok(())

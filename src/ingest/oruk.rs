@@ -204,7 +204,7 @@ impl Placing<'_> {
 
 /// Fields of a record, with every value that cannot be used noted.
 struct Reader<'a> {
-    notes: &'a mut Vec<String>,
+    notes: &'a mut Vec<(Severity, String)>,
 }
 
 impl Reader<'_> {
@@ -225,15 +225,20 @@ impl Reader<'_> {
                     Value::Array(_) => "an array",
                     _ => "an object",
                 };
-                self.notes
-                    .push(format!("{what}: {other} is {kind}, not text; left out"));
+                self.note(format!("{what}: {other} is {kind}, not text; left out"));
                 None
             }
         }
     }
 
+    /// Something left out or not understood.
     fn note(&mut self, message: String) {
-        self.notes.push(message);
+        self.notes.push((Severity::Warning, message));
+    }
+
+    /// Something cleaned so it could be used.
+    fn repaired(&mut self, message: String) {
+        self.notes.push((Severity::Repaired, message));
     }
 }
 
@@ -455,7 +460,7 @@ fn map_service(
     placing: &Placing,
     taxonomy: &mut Taxonomy,
     base_url: Option<&str>,
-    notes: &mut Vec<String>,
+    notes: &mut Vec<(Severity, String)>,
 ) -> Mapped {
     let mut r = Reader { notes };
     let Some(service_id) = r.text(service, "id", "id") else {
@@ -489,7 +494,7 @@ fn map_service(
     let description = r.text(service, "description", "description").and_then(|d| {
         let (text, sanitised) = html_to_text(&d);
         if let Some(what) = sanitised.describe() {
-            r.note(format!("description: {what}"));
+            r.repaired(format!("description: {what}"));
         }
         (!text.is_empty()).then(|| bounded(text, MAX_DESCRIPTION_CHARS, "description", &mut r))
     });
@@ -500,7 +505,7 @@ fn map_service(
             return None;
         }
         if changed {
-            r.note(format!(
+            r.repaired(format!(
                 "email: {raw:?} read as {cleaned:?} (stray characters removed)"
             ));
         }
@@ -525,7 +530,7 @@ fn map_service(
             }
             Some((u, changed)) => {
                 if changed {
-                    r.note(format!("url: {raw:?} read as {u:?}"));
+                    r.repaired(format!("url: {raw:?} read as {u:?}"));
                 }
                 Some(u)
             }
@@ -823,6 +828,8 @@ fn pct(id: &str) -> String {
 struct Feed {
     services: Vec<(String, Value)>,
     generation: Option<Generation>,
+    /// How the feed was fetched, when it came from a URL.
+    fetched: Option<String>,
 }
 
 fn read_feed(ctx: &mut Ctx, source: &AssetSource, key: &str, file: &str) -> Result<Feed, Problem> {
@@ -931,20 +938,16 @@ fn read_feed(ctx: &mut Ctx, source: &AssetSource, key: &str, file: &str) -> Resu
                 label.push_str(" (full record)");
             }
         }
-        ctx.problem(
-            Severity::Warning,
-            file,
-            None,
-            format!(
-                "fetched {} services in {page_number} page(s) with {} requests ({} retried)",
-                services.len(),
-                fetcher.requests,
-                fetcher.retried
-            ),
+        let fetched = format!(
+            "fetched {} services in {page_number} page(s) with {} requests ({} retried)",
+            services.len(),
+            fetcher.requests,
+            fetcher.retried
         );
         return Ok(Feed {
             services,
             generation,
+            fetched: Some(fetched),
         });
     }
     let paths: Vec<String> = std::iter::once(source.path.clone())
@@ -983,6 +986,7 @@ fn read_feed(ctx: &mut Ctx, source: &AssetSource, key: &str, file: &str) -> Resu
     Ok(Feed {
         services,
         generation,
+        fetched: None,
     })
 }
 
@@ -1005,6 +1009,7 @@ pub(crate) fn load(
     let Feed {
         services,
         generation,
+        fetched,
     } = read_feed(ctx, source, key, &file)?;
     let mut report = SourceReport {
         name: source.source.clone(),
@@ -1012,19 +1017,15 @@ pub(crate) fn load(
         path: file.clone(),
         ..Default::default()
     };
-    ctx.problem(
-        Severity::Warning,
-        &file,
-        None,
-        format!(
-            "read as {} ({} records)",
-            generation.map_or(
-                "Open Referral UK (generation not recognised: no known fields)",
-                Generation::label
-            ),
-            services.len()
+    report.notes.push(format!(
+        "read as {} ({} records)",
+        generation.map_or(
+            "Open Referral UK (generation not recognised: no known fields)",
+            Generation::label
         ),
-    );
+        services.len()
+    ));
+    report.notes.extend(fetched);
     let mut taxonomy = Taxonomy::new(source);
     // Last one wins: later records with an id replace earlier ones.
     let mut latest: HashMap<String, usize> = HashMap::new();
@@ -1065,8 +1066,8 @@ pub(crate) fn load(
             source.url.as_deref(),
             &mut notes,
         );
-        for n in notes {
-            ctx.problem(Severity::Warning, &file, Some(location.clone()), n);
+        for (severity, n) in notes {
+            ctx.problem(severity, &file, Some(location.clone()), n);
         }
         match mapped {
             Mapped::Skipped(reason, message) => ctx.skip(&mut report, location, reason, message),

@@ -84,6 +84,10 @@ pub struct SourceReport {
     /// Loaded records with no place (by phone or online only, or no usable
     /// location): listed and searchable, never on the map.
     pub unplaced: usize,
+    /// What the importer found out about the file as a whole that is not a
+    /// problem (the feed's generation, how it was fetched).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
 }
 
 impl SourceReport {
@@ -170,6 +174,9 @@ impl ImportReport {
                     "{:<14} {:<22} {:>8} places on the map; {} listed without a place (searchable, not on the map)\n",
                     "", "", s.placed, s.unplaced
                 ));
+            }
+            for note in &s.notes {
+                out.push_str(&format!("{:<14} {:<22} {:>8} {note}\n", "", "", ""));
             }
             if s.unmatched > 0 {
                 out.push_str(&format!(

@@ -75,3 +75,26 @@ test("services with no place are found by name but never mapped", async () => {
   const everything = await apiGet("/collections/assets/items?limit=10000");
   assert.ok(everything.features.every((f) => f.id !== line.id), "not in the OGC collection");
 });
+
+test("services of the chosen kinds with no place are listed below the places, with and without JavaScript", async () => {
+  const { example_postcode: postcode } = await apiGet("/app/config.json");
+  const listed = await apiGet("/api/listings?category=advice");
+  assert.ok(listed.total >= 2, "the demo has advice by phone and online");
+  const page = await openPage(browser.context, `/?postcode=${encodeURIComponent(postcode)}&category=advice`);
+  await page.waitForSelector("#remote:not([hidden]) #remote-list > li");
+  const names = await page.locator("#remote-list h3").allTextContents();
+  assert.deepEqual(names, listed.listings.map((l) => l.display_name));
+  const region = await page.getByRole("region", { name: "Also by phone or online" }).ariaSnapshot();
+  assert.ok(region.includes("by phone or online"), region);
+  const carers = listed.listings.find((l) => l.phone);
+  assert.ok(await page.locator(`#remote-list a[href="tel:${carers.phone.replace(/[^0-9+]/g, "")}"]`).count() === 1);
+  // Another kind with none: the section goes.
+  await page.getByLabel("Advice service").uncheck();
+  await page.getByLabel("Pharmacy").check();
+  await page.waitForFunction(() => document.getElementById("remote").hidden);
+  const html = await (await fetch(`${BASE}/?postcode=${encodeURIComponent(postcode)}&category=advice`, { headers: { Accept: "text/html" } })).text();
+  assert.ok(html.includes("Also by phone or online"));
+  for (const l of listed.listings) assert.ok(html.includes(l.display_name.replace(/&/g, "&amp;").replace(/'/g, "&#39;")) || html.includes(l.display_name.replace(/&/g, "&amp;")), l.display_name);
+  assert.deepEqual(page.log.errors, []);
+  await page.close();
+});

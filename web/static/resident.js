@@ -26,6 +26,8 @@ const ui = {
   atNote: $("at-note"),
   printLink: $("print-link"),
   printHref: $("print-href"),
+  remote: $("remote"),
+  remoteList: $("remote-list"),
 };
 
 let config;
@@ -132,6 +134,23 @@ async function run(search, { push = false, keepLimit = false } = {}) {
   ui.results.removeAttribute("aria-busy");
   if (current !== search) return;
   show(search, data);
+  await showRemote(search);
+}
+
+/** Services of the chosen kinds with no place (by phone or online), below the places. */
+async function showRemote(search) {
+  const p = new URLSearchParams();
+  for (const c of search.categories) p.append("category", c);
+  p.set("limit", String(PAGE));
+  let data;
+  try {
+    data = await api(`/api/listings?${p}`);
+  } catch {
+    return; // the places are what matter; this list is extra
+  }
+  if (current !== search) return;
+  ui.remoteList.replaceChildren(...data.listings.map((p, i) => remoteItem(p, i)));
+  ui.remote.hidden = data.listings.length === 0;
 }
 
 function exampleText() {
@@ -154,6 +173,8 @@ function clearResults(message) {
   ui.leftOut.hidden = true;
   ui.atNote.hidden = true;
   ui.printLink.hidden = true;
+  ui.remote.hidden = true;
+  ui.remoteList.replaceChildren();
   ui.status.textContent = message;
   if (map && map.getSource("results")) {
     map.getSource("results").setData({ type: "FeatureCollection", features: [] });
@@ -237,9 +258,8 @@ function badgeClass(p) {
   return "unknown";
 }
 
-function resultItem(f, i, origin) {
-  const p = f.properties;
-  const [lon, lat] = f.geometry.coordinates;
+/** An entry's details (the same rows the server writes): address, hours, contact, who runs it, what it is, access, needs, last checked. */
+function detailRows(p) {
   const details = [];
   const address = [p.display_address || p.address, p.postcode].filter(Boolean).join(", ");
   if (address) details.push(["Address", address]);
@@ -261,6 +281,24 @@ function resultItem(f, i, origin) {
     details.push(["Needs now", [h("span", { class: "needs" }, p.needs), h("span", { class: "credit" }, credit)]]);
   }
   if (p.verified_at) details.push(["Last checked", readableDate(p.verified_at)]);
+  return details.length ? h("dl", { class: "details" }, details.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null;
+}
+
+/** A service with no place, as the server's first page lists it. */
+function remoteItem(p, i) {
+  const titleId = `remote-${i}-name`;
+  return h(
+    "li",
+    { class: "result", id: `remote-${i}`, "data-id": p.id, "aria-labelledby": titleId },
+    h("h3", { id: titleId }, p.display_name || p.name),
+    h("p", { class: "result-meta" }, h("span", { class: "category" }, p.category_label), " · by phone or online"),
+    detailRows(p),
+  );
+}
+
+function resultItem(f, i, origin) {
+  const p = f.properties;
+  const [lon, lat] = f.geometry.coordinates;
   const directions = `https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&route=${origin.lat.toFixed(5)}%2C${origin.lon.toFixed(5)}%3B${lat.toFixed(5)}%2C${lon.toFixed(5)}`;
   const titleId = `result-${i}-name`;
   return h(
@@ -274,7 +312,7 @@ function resultItem(f, i, origin) {
     ),
     h("p", { class: `hours-badge ${badgeClass(p)}` }, p.hours_text),
     h("p", { class: "result-meta" }, h("span", { class: "category" }, p.category_label), p.status === "temporarily_closed" ? [" · ", h("strong", { class: "closed" }, "Temporarily closed")] : null, " · ", h("strong", {}, `${formatDistance(p.distance_m)} away`)),
-    details.length ? h("dl", { class: "details" }, details.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null,
+    detailRows(p),
     h(
       "div",
       { class: "actions" },

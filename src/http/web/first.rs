@@ -20,6 +20,8 @@ pub(super) struct FirstSearch {
     pub(super) status: Option<String>,
     pub(super) error: Option<String>,
     pub(super) items: String,
+    /// Services of the chosen kinds with no place (by phone or online).
+    pub(super) remote: String,
     pub(super) left_out: String,
     /// The search's own query (postcode or point, categories, open), for
     /// links to it and to its printable sheet.
@@ -49,6 +51,10 @@ pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch 
             first
                 .items
                 .push_str(&result_item(d, i, hit, found.from, found.now));
+        }
+        let (listed, _) = crate::http::nearby::listings_of(d, &first.categories, FIRST_RESULTS, 0);
+        for (i, a) in listed.iter().enumerate() {
+            first.remote.push_str(&listing_item(d, i, a));
         }
     }
     first
@@ -294,46 +300,16 @@ pub(super) fn badge_class(state: &OpenState) -> &'static str {
     }
 }
 
-/// The first words of a description, for the list (the whole is in the API).
-pub(crate) fn about(text: &str) -> String {
-    const MAX_CHARS: usize = 280;
-    let first = text.split("\n\n").next().unwrap_or(text);
-    if first.chars().count() <= MAX_CHARS && first.len() == text.len() {
-        return first.to_string();
-    }
-    let mut cut: String = first.chars().take(MAX_CHARS).collect();
-    if let Some(space) = cut.rfind(' ').filter(|_| first.chars().count() > MAX_CHARS) {
-        cut.truncate(space);
-    }
-    cut.push('…');
-    cut
-}
-
-fn result_item(
-    d: &Dataset,
-    i: usize,
-    hit: &crate::index::Hit,
-    from: geo::Coord,
-    now: chrono::NaiveDateTime,
-) -> String {
-    let a = &d.assets[hit.asset];
-    let opening = a.opening(now);
-    let display_address = a.display_address();
-    let label = d
-        .info
-        .category_labels
-        .get(&a.category)
-        .unwrap_or(&a.category);
+/// An entry's details as a description list (the same rows the script
+/// writes): address, hours, contact, who runs it, what it is, access
+/// notes, a food bank's needs, and when it was last checked.
+fn details_html(a: &crate::model::Asset, address: Option<String>) -> String {
     let mut details = String::new();
     let mut row = |k: &str, v: String| {
         details.push_str(&format!("<dt>{k}</dt><dd>{v}</dd>"));
     };
-    let address: Vec<&str> = [display_address.as_deref(), a.postcode.as_deref()]
-        .into_iter()
-        .flatten()
-        .collect();
-    if !address.is_empty() {
-        row("Address", escape_html(&address.join(", ")));
+    if let Some(address) = address {
+        row("Address", escape_html(&address));
     }
     if let Some(h) = &a.opening_hours {
         row("Opening hours", escape_html(h));
@@ -404,15 +380,68 @@ fn result_item(
     if let Some(v) = &a.verified_at {
         row("Last checked", escape_html(&readable_date(v)));
     }
+    if details.is_empty() {
+        String::new()
+    } else {
+        format!("<dl class=\"details\">{details}</dl>")
+    }
+}
+
+/// A service with no place, as the list of services by phone or online shows it.
+fn listing_item(d: &Dataset, i: usize, a: &crate::model::Asset) -> String {
+    let label = d
+        .info
+        .category_labels
+        .get(&a.category)
+        .unwrap_or(&a.category);
+    format!(
+        "<li class=\"result\" id=\"remote-{i}\" data-id=\"{id}\" aria-labelledby=\"remote-{i}-name\"><h3 id=\"remote-{i}-name\">{name}</h3><p class=\"result-meta\"><span class=\"category\">{label}</span> · by phone or online</p>{details}</li>",
+        id = escape_html(&a.id),
+        name = escape_html(&a.display_name()),
+        label = escape_html(label),
+        details = details_html(a, None),
+    )
+}
+
+/// The first words of a description, for the list (the whole is in the API).
+pub(crate) fn about(text: &str) -> String {
+    const MAX_CHARS: usize = 280;
+    let first = text.split("\n\n").next().unwrap_or(text);
+    if first.chars().count() <= MAX_CHARS && first.len() == text.len() {
+        return first.to_string();
+    }
+    let mut cut: String = first.chars().take(MAX_CHARS).collect();
+    if let Some(space) = cut.rfind(' ').filter(|_| first.chars().count() > MAX_CHARS) {
+        cut.truncate(space);
+    }
+    cut.push('…');
+    cut
+}
+
+fn result_item(
+    d: &Dataset,
+    i: usize,
+    hit: &crate::index::Hit,
+    from: geo::Coord,
+    now: chrono::NaiveDateTime,
+) -> String {
+    let a = &d.assets[hit.asset];
+    let opening = a.opening(now);
+    let display_address = a.display_address();
+    let label = d
+        .info
+        .category_labels
+        .get(&a.category)
+        .unwrap_or(&a.category);
+    let address: Vec<&str> = [display_address.as_deref(), a.postcode.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let details = details_html(a, (!address.is_empty()).then(|| address.join(", ")));
     let directions = format!(
         "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&amp;route={:.5}%2C{:.5}%3B{:.5}%2C{:.5}",
         from.y, from.x, a.lonlat.y, a.lonlat.x
     );
-    let details = if details.is_empty() {
-        String::new()
-    } else {
-        format!("<dl class=\"details\">{details}</dl>")
-    };
     format!(
         "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"hours-badge {badge}\">{hours}</p><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
         id = escape_html(&a.id),
@@ -450,6 +479,15 @@ pub(super) fn fill_search(state: &AppState, text: String, first: &FirstSearch) -
     let mut text = text
         .replace("<!--categories-->", &boxes)
         .replace("<!--results-->", &first.items)
+        .replace("<!--remote-->", &first.remote)
+        .replace(
+            "<!--remote-hidden-->",
+            if first.remote.is_empty() {
+                " hidden"
+            } else {
+                ""
+            },
+        )
         .replace(
             "<!--open-checked-->",
             if first.open == Some(OpenFilter::Now) {
