@@ -502,6 +502,17 @@ pub async fn listings(
         &[params::CATEGORY],
     )?;
     let d = state.dataset();
+    let (categories, limit, offset) = kinds_and_page(&q, &d)?;
+    let (page, total) = listings_of(&d, &categories, limit, offset);
+    Ok(Json(json!({
+        "total": total,
+        "offset": offset,
+        "listings": page.iter().map(|a| entry_json(&d, a)).collect::<Vec<_>>(),
+    })))
+}
+
+/// `category` (checked), `limit` and `offset`, as the entry lists take them.
+fn kinds_and_page(q: &Query, d: &Dataset) -> Result<(Vec<String>, usize, usize), ApiError> {
     let categories = q.list(params::CATEGORY);
     for c in &categories {
         d.check_category(c).map_err(ApiError::bad)?;
@@ -510,12 +521,7 @@ pub async fn listings(
         .integer(params::LIMIT, 1, MAX_LIMIT)?
         .unwrap_or(DEFAULT_SEARCH_LIMIT);
     let offset = q.integer(params::OFFSET, 0, 1_000_000)?.unwrap_or(0);
-    let (page, total) = listings_of(&d, &categories, limit, offset);
-    Ok(Json(json!({
-        "total": total,
-        "offset": offset,
-        "listings": page.iter().map(|a| entry_json(&d, a)).collect::<Vec<_>>(),
-    })))
+    Ok((categories, limit, offset))
 }
 
 /// `q`
@@ -548,14 +554,7 @@ pub async fn search_entries(
     }
     let needle = text.to_lowercase();
     let d = state.dataset();
-    let categories = q.list(params::CATEGORY);
-    for c in &categories {
-        d.check_category(c).map_err(ApiError::bad)?;
-    }
-    let limit = q
-        .integer(params::LIMIT, 1, MAX_LIMIT)?
-        .unwrap_or(DEFAULT_SEARCH_LIMIT);
-    let offset = q.integer(params::OFFSET, 0, 1_000_000)?.unwrap_or(0);
+    let (categories, limit, offset) = kinds_and_page(&q, &d)?;
     let mut hits: Vec<(u8, &crate::model::Asset)> = Vec::new();
     for a in d.assets.iter().chain(d.listings.iter()) {
         if !categories.is_empty() && !categories.contains(&a.category) {

@@ -103,6 +103,16 @@ fn slice<T: Clone>(all: &[T], page: usize, per_page: usize) -> Vec<T> {
         .collect()
 }
 
+/// One page of a whole list, in the paging envelope.
+fn listed(all: Vec<Value>, page: usize, per_page: usize) -> Response {
+    open(feed::page(
+        slice(&all, page, per_page),
+        all.len(),
+        page,
+        per_page,
+    ))
+}
+
 /// Whether `text` holds `needle` (already lower case), ignoring case.
 fn holds(text: Option<&str>, needle: &str) -> bool {
     text.is_some_and(|t| t.to_lowercase().contains(needle))
@@ -293,13 +303,7 @@ pub async fn taxonomies(
     let q = Query::parse(raw.as_deref(), &[PAGE, PER_PAGE], &[])?;
     let (page, per_page) = paging(&q)?;
     let d = state.dataset();
-    let all = vec![feed::taxonomy(&d, false)];
-    Ok(open(feed::page(
-        slice(&all, page, per_page),
-        1,
-        page,
-        per_page,
-    )))
+    Ok(listed(vec![feed::taxonomy(&d, false)], page, per_page))
 }
 
 /// `GET /oruk/taxonomies/{id}`
@@ -329,12 +333,7 @@ pub async fn taxonomy_terms(
         .iter()
         .map(|(c, l)| feed::term(c, l))
         .collect();
-    Ok(open(feed::page(
-        slice(&all, page, per_page),
-        all.len(),
-        page,
-        per_page,
-    )))
+    Ok(listed(all, page, per_page))
 }
 
 /// `GET /oruk/taxonomy_terms/{id}`
@@ -367,12 +366,7 @@ pub async fn organizations(
         .values()
         .map(|(name, _)| feed::organization(name, None))
         .collect();
-    Ok(open(feed::page(
-        slice(&all, page, per_page),
-        all.len(),
-        page,
-        per_page,
-    )))
+    Ok(listed(all, page, per_page))
 }
 
 /// `GET /oruk/organizations/{id}`: with its services.

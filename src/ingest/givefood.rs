@@ -16,7 +16,7 @@ use super::assets::category_id;
 use super::manifest::AssetSource;
 use super::oruk::{Placed, Placing};
 use super::report::{Severity, SourceReport};
-use super::text::{clean_email, clean_url, tidy};
+use super::text::{clean_email, clean_url, json_text, tidy};
 use super::{Ctx, Problem};
 use crate::catalog::fields::{MAX_NEEDS_CHARS, check_email, check_phone};
 use crate::model::{Asset, Details, normalise_postcode};
@@ -33,11 +33,7 @@ pub fn page_url(organisation_slug: &str, location_slug: Option<&str>) -> String 
 pub const CREDIT: &str = "Needs list from Give Food (givefood.org.uk), CC BY 4.0";
 
 fn text(row: &Value, key: &str) -> Option<String> {
-    row.get(key)
-        .and_then(Value::as_str)
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
-        .map(str::to_string)
+    json_text(row.get(key))
 }
 
 /// Reads `"51.7367226,-0.165464"` as (longitude, latitude).

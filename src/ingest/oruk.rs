@@ -20,7 +20,7 @@ use super::assets::{COVERAGE_MARGIN_M, WardArea, category_id};
 use super::fetch::{self, Fetcher, Limits};
 use super::manifest::{AssetSource, FullRecords};
 use super::report::{Severity, SourceReport};
-use super::text::{clean_email, clean_url, html_to_text};
+use super::text::{clean_email, clean_url, html_to_text, json_text};
 use super::{Ctx, Problem};
 use crate::catalog::fields::{
     MAX_ACCESSIBILITY_CHARS, MAX_ADDRESS_CHARS, MAX_DESCRIPTION_CHARS, MAX_NAME_CHARS,
@@ -568,14 +568,7 @@ fn map_service(
     let metadata = service.get("pc_metadata");
     let verified_at = r
         .text(service, "assured_date", "assured_date")
-        .or_else(|| {
-            metadata
-                .and_then(|m| m.get("date_assured"))
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_string)
-        })
+        .or_else(|| json_text(metadata.and_then(|m| m.get("date_assured"))))
         .and_then(|d| {
             let day = d.get(..10).unwrap_or(&d).to_string();
             match check_date(&day) {
@@ -588,14 +581,7 @@ fn map_service(
         });
     let source_modified_at = r
         .text(service, "last_modified", "last_modified")
-        .or_else(|| {
-            metadata
-                .and_then(|m| m.get("date_modified"))
-                .and_then(Value::as_str)
-                .map(str::trim)
-                .filter(|d| !d.is_empty())
-                .map(str::to_string)
-        })
+        .or_else(|| json_text(metadata.and_then(|m| m.get("date_modified"))))
         .filter(|d| d.len() <= 40);
     let source_url =
         base_url.map(|b| fetch::join(b, &format!("services/{}", pct(&service_id)), &[]));

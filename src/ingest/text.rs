@@ -11,6 +11,15 @@ fn invisible(c: char) -> bool {
     )
 }
 
+/// A JSON value as trimmed text, when it is a non-empty string.
+pub(crate) fn json_text(value: Option<&serde_json::Value>) -> Option<String> {
+    value
+        .and_then(serde_json::Value::as_str)
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
 /// What [`html_to_text`] did.
 #[derive(Debug, Default, Clone, PartialEq)]
 pub struct Sanitised {

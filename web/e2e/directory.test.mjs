@@ -89,8 +89,8 @@ test("services of the chosen kinds with no place are listed below the places, wi
   const carers = listed.listings.find((l) => l.phone);
   assert.ok(await page.locator(`#remote-list a[href="tel:${carers.phone.replace(/[^0-9+]/g, "")}"]`).count() === 1);
   // Another kind with none: the section goes.
-  await page.getByLabel("Advice service").uncheck();
-  await page.getByLabel("Pharmacy").check();
+  await page.getByRole("checkbox", { name: "Advice service", exact: true }).uncheck();
+  await page.getByRole("checkbox", { name: "Pharmacy", exact: true }).check();
   await page.waitForFunction(() => document.getElementById("remote").hidden);
   const html = await (await fetch(`${BASE}/?postcode=${encodeURIComponent(postcode)}&category=advice`, { headers: { Accept: "text/html" } })).text();
   assert.ok(html.includes("Also by phone or online"));
