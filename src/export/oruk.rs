@@ -66,10 +66,29 @@ pub fn organization_id(name: &str) -> String {
     uuid("organization", name)
 }
 
+/// One entry as the feed lists it, prepared once per data version.
+pub struct Prepared {
+    /// Where it is: (listing?, index in `assets` or `listings`).
+    pub at: (bool, usize),
+    /// Its service as `/services` lists it, as JSON text.
+    pub summary: String,
+    /// Name, readable name, organisation and description in lower case,
+    /// for `search`.
+    pub text: String,
+    /// The readable name in lower case, for ranking a search by name.
+    pub name: String,
+    /// The published name in lower case.
+    pub raw_name: String,
+    /// The organisation in lower case.
+    pub organisation: Option<String>,
+}
+
 /// Lookups from ORUK ids to the catalog, for one data version.
 pub struct Index {
-    /// Service id to (listing?, index in `assets` or `listings`).
-    pub services: HashMap<String, (bool, usize)>,
+    /// Every entry, assets then listings, in catalog order.
+    pub entries: Vec<Prepared>,
+    /// Service id to its place in `entries`.
+    pub services: HashMap<String, usize>,
     /// Service-at-location id to index in `assets`.
     pub service_at_locations: HashMap<String, usize>,
     /// Organisation id to name, and the services it runs.
@@ -81,6 +100,7 @@ pub struct Index {
 impl Index {
     /// Builds the lookups.
     pub fn new(d: &Dataset) -> Index {
+        let mut entries = Vec::with_capacity(d.assets.len() + d.listings.len());
         let mut services = HashMap::with_capacity(d.assets.len() + d.listings.len());
         let service_at_locations = d
             .assets
@@ -91,7 +111,7 @@ impl Index {
         let mut organizations: BTreeMap<String, (String, Vec<(bool, usize)>)> = BTreeMap::new();
         for (listing, list) in [(false, &d.assets[..]), (true, &d.listings[..])] {
             for (i, a) in list.iter().enumerate() {
-                services.insert(service_id(a), (listing, i));
+                services.insert(service_id(a), entries.len());
                 if let Some(o) = &a.details.organisation {
                     organizations
                         .entry(organization_id(o))
@@ -99,9 +119,30 @@ impl Index {
                         .1
                         .push((listing, i));
                 }
+                let words = [
+                    Some(a.name.as_str()),
+                    Some(&a.display_name()),
+                    a.details.organisation.as_deref(),
+                    a.details.description.as_deref(),
+                ];
+                let text = words
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("\n")
+                    .to_lowercase();
+                entries.push(Prepared {
+                    at: (listing, i),
+                    summary: service_summary(a).to_string(),
+                    text,
+                    name: a.display_name().to_lowercase(),
+                    raw_name: a.name.to_lowercase(),
+                    organisation: a.details.organisation.as_deref().map(str::to_lowercase),
+                });
             }
         }
         Index {
+            entries,
             services,
             service_at_locations,
             organizations,
@@ -391,6 +432,32 @@ pub fn service_full(d: &Dataset, a: &Asset) -> Value {
     s
 }
 
+/// A paging envelope around contents already written as JSON text.
+pub fn page_of_json(
+    contents: &[&str],
+    total_items: usize,
+    page_number: usize,
+    per_page: usize,
+) -> String {
+    let total_pages = total_items.div_ceil(per_page).max(1);
+    let mut out = String::with_capacity(256 + contents.iter().map(|c| c.len() + 1).sum::<usize>());
+    out.push_str(&format!(
+        "{{\"total_items\":{total_items},\"total_pages\":{total_pages},\"page_number\":{page_number},\"size\":{},\"first_page\":{},\"last_page\":{},\"empty\":{},\"contents\":[",
+        contents.len(),
+        page_number == 1,
+        page_number >= total_pages,
+        contents.is_empty()
+    ));
+    for (k, c) in contents.iter().enumerate() {
+        if k > 0 {
+            out.push(',');
+        }
+        out.push_str(c);
+    }
+    out.push_str("]}");
+    out
+}
+
 /// A paging envelope around `contents`.
 pub fn page(
     contents: Vec<Value>,
@@ -424,6 +491,17 @@ mod tests {
         assert_eq!(a.len(), 36);
         assert_eq!(&a[14..15], "8");
         assert!(matches!(&a[19..20], "8" | "9" | "a" | "b"));
+    }
+
+    #[test]
+    fn pages_of_json_text_match_pages_of_values() {
+        let items = [json!({"id": "a"}), json!({"id": "b"})];
+        let texts: Vec<String> = items.iter().map(Value::to_string).collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let text: Value = serde_json::from_str(&page_of_json(&refs, 3, 1, 2)).unwrap();
+        assert_eq!(text, page(items.to_vec(), 3, 1, 2));
+        let empty: Value = serde_json::from_str(&page_of_json(&[], 0, 1, 50)).unwrap();
+        assert_eq!(empty, page(Vec::new(), 0, 1, 50));
     }
 
     #[test]

@@ -555,21 +555,23 @@ pub async fn search_entries(
     let needle = text.to_lowercase();
     let d = state.dataset();
     let (categories, limit, offset) = kinds_and_page(&q, &d)?;
+    let index = state.oruk.get(&d);
     let mut hits: Vec<(u8, &crate::model::Asset)> = Vec::new();
-    for a in d.assets.iter().chain(d.listings.iter()) {
+    for e in &index.entries {
+        let Some(a) = crate::export::oruk::entry(&d, e.at) else {
+            continue;
+        };
         if !categories.is_empty() && !categories.contains(&a.category) {
             continue;
         }
-        let name = a.display_name().to_lowercase();
-        let rank = if name.starts_with(&needle) {
+        let rank = if e.name.starts_with(&needle) {
             0
-        } else if name.contains(&needle) || a.name.to_lowercase().contains(&needle) {
+        } else if e.name.contains(&needle) || e.raw_name.contains(&needle) {
             1
-        } else if a
-            .details
+        } else if e
             .organisation
             .as_deref()
-            .is_some_and(|o| o.to_lowercase().contains(&needle))
+            .is_some_and(|o| o.contains(&needle))
         {
             2
         } else {

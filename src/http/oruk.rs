@@ -45,7 +45,7 @@ pub const MAX_SEARCH_CHARS: usize = 200;
 pub struct Lookups(Mutex<Option<Arc<Index>>>);
 
 impl Lookups {
-    fn get(&self, d: &Dataset) -> Arc<Index> {
+    pub(crate) fn get(&self, d: &Dataset) -> Arc<Index> {
         let mut slot = match self.0.lock() {
             Ok(g) => g,
             Err(p) => p.into_inner(),
@@ -111,11 +111,6 @@ fn listed(all: Vec<Value>, page: usize, per_page: usize) -> Response {
         page,
         per_page,
     ))
-}
-
-/// Whether `text` holds `needle` (already lower case), ignoring case.
-fn holds(text: Option<&str>, needle: &str) -> bool {
-    text.is_some_and(|t| t.to_lowercase().contains(needle))
 }
 
 /// `GET /oruk/services`
@@ -190,41 +185,55 @@ pub async fn services(
             Some((at, radius))
         }
     };
-    let keep = |a: &Asset| {
+    let index = state.oruk.get(&d);
+    let keep = |e: &feed::Prepared, a: &Asset| {
         category.as_ref().is_none_or(|c| &a.category == c)
             && modified_after
                 .as_ref()
                 .is_none_or(|t| a.updated_at.as_deref().is_some_and(|u| u > t.as_str()))
-            && search.as_ref().is_none_or(|s| {
-                holds(Some(&a.name), s)
-                    || holds(Some(&a.display_name()), s)
-                    || holds(a.details.organisation.as_deref(), s)
-                    || holds(a.details.description.as_deref(), s)
-            })
+            && search.as_ref().is_none_or(|s| e.text.contains(s.as_str()))
     };
-    let mut chosen: Vec<(f64, &Asset)> = Vec::new();
-    match near {
-        Some((at, radius)) => {
-            for a in d.assets.iter().filter(|a| keep(a)) {
+    let mut chosen: Vec<(f64, &str)> = Vec::new();
+    for e in &index.entries {
+        let Some(a) = feed::entry(&d, e.at) else {
+            continue;
+        };
+        if !keep(e, a) {
+            continue;
+        }
+        match near {
+            Some((at, radius)) => {
+                if a.unplaced {
+                    continue;
+                }
                 let dist = ((a.bng.x - at.x).powi(2) + (a.bng.y - at.y).powi(2)).sqrt();
                 if dist <= radius {
-                    chosen.push((dist, a));
+                    chosen.push((dist, &e.summary));
                 }
             }
-            chosen.sort_by(|x, y| x.0.total_cmp(&y.0));
-        }
-        None => {
-            for a in d.assets.iter().chain(d.listings.iter()).filter(|a| keep(a)) {
-                chosen.push((0.0, a));
-            }
+            None => chosen.push((0.0, &e.summary)),
         }
     }
+    if near.is_some() {
+        chosen.sort_by(|x, y| x.0.total_cmp(&y.0));
+    }
     let total = chosen.len();
-    let contents: Vec<Value> = slice(&chosen, page, per_page)
-        .into_iter()
-        .map(|(_, a)| feed::service_summary(a))
+    let contents: Vec<&str> = chosen
+        .iter()
+        .skip((page - 1).saturating_mul(per_page))
+        .take(per_page)
+        .map(|(_, s)| *s)
         .collect();
-    Ok(open(feed::page(contents, total, page, per_page)))
+    let mut r = (
+        [(header::CONTENT_TYPE, "application/json")],
+        feed::page_of_json(&contents, total, page, per_page),
+    )
+        .into_response();
+    r.headers_mut().insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    Ok(r)
 }
 
 /// A time as RFC 3339 UTC text comparable with `updated_at`.
@@ -245,7 +254,8 @@ fn find<'d>(d: &'d Dataset, index: &Index, id: &str) -> Result<&'d Asset, ApiErr
     index
         .services
         .get(id)
-        .and_then(|&at| feed::entry(d, at))
+        .and_then(|&k| index.entries.get(k))
+        .and_then(|e| feed::entry(d, e.at))
         .ok_or_else(|| ApiError::NotFound(format!("no service with id {id:?}")))
 }
 
