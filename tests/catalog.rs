@@ -399,9 +399,13 @@ fn the_postgres_schema_is_versioned_and_migrated_once() {
     assert!(a.join().unwrap().is_ok() && b.is_ok());
     let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let rows = client
-        .query("SELECT version FROM schema_migrations", &[])
+        .query(
+            "SELECT version FROM schema_migrations ORDER BY version",
+            &[],
+        )
         .unwrap();
-    assert_eq!(rows.len(), 1);
+    let versions: Vec<i64> = rows.iter().map(|r| r.get(0)).collect();
+    assert_eq!(versions, [1, 2], "each version applied once");
     client
         .batch_execute("INSERT INTO schema_migrations VALUES (99, 'later')")
         .unwrap();

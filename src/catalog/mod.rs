@@ -11,6 +11,7 @@
 //! [`Catalog::refresh`].
 
 pub mod auth;
+pub mod contributions;
 pub mod fields;
 pub mod postgres;
 mod sql;
@@ -372,6 +373,20 @@ impl Catalog {
         actor: &str,
         reason: Option<&str>,
     ) -> Result<StoredAsset, CatalogError> {
+        let write = self.write_for(edit, actor, reason)?;
+        let id = write.asset.id.clone();
+        self.commit(&[write])?;
+        self.row(&id).ok_or(CatalogError::NotFound(id))
+    }
+
+    /// The store write an edit makes, validated against the catalog as it
+    /// is now (not yet committed).
+    fn write_for(
+        &self,
+        edit: Edit,
+        actor: &str,
+        reason: Option<&str>,
+    ) -> Result<store::Write, CatalogError> {
         let geography = self.snapshot();
         let now = time::now();
         let write = match edit {
@@ -434,9 +449,7 @@ impl Catalog {
                 self.update(row, fields, actor, reason, &now)?
             }
         };
-        let id = write.asset.id.clone();
-        self.commit(&[write])?;
-        self.row(&id).ok_or(CatalogError::NotFound(id))
+        Ok(write)
     }
 
     /// The row of `id`, checked against the revision an edit expects.
@@ -496,7 +509,17 @@ impl Catalog {
 
     /// Commits writes and applies them (and anything else new) in memory.
     fn commit(&self, writes: &[store::Write]) -> Result<u64, CatalogError> {
-        let result = lock(&self.store).commit(writes);
+        self.commit_with(writes, None)
+    }
+
+    /// Commits writes and a contribution in one transaction, then applies
+    /// them in memory.
+    fn commit_with(
+        &self,
+        writes: &[store::Write],
+        contribution: Option<&store::ContributionRow>,
+    ) -> Result<u64, CatalogError> {
+        let result = lock(&self.store).commit_with(writes, contribution);
         match result {
             Ok(version) => {
                 self.refresh()?;
@@ -518,6 +541,12 @@ impl Catalog {
                     None => Err(CatalogError::NotFound(id)),
                 }
             }
+            Err(StoreError::Decided {
+                reference, current, ..
+            }) => Err(CatalogError::NoChange(format!(
+                "contribution {reference} is {} already: someone decided it first",
+                current.replace('_', " ")
+            ))),
             Err(e) => Err(e.into()),
         }
     }

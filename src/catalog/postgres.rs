@@ -10,8 +10,8 @@ use postgres::{Client, IsolationLevel, NoTls};
 use super::sql;
 use super::sqlite::{asset_from, revision_from, role_from};
 use super::store::{
-    Revision, Rows, SCHEMA_V1, SCHEMA_VERSION, SessionRecord, Store, StoreError, TokenRecord,
-    UserRecord, Write, fields_json,
+    ContributionRow, Revision, Rows, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION, SessionRecord, Store,
+    StoreError, TokenRecord, UserRecord, Write, fields_json,
 };
 
 /// The channel replicas listen on.
@@ -84,6 +84,11 @@ impl PostgresStore {
             tx.execute(sql::RECORD_MIGRATION, &[&1i64, &super::time::now()])
                 .map_err(db)?;
         }
+        if version < 2 {
+            tx.batch_execute(SCHEMA_V2).map_err(db)?;
+            tx.execute(sql::RECORD_MIGRATION, &[&2i64, &super::time::now()])
+                .map_err(db)?;
+        }
         tx.commit().map_err(db)
     }
 
@@ -143,7 +148,11 @@ impl Store for PostgresStore {
         Ok(v as u64)
     }
 
-    fn commit(&mut self, writes: &[Write]) -> Result<u64, StoreError> {
+    fn commit_with(
+        &mut self,
+        writes: &[Write],
+        contribution: Option<&ContributionRow>,
+    ) -> Result<u64, StoreError> {
         let mut tx = self.client.transaction().map_err(db)?;
         tx.execute("SELECT pg_advisory_xact_lock($1)", &[&WRITE_LOCK])
             .map_err(db)?;
@@ -237,6 +246,42 @@ impl Store for PostgresStore {
                 }
             }
         }
+        if let Some(c) = contribution {
+            match &c.expected_status {
+                None => {
+                    tx.execute(
+                        sql::INSERT_CONTRIBUTION,
+                        &[
+                            &c.reference,
+                            &c.status,
+                            &c.created_at,
+                            &c.updated_at,
+                            &c.body,
+                        ],
+                    )
+                    .map_err(db)?;
+                }
+                Some(expected) => {
+                    let n = tx
+                        .execute(
+                            sql::DECIDE_CONTRIBUTION,
+                            &[&c.reference, &c.status, &c.updated_at, &c.body, expected],
+                        )
+                        .map_err(db)?;
+                    if n == 0 {
+                        let current: Option<String> = tx
+                            .query_opt(sql::CONTRIBUTION_STATUS, &[&c.reference])
+                            .map_err(db)?
+                            .map(|r| r.get(0));
+                        return Err(StoreError::Decided {
+                            reference: c.reference.clone(),
+                            expected: expected.clone(),
+                            current: current.unwrap_or_else(|| "missing".into()),
+                        });
+                    }
+                }
+            }
+        }
         let version: i64 = tx.query_one(sql::VERSION, &[]).map_err(db)?.get(0);
         tx.execute(
             "SELECT pg_notify($1, $2)",
@@ -245,6 +290,33 @@ impl Store for PostgresStore {
         .map_err(db)?;
         tx.commit().map_err(db)?;
         Ok(version as u64)
+    }
+
+    fn contribution(&mut self, reference: &str) -> Result<Option<ContributionRow>, StoreError> {
+        Ok(self
+            .client
+            .query_opt(sql::CONTRIBUTION, &[&reference])
+            .map_err(db)?
+            .map(|r| contribution_row(&r)))
+    }
+
+    fn contributions(
+        &mut self,
+        status: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ContributionRow>, StoreError> {
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let rows = match status {
+            Some(st) => self
+                .client
+                .query(sql::CONTRIBUTIONS_WITH_STATUS, &[&st, &limit])
+                .map_err(db)?,
+            None => self
+                .client
+                .query(sql::CONTRIBUTIONS, &[&limit])
+                .map_err(db)?,
+        };
+        Ok(rows.iter().map(contribution_row).collect())
     }
 
     fn history(&mut self, id: &str) -> Result<Vec<Revision>, StoreError> {
@@ -408,4 +480,15 @@ pub fn listen(url: String, check_every: Duration, on_change: impl Fn() + Send + 
         })
         .map(|_| ())
         .unwrap_or_else(|e| tracing::error!(error = %e, "cannot start the change listener"));
+}
+
+fn contribution_row(r: &postgres::Row) -> ContributionRow {
+    ContributionRow {
+        reference: r.get(0),
+        status: r.get(1),
+        created_at: r.get(2),
+        updated_at: r.get(3),
+        body: r.get(4),
+        expected_status: None,
+    }
 }

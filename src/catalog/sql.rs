@@ -46,6 +46,19 @@ pub const SESSION: &str =
 /// Ends a session.
 pub const DELETE_SESSION: &str = "DELETE FROM sessions WHERE id_sha256 = $1";
 
+/// Adds a contribution.
+pub const INSERT_CONTRIBUTION: &str = "INSERT INTO contributions (reference, status, created_at, updated_at, body) VALUES ($1, $2, $3, $4, $5)";
+/// Stores a decision, if the contribution still has the expected status.
+pub const DECIDE_CONTRIBUTION: &str = "UPDATE contributions SET status = $2, updated_at = $3, body = $4 WHERE reference = $1 AND status = $5";
+/// A contribution's status.
+pub const CONTRIBUTION_STATUS: &str = "SELECT status FROM contributions WHERE reference = $1";
+/// A contribution.
+pub const CONTRIBUTION: &str = "SELECT reference, status, created_at, updated_at, body FROM contributions WHERE reference = $1";
+/// Contributions with a status, oldest first.
+pub const CONTRIBUTIONS_WITH_STATUS: &str = "SELECT reference, status, created_at, updated_at, body FROM contributions WHERE status = $1 ORDER BY created_at, reference LIMIT $2";
+/// Every contribution, oldest first.
+pub const CONTRIBUTIONS: &str = "SELECT reference, status, created_at, updated_at, body FROM contributions ORDER BY created_at, reference LIMIT $1";
+
 /// The SQL in SQLite's spelling.
 pub fn sqlite(sql: &str) -> String {
     sql.replace('$', "?")

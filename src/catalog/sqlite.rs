@@ -7,8 +7,9 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::sql::{self, sqlite};
 use super::store::{
-    Action, Revision, Role, Rows, SCHEMA_V1, SCHEMA_VERSION, SessionRecord, Store, StoreError,
-    StoredAsset, TokenRecord, UserRecord, Write, fields_json, parse_changes, parse_fields,
+    Action, ContributionRow, Revision, Role, Rows, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION,
+    SessionRecord, Store, StoreError, StoredAsset, TokenRecord, UserRecord, Write, fields_json,
+    parse_changes, parse_fields,
 };
 
 /// A SQLite store.
@@ -82,8 +83,27 @@ impl SqliteStore {
             )
             .map_err(db)?;
         }
+        if version < 2 {
+            tx.execute_batch(SCHEMA_V2).map_err(db)?;
+            tx.execute(
+                &sqlite(sql::RECORD_MIGRATION),
+                params![2, super::time::now()],
+            )
+            .map_err(db)?;
+        }
         tx.commit().map_err(db)
     }
+}
+
+fn contribution_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ContributionRow> {
+    Ok(ContributionRow {
+        reference: r.get(0)?,
+        status: r.get(1)?,
+        created_at: r.get(2)?,
+        updated_at: r.get(3)?,
+        body: r.get(4)?,
+        expected_status: None,
+    })
 }
 
 /// Copies the store at `path` to `output` with `VACUUM INTO`: a consistent
@@ -234,7 +254,11 @@ impl Store for SqliteStore {
         Ok(v as u64)
     }
 
-    fn commit(&mut self, writes: &[Write]) -> Result<u64, StoreError> {
+    fn commit_with(
+        &mut self,
+        writes: &[Write],
+        contribution: Option<&ContributionRow>,
+    ) -> Result<u64, StoreError> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -328,9 +352,77 @@ impl Store for SqliteStore {
                 }
             }
         }
+        if let Some(c) = contribution {
+            match &c.expected_status {
+                None => {
+                    tx.execute(
+                        &sqlite(sql::INSERT_CONTRIBUTION),
+                        params![c.reference, c.status, c.created_at, c.updated_at, c.body],
+                    )
+                    .map_err(db)?;
+                }
+                Some(expected) => {
+                    let n = tx
+                        .execute(
+                            &sqlite(sql::DECIDE_CONTRIBUTION),
+                            params![c.reference, c.status, c.updated_at, c.body, expected],
+                        )
+                        .map_err(db)?;
+                    if n == 0 {
+                        let current: Option<String> = tx
+                            .query_row(&sqlite(sql::CONTRIBUTION_STATUS), [&c.reference], |r| {
+                                r.get(0)
+                            })
+                            .optional()
+                            .map_err(db)?;
+                        return Err(StoreError::Decided {
+                            reference: c.reference.clone(),
+                            expected: expected.clone(),
+                            current: current.unwrap_or_else(|| "missing".into()),
+                        });
+                    }
+                }
+            }
+        }
         let version: i64 = tx.query_row(sql::VERSION, [], |r| r.get(0)).map_err(db)?;
         tx.commit().map_err(db)?;
         Ok(version as u64)
+    }
+
+    fn contribution(&mut self, reference: &str) -> Result<Option<ContributionRow>, StoreError> {
+        self.conn
+            .query_row(&sqlite(sql::CONTRIBUTION), [reference], contribution_row)
+            .optional()
+            .map_err(db)
+    }
+
+    fn contributions(
+        &mut self,
+        status: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ContributionRow>, StoreError> {
+        let limit = limit.min(i64::MAX as usize) as i64;
+        let rows = match status {
+            Some(st) => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&sqlite(sql::CONTRIBUTIONS_WITH_STATUS))
+                    .map_err(db)?;
+                stmt.query_map(params![st, limit], contribution_row)
+                    .map_err(db)?
+                    .collect::<Result<Vec<_>, _>>()
+            }
+            None => {
+                let mut stmt = self
+                    .conn
+                    .prepare_cached(&sqlite(sql::CONTRIBUTIONS))
+                    .map_err(db)?;
+                stmt.query_map(params![limit], contribution_row)
+                    .map_err(db)?
+                    .collect::<Result<Vec<_>, _>>()
+            }
+        };
+        rows.map_err(db)
     }
 
     fn history(&mut self, id: &str) -> Result<Vec<Revision>, StoreError> {

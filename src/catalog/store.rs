@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::fields::{AssetFields, FieldChange};
 
 /// The schema version this build writes; older stores are migrated at start-up.
-pub const SCHEMA_VERSION: i64 = 1;
+pub const SCHEMA_VERSION: i64 = 2;
 
 /// One asset row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -186,6 +186,17 @@ pub enum StoreError {
         /// Its revision now (`None`: it does not exist).
         current: Option<u64>,
     },
+    /// A contribution was decided by someone else first (its status is not
+    /// the one the decision was made against).
+    #[error("contribution {reference} is {current}, not {expected}")]
+    Decided {
+        /// The contribution.
+        reference: String,
+        /// The status the decision expected.
+        expected: String,
+        /// Its status now.
+        current: String,
+    },
     /// The database failed or holds something this build cannot read.
     #[error("{0}")]
     Database(String),
@@ -212,7 +223,25 @@ pub trait Store: Send {
     /// The latest change number.
     fn version(&mut self) -> Result<u64, StoreError>;
     /// Applies writes in one transaction, all or none; returns the new version.
-    fn commit(&mut self, writes: &[Write]) -> Result<u64, StoreError>;
+    fn commit(&mut self, writes: &[Write]) -> Result<u64, StoreError> {
+        self.commit_with(writes, None)
+    }
+    /// Applies writes and stores a contribution (new, or decided: then only
+    /// if it still has the status the decision was made against) in one
+    /// transaction, all or none; returns the new version.
+    fn commit_with(
+        &mut self,
+        writes: &[Write],
+        contribution: Option<&ContributionRow>,
+    ) -> Result<u64, StoreError>;
+    /// A contribution by its reference.
+    fn contribution(&mut self, reference: &str) -> Result<Option<ContributionRow>, StoreError>;
+    /// Contributions with a status (all when `None`), oldest first, at most `limit`.
+    fn contributions(
+        &mut self,
+        status: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<ContributionRow>, StoreError>;
     /// An asset's revisions, oldest first.
     fn history(&mut self, id: &str) -> Result<Vec<Revision>, StoreError>;
     /// Adds or replaces a user.
@@ -246,6 +275,38 @@ pub(crate) fn parse_fields(text: &str, id: &str) -> Result<AssetFields, StoreErr
 pub(crate) fn parse_changes(text: &str) -> Result<BTreeMap<String, FieldChange>, StoreError> {
     serde_json::from_str(text).map_err(|e| StoreError::Database(format!("unreadable changes: {e}")))
 }
+
+/// A contribution as the store keeps it: what the queue is sorted and
+/// filtered by as columns, the rest as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ContributionRow {
+    /// Its reference, e.g. `C7K3Q9XWM2`.
+    pub reference: String,
+    /// `pending`, `approved`, `changed_and_approved`, `declined` or `merged`.
+    pub status: String,
+    /// When it was received (RFC 3339).
+    pub created_at: String,
+    /// When it last changed.
+    pub updated_at: String,
+    /// Everything else, as JSON.
+    pub body: String,
+    /// When storing a decision: the status it was made against (`None`: a
+    /// new contribution).
+    pub expected_status: Option<String>,
+}
+
+/// The SQL that adds schema version 2: contributions from residents and
+/// community groups.
+pub(crate) const SCHEMA_V2: &str = "
+CREATE TABLE contributions (
+    reference TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX contributions_queue ON contributions (status, created_at);
+";
 
 /// The SQL that creates schema version 1; both backends run it (with their
 /// own spelling of an auto-numbered key, `{SERIAL}`).

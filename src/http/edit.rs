@@ -71,6 +71,9 @@ pub fn etag(revision: u64) -> String {
 
 fn catalog_error(e: CatalogError) -> ApiError {
     match e {
+        CatalogError::NotFound(id) if id.starts_with("contribution ") => {
+            ApiError::NotFound(format!("no {id}"))
+        }
         CatalogError::NotFound(id) => ApiError::NotFound(format!("no asset {id:?} in assets")),
         CatalogError::Stale {
             id,
@@ -404,7 +407,7 @@ fn fields_from(
     })
 }
 
-async fn run<T: Send + 'static>(
+pub(crate) async fn run<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, CatalogError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(f)

@@ -3,6 +3,7 @@
 
 mod areas;
 pub mod auth;
+pub mod contributions;
 mod dataset;
 pub mod edit;
 mod error;
@@ -99,6 +100,8 @@ pub struct Shared {
     pub public_url: Option<Arc<str>>,
     /// Open Referral UK ids for the latest data version.
     pub oruk: Arc<oruk::Lookups>,
+    /// How often each client may contribute.
+    pub contribution_limits: Arc<contributions::ContributionLimits>,
     /// The tiles the catalog's latest change touched (see [`AppState::take_tile_changes`]).
     tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
     /// Costly work each client may start: a token bucket per address.
@@ -182,6 +185,7 @@ impl AppState {
             manifest: None,
             public_url: None,
             oruk: Arc::default(),
+            contribution_limits: Arc::default(),
             heavy: Arc::new(tokio::sync::Semaphore::new(DEFAULT_HEAVY_PERMITS)),
             tile_changes: Arc::default(),
             heavy_per_client: Arc::default(),
@@ -278,6 +282,14 @@ impl AppState {
         self
     }
 
+    /// The same state letting each client send `burst` contributions at
+    /// once, then `per_hour` an hour (0: no limit).
+    pub fn with_contribution_rate(mut self, burst: f64, per_hour: u32) -> AppState {
+        Arc::make_mut(&mut self.inner).contribution_limits =
+            Arc::new(contributions::ContributionLimits::per_hour(burst, per_hour));
+        self
+    }
+
     /// The same state with at most `permits` costly requests at once.
     pub fn with_heavy_permits(mut self, permits: usize) -> AppState {
         Arc::make_mut(&mut self.inner).heavy =
@@ -351,7 +363,7 @@ fn heavy_rate(per_minute: u32) -> Option<(f64, Duration)> {
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 29] = [
+pub const ROUTES: [&str; 33] = [
     "/",
     "/conformance",
     "/collections",
@@ -381,6 +393,10 @@ pub const ROUTES: [&str; 29] = [
     "/print",
     "/api/search",
     "/api/listings",
+    "/api/contributions",
+    "/api/contributions/{reference}",
+    "/api/contributions/{reference}/decision",
+    "/contributions/{reference}",
 ];
 
 /// The whole API.
@@ -426,6 +442,13 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[26], get(web::print::print))
         .route(ROUTES[27], get(nearby::search_entries))
         .route(ROUTES[28], get(nearby::listings))
+        .route(
+            ROUTES[29],
+            get(contributions::queue).post(contributions::submit),
+        )
+        .route(ROUTES[30], get(contributions::status))
+        .route(ROUTES[31], axum::routing::post(contributions::decide))
+        .route(ROUTES[32], get(contributions::page))
         .route("/oruk", get(oruk::root))
         .route("/oruk/", get(oruk::root))
         .route("/oruk/openapi.json", get(oruk::openapi))

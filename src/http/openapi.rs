@@ -336,6 +336,66 @@ fn add_writes(doc: &mut Value) {
         "security": secured,
         "responses": {"200": {"description": "The sync report", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an admin"), "409": error("The server has no manifest (the demo)")},
     }});
+    let contribution_schema = json!({
+        "type": "object",
+        "required": ["kind"],
+        "additionalProperties": false,
+        "properties": {
+            "kind": {"type": "string", "enum": ["new", "change", "closure"]},
+            "asset_id": {"type": "string", "description": "the place a change or closure is about"},
+            "name": {"type": "string", "maxLength": crate::catalog::fields::MAX_NAME_CHARS},
+            "category": {"type": "string", "description": "a category id, or other (with other_category)"},
+            "other_category": {"type": "string", "maxLength": crate::catalog::contributions::MAX_OTHER_CHARS},
+            "lon": {"type": "number"}, "lat": {"type": "number"},
+            "postcode": {"type": "string"},
+            "address": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"},
+            "website": {"type": "string"}, "opening_hours": {"type": "string"},
+            "note": {"type": "string", "maxLength": crate::catalog::contributions::MAX_NOTE_CHARS},
+            "contact_email": {"type": "string", "description": "yours, kept private: never shown or exported"},
+            "leave_empty": {"type": "string", "description": "must be empty (it catches robots)"},
+        }
+    });
+    paths["/api/contributions"] = json!({
+        "post": {
+            "summary": "Suggest a place, or report a change or closure (anyone; a few per client an hour). Nothing is public until an officer approves it",
+            "requestBody": {"required": true, "content": {"application/json": {"schema": contribution_schema}}},
+            "responses": {"201": {"description": "Received: the reference and the status page", "content": {"application/json": {}}}, "413": error("Larger than 16 KiB"), "415": error("Not JSON"), "422": error("A field is invalid (named)"), "429": error("Too many from this client; see Retry-After")},
+        },
+        "get": {
+            "summary": "The queue, oldest first (editors); never the contributors' e-mail addresses",
+            "security": secured,
+            "parameters": [
+                query("status", "pending (default all), approved, changed_and_approved, declined, merged or all", json!({"type": "string"})),
+                query("limit", "most contributions", json!({"type": "integer", "minimum": 1, "maximum": super::contributions::MAX_QUEUE, "default": 100})),
+            ],
+            "responses": {"200": {"description": "The contributions", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor")},
+        },
+    });
+    paths["/api/contributions/{reference}"] = json!({"get": {
+        "summary": "Where a contribution stands (anyone with the reference): status, dates, a decline's reason",
+        "parameters": [path("reference", "the reference, e.g. C3F9-1A7E-0B42")],
+        "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "404": error("No such contribution")},
+    }});
+    paths["/api/contributions/{reference}/decision"] = json!({"post": {
+        "summary": "Approve (with edits), decline (with a reason) or merge into an existing asset (editors); applied through the catalog, the revision naming the contribution",
+        "security": secured,
+        "parameters": [path("reference", "the reference")],
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {
+            "type": "object", "required": ["decision"], "additionalProperties": false,
+            "properties": {
+                "decision": {"type": "string", "enum": ["approve", "decline", "merge"]},
+                "reason": {"type": "string"},
+                "into": {"type": "string", "description": "with merge: the existing asset"},
+                "edits": {"type": "object"},
+            }
+        }}}},
+        "responses": {"200": {"description": "The decided contribution", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor"), "404": error("No such contribution"), "409": error("Decided already"), "422": error("A field is invalid (named)")},
+    }});
+    paths["/contributions/{reference}"] = json!({"get": {
+        "summary": "The contributor's status page (HTML, no sign-in)",
+        "parameters": [path("reference", "the reference")],
+        "responses": {"200": {"description": "OK", "content": {"text/html": {}}}, "404": {"description": "No such contribution", "content": {"text/html": {}}}},
+    }});
     paths["/api/session"] = json!({"get": {
         "summary": "The signed-in user, role and CSRF token (send it as X-CSRF-Token with writes)",
         "responses": {"200": {"description": "OK", "content": {"application/json": {}}}, "401": error("Not signed in")},

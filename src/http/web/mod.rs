@@ -624,6 +624,16 @@ pub fn content_security_policy(state: &AppState) -> String {
     )
 }
 
+/// Text made safe for HTML (for pages written outside this module).
+pub(crate) fn escape(text: &str) -> String {
+    escape_html(text)
+}
+
+/// A page written by a handler, with the pages' security headers.
+pub(crate) fn html_response(state: &AppState, html: String, headers: &HeaderMap) -> Response {
+    respond(state, HTML, html.into_bytes(), headers)
+}
+
 pub(super) fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {

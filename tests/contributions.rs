@@ -1,0 +1,658 @@
+//! Contributions from residents and community groups: suggest, report a
+//! change or closure, follow the reference; officers decide. Checked on the
+//! demo through the HTTP API, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+
+use assetmap::catalog::{Catalog, Role, StoreLocation, auth};
+use assetmap::http::{AppState, router};
+use assetmap::ingest::Quiet;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+struct App {
+    state: AppState,
+    editor: String,
+    admin: String,
+}
+
+fn app_on(location: &StoreLocation) -> App {
+    let d = assetmap::demo::load(&Quiet).unwrap().dataset;
+    let (catalog, _) = Catalog::open(d, location.open().unwrap()).unwrap();
+    let state =
+        AppState::with_catalog(Arc::new(catalog), 14, 1 << 20).with_contribution_rate(1000.0, 0);
+    let (e, editor) = auth::new_token("editor-bot", Role::Editor).unwrap();
+    let (a, admin) = auth::new_token("admin-bot", Role::Admin).unwrap();
+    state
+        .catalog
+        .with_store(|s| {
+            s.put_token(&e)?;
+            s.put_token(&a)
+        })
+        .unwrap();
+    App {
+        state,
+        editor: format!("Bearer {editor}"),
+        admin: format!("Bearer {admin}"),
+    }
+}
+
+fn app() -> App {
+    app_on(&StoreLocation::Memory)
+}
+
+struct Answer {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+fn call(app: &App, method: &str, uri: &str, auth: Option<&str>, body: Option<Value>) -> Answer {
+    let mut r = Request::builder().method(method).uri(uri);
+    if let Some(a) = auth {
+        r = r.header("authorization", a);
+    }
+    let body = match body {
+        Some(v) => {
+            r = r.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    common::block_on(async {
+        let response = router(app.state.clone())
+            .oneshot(r.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    })
+}
+
+fn example_postcode(app: &App) -> String {
+    call(app, "GET", "/app/config.json", None, None).json()["example_postcode"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn suggest(app: &App, body: Value) -> Answer {
+    call(app, "POST", "/api/contributions", None, Some(body))
+}
+
+fn decide(app: &App, reference: &str, body: Value) -> Answer {
+    call(
+        app,
+        "POST",
+        &format!("/api/contributions/{reference}/decision"),
+        Some(&app.editor),
+        Some(body),
+    )
+}
+
+#[test]
+fn a_suggestion_is_private_until_approved_and_then_live_everywhere() {
+    let app = app();
+    let postcode = example_postcode(&app);
+    let sent = suggest(
+        &app,
+        json!({"kind": "new", "name": "Tuesday Lunch Club", "category": "community_centre",
+               "postcode": postcode, "note": "Hot lunches for over-60s, £3", "contact_email": "me@example.org"}),
+    );
+    assert_eq!(sent.status, StatusCode::CREATED, "{}", sent.text());
+    let reference = sent.json()["reference"].as_str().unwrap().to_string();
+    assert!(
+        assetmap::catalog::contributions::is_reference(&reference),
+        "{reference}"
+    );
+    assert_eq!(
+        sent.headers["location"].to_str().unwrap(),
+        format!("/contributions/{reference}")
+    );
+    // Not public: the status says only where it stands.
+    let status = call(
+        &app,
+        "GET",
+        &format!("/api/contributions/{reference}"),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(status["status"], "pending");
+    assert!(
+        !status.to_string().contains("Lunch") && !status.to_string().contains("me@example.org")
+    );
+    let search = call(&app, "GET", "/api/search?q=tuesday%20lunch", None, None).json();
+    assert_eq!(search["total"], 0);
+    // The queue is for editors, and never shows the contributor's e-mail.
+    assert_eq!(
+        call(&app, "GET", "/api/contributions?status=pending", None, None).status,
+        StatusCode::UNAUTHORIZED
+    );
+    let queue = call(
+        &app,
+        "GET",
+        "/api/contributions?status=pending",
+        Some(&app.editor),
+        None,
+    )
+    .json();
+    assert_eq!(queue["count"], 1);
+    let item = &queue["contributions"][0];
+    assert_eq!(item["proposal"]["name"], "Tuesday Lunch Club");
+    assert_eq!(item["has_contact_email"], true);
+    assert!(!queue.to_string().contains("me@example.org"));
+
+    // Approved with an edit: live everywhere at once.
+    let decided = decide(
+        &app,
+        &reference,
+        json!({"decision": "approve", "edits": {"name": "Tuesday Lunch Club (St Mark's)"}}),
+    );
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.text());
+    let d = decided.json();
+    assert_eq!(d["status"], "changed_and_approved");
+    let id = d["result_asset_id"].as_str().unwrap().to_string();
+    let search = call(&app, "GET", "/api/search?q=tuesday%20lunch", None, None).json();
+    assert_eq!(search["results"][0]["id"], id.as_str());
+    let near = call(
+        &app,
+        "GET",
+        &format!(
+            "/api/nearby?postcode={}&category=community_centre&limit=100",
+            postcode.replace(' ', "%20")
+        ),
+        None,
+        None,
+    )
+    .json();
+    assert!(
+        near["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["id"] == id.as_str())
+    );
+    // The history names the contribution.
+    let history = call(
+        &app,
+        "GET",
+        &format!("/api/assets/{id}/history"),
+        None,
+        None,
+    )
+    .json();
+    let reason = history["revisions"][0]["reason"].as_str().unwrap();
+    assert!(reason.contains(&reference), "{reason}");
+    assert_eq!(history["revisions"][0]["actor"], "token:editor-bot");
+    // The contributor's page says so; a second decision is refused.
+    let page = call(
+        &app,
+        "GET",
+        &format!("/contributions/{reference}"),
+        None,
+        None,
+    );
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text().contains("Approved with changes"));
+    assert!(page.headers.contains_key("content-security-policy"));
+    let again = decide(
+        &app,
+        &reference,
+        json!({"decision": "decline", "reason": "no"}),
+    );
+    assert_eq!(again.status, StatusCode::CONFLICT, "{}", again.text());
+}
+
+#[test]
+fn changes_closures_declines_and_merges_apply_through_the_catalog() {
+    let app = app();
+    let d = app.state.dataset();
+    let gp = d
+        .assets
+        .iter()
+        .find(|a| a.category == "gp")
+        .unwrap()
+        .clone();
+    let pharmacy = d
+        .assets
+        .iter()
+        .find(|a| a.category == "pharmacy")
+        .unwrap()
+        .clone();
+    drop(d);
+
+    // A new phone number.
+    let r = suggest(&app, json!({"kind": "change", "asset_id": gp.id, "phone": "01632 960123", "note": "the number changed in May"})).json();
+    let ok = decide(
+        &app,
+        r["reference"].as_str().unwrap(),
+        json!({"decision": "approve"}),
+    )
+    .json();
+    assert_eq!(ok["status"], "approved");
+    assert_eq!(
+        app.state.dataset().entry(&gp.id).unwrap().phone.as_deref(),
+        Some("01632 960123")
+    );
+
+    // A closure.
+    let r = suggest(
+        &app,
+        json!({"kind": "closure", "asset_id": pharmacy.id, "note": "shut for good"}),
+    )
+    .json();
+    decide(
+        &app,
+        r["reference"].as_str().unwrap(),
+        json!({"decision": "approve"}),
+    );
+    assert!(app.state.dataset().entry(&pharmacy.id).is_none(), "retired");
+    let history = call(
+        &app,
+        "GET",
+        &format!("/api/assets/{}/history", pharmacy.id),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(
+        history["revisions"].as_array().unwrap().last().unwrap()["action"],
+        "retire"
+    );
+
+    // A decline: the reason reaches the contributor, escaped.
+    let r = suggest(&app, json!({"kind": "new", "name": "<script>alert(1)</script> Club", "category": "youth_club", "postcode": example_postcode(&app)})).json();
+    let reference = r["reference"].as_str().unwrap();
+    let no = decide(
+        &app,
+        reference,
+        json!({"decision": "decline", "reason": "We could not find it <b>there</b>"}),
+    );
+    assert_eq!(no.json()["status"], "declined");
+    let page = call(
+        &app,
+        "GET",
+        &format!("/contributions/{reference}"),
+        None,
+        None,
+    )
+    .text();
+    assert!(
+        page.contains("We could not find it &lt;b&gt;there&lt;/b&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<script>"));
+    assert_eq!(
+        call(
+            &app,
+            "GET",
+            &format!("/api/contributions/{reference}"),
+            None,
+            None
+        )
+        .json()["reason"],
+        "We could not find it <b>there</b>"
+    );
+    // A decline needs a reason.
+    let r = suggest(&app, json!({"kind": "new", "name": "Another Club", "category": "youth_club", "postcode": example_postcode(&app)})).json();
+    let bare = decide(
+        &app,
+        r["reference"].as_str().unwrap(),
+        json!({"decision": "decline"}),
+    );
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A duplicate is flagged to the officer and merged.
+    let lon_lat = gp.lonlat;
+    let dup = suggest(&app, json!({"kind": "new", "name": gp.name.to_lowercase(), "category": "gp", "lon": lon_lat.x + 0.0005, "lat": lon_lat.y})).json();
+    let reference = dup["reference"].as_str().unwrap();
+    let queue = call(
+        &app,
+        "GET",
+        "/api/contributions?status=pending",
+        Some(&app.editor),
+        None,
+    )
+    .json();
+    let listed = queue["contributions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["reference"] == reference)
+        .unwrap()
+        .clone();
+    assert_eq!(listed["possible_duplicates"], json!([gp.id]));
+    let merged = decide(
+        &app,
+        reference,
+        json!({"decision": "merge", "into": gp.id, "reason": "already on the map"}),
+    )
+    .json();
+    assert_eq!(merged["status"], "merged");
+    assert_eq!(merged["result_asset_id"], gp.id.as_str());
+    assert_eq!(
+        call(
+            &app,
+            "GET",
+            &format!("/api/contributions/{reference}"),
+            None,
+            None
+        )
+        .json()["asset_id"],
+        gp.id.as_str()
+    );
+    // "Other" needs a real category before it can be approved.
+    let other = suggest(&app, json!({"kind": "new", "name": "Repair Café", "category": "other", "other_category": "repair café", "postcode": example_postcode(&app)})).json();
+    let reference = other["reference"].as_str().unwrap();
+    let refused = decide(&app, reference, json!({"decision": "approve"}));
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().contains("repair café"));
+    let ok = decide(
+        &app,
+        reference,
+        json!({"decision": "approve", "edits": {"category": "community_centre"}}),
+    )
+    .json();
+    assert_eq!(ok["status"], "changed_and_approved");
+}
+
+#[test]
+fn bad_contributions_get_precise_errors() {
+    let app = app();
+    let pc = example_postcode(&app);
+    let field = |body: Value| {
+        let a = suggest(&app, body);
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text());
+        a.json()["description"]
+            .as_str()
+            .unwrap()
+            .split(':')
+            .next()
+            .unwrap()
+            .to_string()
+    };
+    assert_eq!(
+        field(
+            json!({"kind": "new", "name": "A", "category": "gp", "postcode": pc, "leave_empty": "http://spam"})
+        ),
+        "leave_empty"
+    );
+    assert_eq!(
+        field(json!({"kind": "new", "name": "A", "category": "casino", "postcode": pc})),
+        "category"
+    );
+    assert_eq!(
+        field(json!({"kind": "new", "category": "gp", "postcode": pc})),
+        "name"
+    );
+    assert_eq!(
+        field(json!({"kind": "new", "name": "A", "category": "gp", "postcode": "ZZ9 9ZZ"})),
+        "postcode"
+    );
+    assert_eq!(
+        field(json!({"kind": "new", "name": "A", "category": "gp", "lon": -2.0, "lat": 53.4})),
+        "geometry"
+    );
+    assert_eq!(
+        field(
+            json!({"kind": "new", "name": "A", "category": "gp", "postcode": pc, "note": "https://a.example https://b.example https://c.example"})
+        ),
+        "note"
+    );
+    assert_eq!(
+        field(json!({"kind": "new", "name": "A".repeat(201), "category": "gp", "postcode": pc})),
+        "name"
+    );
+    assert_eq!(
+        field(
+            json!({"kind": "new", "name": "A", "category": "gp", "postcode": pc, "contact_email": "not an email"})
+        ),
+        "contact_email"
+    );
+    assert_eq!(
+        field(
+            json!({"kind": "new", "name": "A", "category": "gp", "postcode": pc, "website": "javascript:alert(1)"})
+        ),
+        "website"
+    );
+    assert_eq!(
+        field(json!({"kind": "new", "name": "A", "category": "other", "postcode": pc})),
+        "other_category"
+    );
+    assert_eq!(
+        field(json!({"kind": "change", "asset_id": "gp:NOPE", "phone": "01632 960000"})),
+        "asset_id"
+    );
+    assert_eq!(
+        field(
+            json!({"kind": "new", "name": "A", "category": "gp", "postcode": pc, "colour": "red"})
+        ),
+        "body"
+    );
+    assert_eq!(field(json!({"kind": "maybe"})), "body");
+    // Size and type.
+    let big = suggest(&app, json!({"kind": "new", "note": "x".repeat(17 * 1024)}));
+    assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let mut r = Request::builder().method("POST").uri("/api/contributions");
+    r = r.header("content-type", "text/plain");
+    let plain =
+        common::block_on(router(app.state.clone()).oneshot(r.body(Body::from("hello")).unwrap()))
+            .unwrap();
+    assert_eq!(plain.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // References that cannot be ones are 404 before any lookup.
+    for bad in [
+        "/api/contributions/..%2F..%2Fetc",
+        "/api/contributions/C0000-0000-0000",
+        "/contributions/nope",
+    ] {
+        assert_eq!(
+            call(&app, "GET", bad, None, None).status,
+            StatusCode::NOT_FOUND,
+            "{bad}"
+        );
+    }
+    // Nothing was stored.
+    let all = call(&app, "GET", "/api/contributions", Some(&app.editor), None).json();
+    assert_eq!(all["count"], 0);
+}
+
+#[test]
+fn each_client_is_rate_limited_with_retry_after() {
+    let mut app = app();
+    app.state = app.state.clone().with_contribution_rate(2.0, 6);
+    let pc = example_postcode(&app);
+    let body =
+        json!({"kind": "new", "name": "Warm Room", "category": "warm_space", "postcode": pc});
+    assert_eq!(suggest(&app, body.clone()).status, StatusCode::CREATED);
+    assert_eq!(suggest(&app, body.clone()).status, StatusCode::CREATED);
+    let third = suggest(&app, body);
+    assert_eq!(third.status, StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = third.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&wait), "{wait}");
+}
+
+#[test]
+fn only_editors_see_the_queue_and_decide() {
+    let app = app();
+    let r = suggest(&app, json!({"kind": "new", "name": "Board Games Night", "category": "community_centre", "postcode": example_postcode(&app)})).json();
+    let reference = r["reference"].as_str().unwrap().to_string();
+    let decision = format!("/api/contributions/{reference}/decision");
+    let approve = json!({"decision": "approve"});
+    for (who, auth, queue, decide) in [
+        (
+            "anonymous",
+            None,
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "a bad token",
+            Some("Bearer am_nope_nope"),
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+        ),
+        (
+            "not a bearer",
+            Some("Basic YTpi"),
+            StatusCode::UNAUTHORIZED,
+            StatusCode::UNAUTHORIZED,
+        ),
+    ] {
+        assert_eq!(
+            call(&app, "GET", "/api/contributions", auth, None).status,
+            queue,
+            "{who}"
+        );
+        assert_eq!(
+            call(&app, "POST", &decision, auth, Some(approve.clone())).status,
+            decide,
+            "{who}"
+        );
+    }
+    assert_eq!(
+        call(&app, "GET", "/api/contributions", Some(&app.admin), None).status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        call(&app, "POST", &decision, Some(&app.admin), Some(approve)).status,
+        StatusCode::OK
+    );
+    // Anyone may contribute and follow a reference.
+    assert_eq!(
+        call(
+            &app,
+            "GET",
+            &format!("/api/contributions/{reference}"),
+            None,
+            None
+        )
+        .status,
+        StatusCode::OK
+    );
+}
+
+#[test]
+fn contributions_and_decisions_are_kept_by_both_stores() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut stores = vec![StoreLocation::Sqlite(dir.path().join("c.sqlite"))];
+    if let Some(admin) = common::live::postgres_admin() {
+        stores.push(StoreLocation::Postgres(common::live::fresh_database(
+            &admin, "contrib",
+        )));
+    }
+    for location in stores {
+        let reference = {
+            let app = app_on(&location);
+            let r = suggest(&app, json!({"kind": "new", "name": "Seed Swap", "category": "community_centre", "postcode": example_postcode(&app)})).json();
+            let reference = r["reference"].as_str().unwrap().to_string();
+            let second = suggest(&app, json!({"kind": "new", "name": "Plant Swap", "category": "community_centre", "postcode": example_postcode(&app)})).json();
+            decide(
+                &app,
+                second["reference"].as_str().unwrap(),
+                json!({"decision": "decline", "reason": "a one-off event"}),
+            );
+            reference
+        };
+        // Reopened: both are there, one pending, one declined.
+        let app = app_on(&location);
+        let pending = call(
+            &app,
+            "GET",
+            "/api/contributions?status=pending",
+            Some(&app.editor),
+            None,
+        )
+        .json();
+        assert_eq!(pending["count"], 1, "{location:?}");
+        assert_eq!(pending["contributions"][0]["reference"], reference.as_str());
+        let declined = call(
+            &app,
+            "GET",
+            "/api/contributions?status=declined",
+            Some(&app.editor),
+            None,
+        )
+        .json();
+        assert_eq!(declined["contributions"][0]["reason"], "a one-off event");
+        let ok = decide(&app, &reference, json!({"decision": "approve"})).json();
+        assert_eq!(ok["status"], "approved", "{location:?}");
+        let id = ok["result_asset_id"].as_str().unwrap().to_string();
+        let app = app_on(&location);
+        assert!(
+            app.state.dataset().entry(&id).is_some(),
+            "{location:?}: the approval survives reopening"
+        );
+        let status = call(
+            &app,
+            "GET",
+            &format!("/api/contributions/{reference}"),
+            None,
+            None,
+        )
+        .json();
+        assert_eq!(status["status"], "approved");
+    }
+}
+
+#[test]
+fn a_store_made_before_contributions_is_migrated() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite");
+    let location = StoreLocation::Sqlite(path.clone());
+    drop(app_on(&location));
+    // Make it look like a version-1 store (as the previous release left it).
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "DROP TABLE contributions; DELETE FROM schema_migrations WHERE version = 2;",
+    )
+    .unwrap();
+    drop(conn);
+    let app = app_on(&location);
+    let r = suggest(
+        &app,
+        json!({"kind": "new", "name": "Knit and Natter", "category": "community_centre", "postcode": example_postcode(&app)}),
+    );
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.text());
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let versions: Vec<i64> = conn
+        .prepare("SELECT version FROM schema_migrations ORDER BY version")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(versions, [1, 2]);
+}
