@@ -106,6 +106,11 @@ enum Command {
         /// burst of 30; past it, 429 with Retry-After. 0 for no limit.
         #[arg(long, env = "ASSETMAP_COSTLY_PER_MINUTE", default_value_t = assetmap::http::DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE)]
         costly_per_minute: u32,
+        /// Contributions (suggestions and reports) one client address may
+        /// send per hour, after a burst of 5; past it, 429 with Retry-After.
+        /// 0 for no limit.
+        #[arg(long, env = "ASSETMAP_CONTRIBUTIONS_PER_HOUR", default_value_t = assetmap::http::contributions::DEFAULT_PER_HOUR)]
+        contributions_per_hour: u32,
         /// Mark the session cookie Secure even without X-Forwarded-Proto: https
         /// (behind a TLS-terminating proxy that does not send it).
         #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
@@ -424,6 +429,7 @@ fn main() -> anyhow::Result<()> {
         header_timeout_s: 10,
         max_connections: assetmap::http::server::DEFAULT_MAX_CONNECTIONS,
         costly_per_minute: assetmap::http::DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE,
+        contributions_per_hour: assetmap::http::contributions::DEFAULT_PER_HOUR,
         secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
@@ -442,6 +448,7 @@ fn main() -> anyhow::Result<()> {
             header_timeout_s,
             max_connections,
             costly_per_minute,
+            contributions_per_hour,
             secure_cookies,
         } => {
             let basemap = match basemap {
@@ -474,6 +481,7 @@ fn main() -> anyhow::Result<()> {
                     header_timeout_s,
                     max_connections,
                     costly_per_minute,
+                    contributions_per_hour,
                 ),
             )
         }
@@ -767,7 +775,13 @@ fn serve(
     web: WebOptions,
     auth: AuthOptions,
     public_url: Option<String>,
-    (grace_s, header_timeout_s, max_connections, costly_per_minute): (u64, u64, usize, u32),
+    (grace_s, header_timeout_s, max_connections, costly_per_minute, contributions_per_hour): (
+        u64,
+        u64,
+        usize,
+        u32,
+        u32,
+    ),
 ) -> anyhow::Result<()> {
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
@@ -829,7 +843,11 @@ fn serve(
         )
         .with_web(web)
         .with_auth(auth)
-        .with_heavy_per_client_per_minute(costly_per_minute);
+        .with_heavy_per_client_per_minute(costly_per_minute)
+        .with_contribution_rate(
+            assetmap::http::contributions::DEFAULT_BURST,
+            contributions_per_hour,
+        );
         if let Some(m) = manifest {
             state = state.with_manifest(m);
         }

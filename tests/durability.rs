@@ -270,3 +270,178 @@ fn acknowledged_writes_survive_sigkill_on_postgres() {
     };
     run(&fresh_database(&admin, "durable"), "postgres");
 }
+
+/// A contribution or decision the server acknowledged.
+#[derive(Debug, Clone)]
+enum Said {
+    /// Received (201) with this reference.
+    Received(String),
+    /// Decided (200): the reference, the status, and the asset an approval made.
+    Decided(String, String, Option<String>),
+}
+
+/// Streams suggestions and decisions until the server goes away.
+fn stream_contributions(
+    addr: SocketAddr,
+    auth: String,
+    mut pending: Vec<String>,
+    stop: Arc<AtomicBool>,
+    seed: u64,
+) -> Vec<Said> {
+    let mut rng = Lcg(seed);
+    let mut said = Vec::new();
+    let postcode = get(addr, "/app/config.json").json()["example_postcode"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut n = 0;
+    while !stop.load(Ordering::Relaxed) {
+        n += 1;
+        let reply = if pending.is_empty() || rng.next(3) > 0 {
+            let body = json!({"kind": "new", "name": format!("Suggested {seed}-{n}"), "category": "warm_space", "postcode": postcode});
+            request(
+                addr,
+                "POST",
+                "/api/contributions",
+                &[("content-type", "application/json")],
+                body.to_string().as_bytes(),
+            )
+            .map(|r| (r, None))
+        } else {
+            let reference = pending.remove(rng.next(pending.len() as u64) as usize);
+            let body = if rng.next(2) == 0 {
+                json!({"decision": "approve"})
+            } else {
+                json!({"decision": "decline", "reason": format!("declined {seed}-{n}")})
+            };
+            request(
+                addr,
+                "POST",
+                &format!("/api/contributions/{reference}/decision"),
+                &[
+                    ("content-type", "application/json"),
+                    ("authorization", &auth),
+                ],
+                body.to_string().as_bytes(),
+            )
+            .map(|r| (r, Some(reference)))
+        };
+        let Ok((reply, decided)) = reply else { break };
+        if reply.status >= 500 || reply.status == 0 {
+            break;
+        }
+        assert!(
+            reply.status < 300,
+            "refused: {} {}",
+            reply.status,
+            String::from_utf8_lossy(&reply.body)
+        );
+        let v = reply.json();
+        match decided {
+            None => {
+                let r = v["reference"].as_str().unwrap().to_string();
+                pending.push(r.clone());
+                said.push(Said::Received(r));
+            }
+            Some(r) => said.push(Said::Decided(
+                r,
+                v["status"].as_str().unwrap().to_string(),
+                v["result_asset_id"].as_str().map(str::to_string),
+            )),
+        }
+    }
+    said
+}
+
+/// Checks every acknowledged contribution and decision; returns the pending ones.
+fn verify_contributions(addr: SocketAddr, said: &[Said]) -> Vec<String> {
+    let mut last: std::collections::BTreeMap<String, &Said> = Default::default();
+    for s in said {
+        let r = match s {
+            Said::Received(r) | Said::Decided(r, _, _) => r.clone(),
+        };
+        last.insert(r, s);
+    }
+    let mut pending = Vec::new();
+    for (reference, s) in last {
+        let reply = get(addr, &format!("/api/contributions/{reference}"));
+        assert_eq!(reply.status, 200, "contribution {reference} is lost");
+        let v = reply.json();
+        match s {
+            Said::Received(_) => {
+                // Acknowledged as received; a decision may have been made
+                // and lost with its answer only if it was never acknowledged.
+                if v["status"] == "pending" {
+                    pending.push(reference.clone());
+                }
+            }
+            Said::Decided(_, status, asset) => {
+                assert_eq!(
+                    v["status"],
+                    status.as_str(),
+                    "{reference}: the decision is lost"
+                );
+                if let Some(id) = asset {
+                    let h = get(addr, &format!("/api/assets/{id}/history"));
+                    assert_eq!(h.status, 200, "{reference}: its asset {id} is lost");
+                    let h = h.json();
+                    assert!(
+                        h["revisions"][0]["reason"]
+                            .as_str()
+                            .unwrap()
+                            .contains(&reference),
+                        "{reference}: the revision names it"
+                    );
+                }
+            }
+        }
+    }
+    pending
+}
+
+fn run_contributions(store: &str, backend: &str) {
+    let auth = format!("Bearer {}", token(store, "editor"));
+    let mut rng = Lcg(0xc0de_0000 + backend.len() as u64);
+    let mut said: Vec<Said> = Vec::new();
+    let cycles = CYCLES / 2;
+    for cycle in 0..cycles {
+        let server = Server::start(store, &["--contributions-per-hour", "0"]);
+        let addr = server.addr;
+        let pending = verify_contributions(addr, &said);
+        let stop = Arc::new(AtomicBool::new(false));
+        let writer = std::thread::spawn({
+            let (auth, stop) = (auth.clone(), stop.clone());
+            move || stream_contributions(addr, auth, pending, stop, cycle as u64)
+        });
+        std::thread::sleep(Duration::from_millis(50 + rng.next(450)));
+        server.kill();
+        stop.store(true, Ordering::Relaxed);
+        said.extend(writer.join().unwrap());
+    }
+    let server = Server::start(store, &[]);
+    verify_contributions(server.addr, &said);
+    let received = said
+        .iter()
+        .filter(|s| matches!(s, Said::Received(_)))
+        .count();
+    let decided = said.len() - received;
+    eprintln!(
+        "contributions ({backend}): {cycles} SIGKILLs, {received} acknowledged contributions and {decided} decisions, all present after restart"
+    );
+    assert!(received >= cycles && decided > 0, "{received} {decided}");
+}
+
+#[test]
+fn acknowledged_contributions_and_decisions_survive_sigkill_on_sqlite() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("contributions.sqlite");
+    run_contributions(store.to_str().unwrap(), "sqlite");
+}
+
+#[test]
+fn acknowledged_contributions_and_decisions_survive_sigkill_on_postgres() {
+    let Some(admin) = postgres_admin() else {
+        return;
+    };
+    run_contributions(&fresh_database(&admin, "contrib_durable"), "postgres");
+}
