@@ -223,6 +223,11 @@ enum Command {
         /// The copy to write (must not exist).
         output: PathBuf,
     },
+    /// Contributions from residents and community groups.
+    Contributions {
+        #[command(subcommand)]
+        action: ContributionsAction,
+    },
     /// Write the fictional demo dataset (Fictionford) into a folder.
     DemoData {
         /// Folder to write into (the repository keeps it in data/demo).
@@ -285,6 +290,24 @@ enum UserAction {
         /// Read the password from the first line of standard input.
         #[arg(long)]
         password_stdin: bool,
+        /// The store (as for `serve`).
+        #[arg(long, env = "ASSETMAP_STORE")]
+        store: Option<String>,
+        /// The manifest whose default store to use (without --store).
+        #[arg(long, env = "ASSETMAP_MANIFEST")]
+        manifest: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum ContributionsAction {
+    /// Delete contributors' e-mail addresses kept longer than the retention
+    /// period after their contribution was decided (the privacy notice says
+    /// 180 days; run it daily, e.g. from cron).
+    Purge {
+        /// Keep addresses of contributions decided fewer than this many days ago.
+        #[arg(long, default_value_t = assetmap::catalog::contributions::CONTACT_RETENTION_DAYS)]
+        older_than_days: u32,
         /// The store (as for `serve`).
         #[arg(long, env = "ASSETMAP_STORE")]
         store: Option<String>,
@@ -646,6 +669,26 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => print!("{text}"),
             }
+            Ok(())
+        }
+        Command::Contributions {
+            action:
+                ContributionsAction::Purge {
+                    older_than_days,
+                    store,
+                    manifest,
+                },
+        } => {
+            let location = store_location(store.as_deref(), manifest.as_ref());
+            let mut store = open_store(&location)?;
+            let n = assetmap::catalog::contributions::forget_contact_emails(
+                store.as_mut(),
+                older_than_days,
+            )
+            .map_err(|e| anyhow::anyhow!("the purge failed: {e}"))?;
+            println!(
+                "deleted {n} contributors' e-mail addresses from contributions decided more than {older_than_days} days ago"
+            );
             Ok(())
         }
         Command::Backup {

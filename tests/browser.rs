@@ -60,6 +60,10 @@ fn web_pages_pass_their_browser_tests() {
     let basemap =
         Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "Example tiles").unwrap();
     let state = AppState::new(dataset).with_web(WebOptions::new(Some(basemap), None));
+    // An officer's token, for the contribution tests to approve with.
+    let (record, editor_token) =
+        assetmap::catalog::auth::new_token("e2e-officer", assetmap::catalog::Role::Editor).unwrap();
+    state.catalog.with_store(|s| s.put_token(&record)).unwrap();
     let address = common::serve(state);
     // A second server whose pages draw the map from a PMTiles archive.
     let archive_dir = tempfile::tempdir().unwrap();
@@ -109,6 +113,7 @@ fn web_pages_pass_their_browser_tests() {
         .env("CHROMIUM", &browser)
         .env("ASSETMAP_ARTIFACTS", &artifacts)
         .env("ASSETMAP_ARCHIVE_URL", format!("http://{archive_address}"))
+        .env("ASSETMAP_EDITOR_TOKEN", &editor_token)
         // With CHROMIUM set (as CI does), the print test's tools must be there too.
         .env(
             "ASSETMAP_REQUIRE_PRINT_TOOLS",

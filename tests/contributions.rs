@@ -656,3 +656,222 @@ fn a_store_made_before_contributions_is_migrated() {
         .collect();
     assert_eq!(versions, [1, 2]);
 }
+
+/// A form post with these cookies and fields.
+fn post_form(
+    app: &App,
+    cookie: Option<&str>,
+    fields: &[(&str, &str)],
+    extra: &[(&str, &str)],
+) -> Answer {
+    let body: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields.iter().copied())
+        .finish();
+    let mut r = Request::builder()
+        .method("POST")
+        .uri("/suggest")
+        .header("content-type", "application/x-www-form-urlencoded");
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    for (k, v) in extra {
+        r = r.header(*k, *v);
+    }
+    common::block_on(async {
+        let response = router(app.state.clone())
+            .oneshot(r.body(Body::from(body)).unwrap())
+            .await
+            .unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    })
+}
+
+#[test]
+fn the_form_works_without_javascript_and_refuses_forged_posts() {
+    let app = app();
+    let pc = example_postcode(&app);
+    let page = call(&app, "GET", "/suggest", None, None);
+    assert_eq!(page.status, StatusCode::OK);
+    let set = page.headers["set-cookie"].to_str().unwrap().to_string();
+    assert!(
+        set.contains("HttpOnly") && set.contains("SameSite=Strict"),
+        "{set}"
+    );
+    let token = set
+        .split(';')
+        .next()
+        .unwrap()
+        .split('=')
+        .nth(1)
+        .unwrap()
+        .to_string();
+    let html = page.text();
+    assert!(html.contains(&format!("name=\"csrf\" value=\"{token}\"")));
+    assert!(
+        html.contains("<label for=\"field-name\">"),
+        "labelled fields"
+    );
+    let cookie = format!("assetmap_form={token}");
+    let fields = |name: &str, postcode: &str| {
+        vec![
+            ("csrf", token.clone()),
+            ("kind", "new".into()),
+            ("name", name.into()),
+            ("category", "advice".into()),
+            ("postcode", postcode.into()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| {
+        v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>()
+    };
+    let send = |v: Vec<(&'static str, String)>, cookie: Option<&str>, extra: &[(&str, &str)]| {
+        let owned = as_refs(&v);
+        let refs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        post_form(&app, cookie, &refs, extra)
+    };
+    // An error is shown beside its field, with what was typed kept.
+    let bad = send(fields("<b>Debt Café</b>", "NOT A CODE"), Some(&cookie), &[]);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    assert!(html.contains("id=\"postcode-error\""), "{html}");
+    assert!(
+        html.contains("aria-describedby=\"postcode-hint postcode-error\" aria-invalid=\"true\"")
+    );
+    assert!(
+        html.contains("value=\"&lt;b&gt;Debt Café&lt;/b&gt;\""),
+        "escaped and kept"
+    );
+    assert!(
+        html.contains("<a href=\"#field-postcode\">"),
+        "listed at the top"
+    );
+    // Sent: to the status page.
+    let ok = send(fields("Debt Café", &pc), Some(&cookie), &[]);
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let location = ok.headers["location"].to_str().unwrap().to_string();
+    assert!(
+        location.starts_with("/contributions/C") && location.ends_with("?sent=1"),
+        "{location}"
+    );
+    let thanks = call(&app, "GET", &location, None, None).text();
+    assert!(thanks.contains("Thank you: we have received it"));
+    // No cookie, a wrong token, or another site: refused, nothing stored.
+    assert_eq!(
+        send(fields("Forged", &pc), None, &[]).status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            fields("Forged", &pc),
+            Some("assetmap_form=00000000000000000000000000000000"),
+            &[]
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            fields("Forged", &pc),
+            Some(&cookie),
+            &[("sec-fetch-site", "cross-site")]
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // The honeypot.
+    let mut trap = fields("Robot", &pc);
+    trap.push(("leave_empty", "buy now".into()));
+    assert_eq!(
+        send(trap, Some(&cookie), &[]).status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    let all = call(&app, "GET", "/api/contributions", Some(&app.editor), None).json();
+    assert_eq!(all["count"], 1, "only the real one was stored");
+    // "Is something wrong?" for a place: the form names it.
+    let id = app.state.dataset().assets[0].id.clone();
+    let report = call(
+        &app,
+        "GET",
+        &format!("/suggest?asset={}", id.replace(':', "%3A")),
+        None,
+        None,
+    )
+    .text();
+    assert!(report.contains("Is something wrong with") && report.contains("It has closed"));
+    // The privacy notice says what is kept.
+    let privacy = call(&app, "GET", "/privacy", None, None).text();
+    assert!(privacy.contains("180 days"));
+}
+
+#[test]
+fn contributors_email_addresses_are_purged_after_the_retention_period() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("purge.sqlite");
+    let location = StoreLocation::Sqlite(path.clone());
+    let (decided, pending) = {
+        let app = app_on(&location);
+        let pc = example_postcode(&app);
+        let a = suggest(&app, json!({"kind": "new", "name": "Chess Club", "category": "community_centre", "postcode": pc, "contact_email": "a@example.org"})).json();
+        let b = suggest(&app, json!({"kind": "new", "name": "Choir", "category": "community_centre", "postcode": pc, "contact_email": "b@example.org"})).json();
+        let decided = a["reference"].as_str().unwrap().to_string();
+        decide(
+            &app,
+            &decided,
+            json!({"decision": "decline", "reason": "a duplicate"}),
+        );
+        (decided, b["reference"].as_str().unwrap().to_string())
+    };
+    let run = |days: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_assetmap"))
+            .args([
+                "contributions",
+                "purge",
+                "--older-than-days",
+                days,
+                "--store",
+                path.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    // Within the retention period: kept.
+    assert!(run("180").starts_with("deleted 0 "));
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    assert!(run("0").starts_with("deleted 1 "), "only the decided one");
+    let mut store = location.open().unwrap();
+    let mut body = |r: &str| store.contribution(r).unwrap().unwrap().body;
+    assert!(!body(&decided).contains("a@example.org"));
+    assert!(
+        body(&pending).contains("b@example.org"),
+        "a pending contribution keeps it"
+    );
+    let app = app_on(&location);
+    let status = call(
+        &app,
+        "GET",
+        &format!("/api/contributions/{decided}"),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(status["status"], "declined", "the decision itself is kept");
+}

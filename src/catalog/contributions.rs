@@ -27,6 +27,9 @@ pub const MAX_LINKS: usize = 2;
 /// How near an existing asset of the same category a new place must be, with
 /// a similar name, to be flagged as a possible duplicate.
 pub const DUPLICATE_RADIUS_M: f64 = 250.0;
+/// How long a contributor's e-mail address is kept after the contribution
+/// is decided, days (the privacy notice says so).
+pub const CONTACT_RETENTION_DAYS: u32 = 180;
 /// Category id of places whose kind the contributor described in words.
 pub const OTHER: &str = "other";
 
@@ -562,7 +565,13 @@ impl Catalog {
                         self.write_for(
                             Edit::Create { fields },
                             actor,
-                            Some(&why("suggested by a resident", &reason)),
+                            Some(&why(
+                                &format!(
+                                    "suggested by a resident on {}, approved",
+                                    c.received_at.get(..10).unwrap_or(&c.received_at)
+                                ),
+                                &reason,
+                            )),
                         )?
                     }
                     Kind::Change => {
@@ -582,7 +591,13 @@ impl Catalog {
                                 fields: merged.over(&row.fields),
                             },
                             actor,
-                            Some(&why("a change reported by a resident", &reason)),
+                            Some(&why(
+                                &format!(
+                                    "a change reported by a resident on {}, approved",
+                                    c.received_at.get(..10).unwrap_or(&c.received_at)
+                                ),
+                                &reason,
+                            )),
                         )?
                     }
                     Kind::Closure => {
@@ -596,7 +611,13 @@ impl Catalog {
                                 expected_revision: row.revision,
                             },
                             actor,
-                            Some(&why("closure reported by a resident", &reason)),
+                            Some(&why(
+                                &format!(
+                                    "a closure reported by a resident on {}, approved",
+                                    c.received_at.get(..10).unwrap_or(&c.received_at)
+                                ),
+                                &reason,
+                            )),
                         )?
                     }
                 };
@@ -739,6 +760,40 @@ fn new_fields(d: &Dataset, p: &Proposal) -> Result<AssetFields, CatalogError> {
         f.category = OTHER.into();
     }
     Ok(f)
+}
+
+/// Deletes the e-mail addresses of contributions decided more than `days`
+/// days ago; returns how many were deleted.
+pub fn forget_contact_emails(
+    store: &mut dyn super::Store,
+    days: u32,
+) -> Result<usize, super::StoreError> {
+    let cutoff = time::rfc3339(
+        std::time::SystemTime::now() - std::time::Duration::from_secs(u64::from(days) * 86_400),
+    );
+    let mut n = 0;
+    for row in store.contributions(None, usize::MAX)? {
+        let Ok(mut c) = serde_json::from_str::<Contribution>(&row.body) else {
+            continue;
+        };
+        let old = c.decided_at.as_deref().is_some_and(|d| d < cutoff.as_str());
+        if !old || c.contact_email.is_none() {
+            continue;
+        }
+        c.contact_email = None;
+        let body =
+            serde_json::to_string(&c).map_err(|e| super::StoreError::Database(e.to_string()))?;
+        store.commit_with(
+            &[],
+            Some(&ContributionRow {
+                body,
+                expected_status: Some(row.status.clone()),
+                ..row
+            }),
+        )?;
+        n += 1;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]

@@ -97,7 +97,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -267,13 +267,13 @@ pub async fn signin_page(State(state): State<AppState>) -> Response {
     html_page(&state, StatusCode::OK, signin_html(&state, None, ""))
 }
 
-fn form_fields(body: &[u8]) -> HashMap<String, String> {
+pub(crate) fn form_fields(body: &[u8]) -> HashMap<String, String> {
     form_urlencoded::parse(body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
         .collect()
 }
 
-fn is_tls(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn is_tls(state: &AppState, headers: &HeaderMap) -> bool {
     state.auth.secure_cookies
         || headers
             .get("x-forwarded-proto")

@@ -122,7 +122,7 @@ fn json_body<T: serde::de::DeserializeOwned>(
 }
 
 /// The client's rate-limit key: a hash of its address, never the address.
-fn client_key(ip: &ClientIp) -> String {
+pub(crate) fn client_key(ip: &ClientIp) -> String {
     let text = ip.0.map(|a| a.to_string()).unwrap_or_default();
     crate::catalog::auth::sha256_hex(text.as_bytes())[..16].to_string()
 }
@@ -371,8 +371,10 @@ pub async fn decide(
 pub async fn page(
     State(state): State<AppState>,
     Path(reference): Path<String>,
-    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
 ) -> Response {
+    // `?sent=1`: just sent from the form.
+    let sent = raw.as_deref() == Some("sent=1");
     let escape = super::web::escape;
     let (status, title, body) = match find(&state, &reference).await {
         Ok(c) => {
@@ -415,16 +417,18 @@ pub async fn page(
             ),
         ),
     };
-    let html = format!(
-        "<!doctype html>\n<html lang=\"en-GB\"><head><meta charset=\"utf-8\">\
-         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <title>{title} – {dataset}</title><link rel=\"stylesheet\" href=\"/app/app.css\"></head>\
-         <body class=\"document\"><main id=\"main\" class=\"panel\"><h1>{title}</h1>{body}\
-         <p><a href=\"/\">Back to the map</a></p></main></body></html>",
-        title = escape(&title),
-        dataset = escape(&state.dataset().info.name),
+    let html = super::auth::shell(
+        &state,
+        &escape(&title),
+        &format!(
+            "<h1>{}</h1>{thanks}{body}<p><a href=\"/\">Back to the map</a></p>",
+            escape(&title),
+            thanks = if sent && status == StatusCode::OK {
+                "<div class=\"confirmation\" role=\"status\"><p><strong>Thank you: we have received it.</strong> Keep this reference to check on it here. Nothing you sent is shown to anyone until an officer has checked it.</p></div>"
+            } else {
+                ""
+            },
+        ),
     );
-    let mut r = super::web::html_response(&state, html, &headers);
-    *r.status_mut() = status;
-    r
+    super::auth::html_page(&state, status, html)
 }

@@ -407,6 +407,15 @@ fn fields_from(
     })
 }
 
+/// Runs catalog work on the blocking pool; the outer error is only the pool's.
+pub(crate) async fn run_raw<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, CatalogError> + Send + 'static,
+) -> Result<Result<T, CatalogError>, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
 pub(crate) async fn run<T: Send + 'static>(
     f: impl FnOnce() -> Result<T, CatalogError> + Send + 'static,
 ) -> Result<T, ApiError> {

@@ -449,6 +449,8 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[30], get(contributions::status))
         .route(ROUTES[31], axum::routing::post(contributions::decide))
         .route(ROUTES[32], get(contributions::page))
+        .route("/suggest", get(web::suggest::form).post(web::suggest::send))
+        .route("/privacy", get(web::privacy))
         .route("/oruk", get(oruk::root))
         .route("/oruk/", get(oruk::root))
         .route("/oruk/openapi.json", get(oruk::openapi))

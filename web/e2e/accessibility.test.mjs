@@ -35,6 +35,14 @@ const { example_postcode: POSTCODE } = await apiGet("/app/config.json");
 // A demo food bank from Give Food's dump, with its needs list, and the
 // community directory's services (organisation, description, access notes).
 const { results: [FOOD_BANK] } = await apiGet("/api/search?q=St%20Brendan%27s%20Hall&category=food_bank");
+// A contribution, for its status page.
+const { reference: REFERENCE } = await (
+  await fetch(`${BASE}/api/contributions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ kind: "new", name: "Accessibility check club", category: "advice", postcode: POSTCODE }),
+  })
+).json();
 
 for (const [name, path, prepare] of [
   ["residents' page with results", `/?postcode=${encodeURIComponent(POSTCODE)}`, (p) => p.waitForSelector("#results > li")],
@@ -48,6 +56,14 @@ for (const [name, path, prepare] of [
     await p.waitForSelector("#whatif-table");
   }],
   ["accessibility statement", "/accessibility", null],
+  ["privacy notice", "/privacy", null],
+  ["a contribution's status page", `/contributions/${REFERENCE}?sent=1`, null],
+  ["the suggestion form", "/suggest", null],
+  ["the suggestion form with errors", "/suggest", async (p) => {
+    await p.locator("#field-postcode").fill("NOT A CODE");
+    await Promise.all([p.waitForLoadState("load"), p.locator('button[type="submit"]').click()]);
+    await p.waitForSelector("#error-summary");
+  }],
   ["collections, browsed as HTML", "/collections?f=html", null],
   ["a page of wards, browsed as HTML", "/collections/wards/items?f=html&limit=5&offset=5", null],
   ["one asset, browsed as HTML", "/collections/assets/items?f=html&limit=1", (p) => p.click("tbody a")],
@@ -55,7 +71,7 @@ for (const [name, path, prepare] of [
   test(`axe finds no serious or critical WCAG 2.2 AA problems: ${name}`, async () => {
     const page = await browser.context.newPage();
     await page.goto(BASE + path);
-    const app = !(path === "/accessibility" || path.startsWith("/collections") || path.startsWith("/print"));
+    const app = !(path === "/accessibility" || path === "/privacy" || path.startsWith("/suggest") || path.startsWith("/contributions/") || path.startsWith("/collections") || path.startsWith("/print"));
     if (app) await page.waitForFunction(() => document.body.dataset.ready === "true");
     if (prepare) await prepare(page);
     if (app) await mapIdle(page);

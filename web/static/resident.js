@@ -318,6 +318,7 @@ function resultItem(f, i, origin) {
       { class: "actions" },
       h("button", { type: "button", class: "button small show-on-map", "aria-describedby": titleId, onclick: () => select(p.id, "list") }, "Show on map"),
       h("a", { class: "button small secondary", href: directions, rel: "noopener noreferrer", target: "_blank", "aria-describedby": titleId }, "Directions", h("span", { class: "visually-hidden" }, " (opens OpenStreetMap in a new tab)")),
+      h("a", { class: "report", href: `/suggest?asset=${encodeURIComponent(p.id)}`, "aria-describedby": titleId }, "Is something wrong?"),
     ),
   );
 }

@@ -443,7 +443,8 @@ fn result_item(
         from.y, from.x, a.lonlat.y, a.lonlat.x
     );
     format!(
-        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"hours-badge {badge}\">{hours}</p><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a></div></li>",
+        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"hours-badge {badge}\">{hours}</p><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a> <a class=\"report\" href=\"/suggest?asset={report}\" aria-describedby=\"result-{i}-name\">Is something wrong?</a></div></li>",
+        report = escape_html(&form_urlencoded::byte_serialize(a.id.as_bytes()).collect::<String>()),
         id = escape_html(&a.id),
         closed = if a.status == crate::model::AssetStatus::TemporarilyClosed {
             " · <strong class=\"closed\">Temporarily closed</strong>"

@@ -15,6 +15,7 @@ use super::{ApiError, AppState, ogc};
 
 mod first;
 pub mod print;
+pub mod suggest;
 
 /// A raster base map the pages may show under the data (off until the user turns it on).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -291,10 +292,11 @@ static ASSETS: [Asset; 11] = [
 ];
 
 /// The pages, by path.
-static PAGES: [(&str, Asset); 3] = [
+static PAGES: [(&str, Asset); 4] = [
     ("/", own!("index.html", HTML)),
     ("/planner", own!("planner.html", HTML)),
     ("/accessibility", own!("accessibility.html", HTML)),
+    ("/privacy", own!("privacy.html", HTML)),
 ];
 
 /// `GET /`: the residents' page for browsers; the OGC API landing page (JSON)
@@ -359,6 +361,11 @@ pub async fn methods(State(state): State<AppState>, headers: HeaderMap) -> Respo
 /// `GET /planner`
 pub async fn planner(State(state): State<AppState>, headers: HeaderMap) -> Response {
     page(&state, "/planner", &headers)
+}
+
+/// `GET /privacy`: what contributions keep about people, and for how long.
+pub async fn privacy(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    page(&state, "/privacy", &headers)
 }
 
 /// `GET /accessibility`
@@ -627,11 +634,6 @@ pub fn content_security_policy(state: &AppState) -> String {
 /// Text made safe for HTML (for pages written outside this module).
 pub(crate) fn escape(text: &str) -> String {
     escape_html(text)
-}
-
-/// A page written by a handler, with the pages' security headers.
-pub(crate) fn html_response(state: &AppState, html: String, headers: &HeaderMap) -> Response {
-    respond(state, HTML, html.into_bytes(), headers)
 }
 
 pub(super) fn escape_html(text: &str) -> String {

@@ -1,0 +1,157 @@
+// Residents as partners, in Chromium: a resident suggests a place by
+// keyboard alone and gets a reference; an officer approves it (through the
+// API: the moderation desk comes later); the place appears in the
+// resident's search and on the map, and its history shows both steps. Also
+// a report that a place has closed, a declined suggestion with its reason
+// on the status page, and the form's errors beside their fields.
+
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { BASE, apiGet, launch, mapIdle, openPage } from "./browser.mjs";
+
+const TOKEN = process.env.ASSETMAP_EDITOR_TOKEN;
+
+let browser;
+before(async () => {
+  browser = await launch();
+});
+after(async () => {
+  await browser?.close();
+});
+
+async function decide(reference, body) {
+  const r = await fetch(`${BASE}/api/contributions/${reference}/decision`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify(body),
+  });
+  const text = await r.text();
+  assert.equal(r.status, 200, text);
+  return JSON.parse(text);
+}
+
+/** Types into a field reached by keyboard: focus moves with Tab until the field has it. */
+async function tabTo(page, selector, max = 40) {
+  for (let i = 0; i < max; i++) {
+    if (await page.evaluate((s) => document.activeElement?.matches(s), selector)) return;
+    await page.keyboard.press("Tab");
+  }
+  throw new Error(`Tab never reached ${selector}`);
+}
+
+test("a resident suggests a place by keyboard alone; once approved it is in their search and on the map, with both steps in its history", async () => {
+  assert.ok(TOKEN, "the test server gives an officer's token");
+  const { example_postcode: postcode } = await apiGet("/app/config.json");
+  const page = await openPage(browser.context, "/");
+  await tabTo(page, 'a[href="/suggest"]');
+  await Promise.all([page.waitForURL(`${BASE}/suggest`), page.keyboard.press("Enter")]);
+  await tabTo(page, "#field-name");
+  await page.keyboard.type("Tuesday Lunch Club");
+  await tabTo(page, "#field-category");
+  // Choose "Community centre" from the list by typing its first letters.
+  await page.keyboard.type("Community");
+  assert.equal(await page.locator("#field-category").inputValue(), "community_centre");
+  await tabTo(page, "#field-postcode");
+  await page.keyboard.type(postcode);
+  await tabTo(page, "#field-opening_hours");
+  await page.keyboard.type("Tuesdays 12 to 2");
+  await tabTo(page, "#field-note");
+  await page.keyboard.type("Hot lunches for anyone over 60, £3.");
+  await tabTo(page, 'button[type="submit"]');
+  await Promise.all([page.waitForURL(/\/contributions\/C[0-9A-F-]+\?sent=1$/), page.keyboard.press("Enter")]);
+  const reference = new URL(page.url()).pathname.split("/").pop();
+  assert.match(await page.getByRole("status").innerText(), /Thank you: we have received it/);
+  assert.ok((await page.locator("main").innerText()).includes(reference));
+  // Not public yet.
+  assert.equal((await apiGet("/api/search?q=tuesday%20lunch")).total, 0);
+
+  const decided = await decide(reference, { decision: "approve" });
+  assert.equal(decided.status, "approved");
+  const id = decided.result_asset_id;
+  await page.reload();
+  assert.match(await page.locator("main").innerText(), /Approved: it is on the map/);
+
+  // In the resident's search, and drawn on the map.
+  const near = await apiGet(`/api/nearby?postcode=${encodeURIComponent(postcode)}&category=community_centre&limit=50`);
+  const index = near.features.findIndex((f) => f.properties.id === id);
+  assert.ok(index >= 0, "the API lists it");
+  const search = await openPage(browser.context, `/?postcode=${encodeURIComponent(postcode)}&category=community_centre`);
+  await search.waitForSelector("#results > li");
+  if (index >= 10) {
+    await search.getByRole("button", { name: "Show more places" }).click();
+  }
+  await search.waitForSelector(`#results > li[data-id="${id}"]`);
+  // Selecting it shows it on the map: the result's marker is drawn.
+  await search.locator(`#results > li[data-id="${id}"] .show-on-map`).focus();
+  await search.keyboard.press("Enter");
+  await mapIdle(search);
+  const drawn = await search.evaluate((asset) => {
+    const map = window.__assetmap.map;
+    return map.queryRenderedFeatures({ layers: ["result-symbols"] }).some((f) => f.properties.id === asset);
+  }, id);
+  assert.ok(drawn, "its marker is drawn on the map");
+  // Its history: suggested by a resident on a date, approved by the officer.
+  const history = await apiGet(`/api/assets/${encodeURIComponent(id)}/history`);
+  const first = history.revisions[0];
+  assert.ok(first.reason.includes(reference) && first.reason.includes("suggested by a resident on"), first.reason);
+  assert.equal(first.actor, "token:e2e-officer");
+  await search.close();
+  await page.close();
+});
+
+test("a closure report retires the place, and a declined suggestion shows its reason", async () => {
+  const { example_postcode: postcode } = await apiGet("/app/config.json");
+  const near = await apiGet(`/api/nearby?postcode=${encodeURIComponent(postcode)}&category=warm_space&limit=1`);
+  const place = near.features[0].properties;
+  const page = await openPage(browser.context, `/?postcode=${encodeURIComponent(postcode)}&category=warm_space`);
+  const report = page.locator(`#results > li[data-id="${place.id}"] a.report`);
+  await report.focus();
+  await Promise.all([page.waitForURL(/\/suggest\?asset=/), page.keyboard.press("Enter")]);
+  assert.match(await page.locator("h1").innerText(), /Is something wrong with/);
+  await page.getByLabel("It has closed").check();
+  await page.locator("#field-note").fill("Closed for good in November.");
+  await Promise.all([page.waitForURL(/\/contributions\//), page.locator('button[type="submit"]').click()]);
+  const reference = new URL(page.url()).pathname.split("/").pop();
+  await decide(reference, { decision: "approve" });
+  const after = await apiGet(`/api/nearby?postcode=${encodeURIComponent(postcode)}&category=warm_space&limit=50`);
+  assert.ok(after.features.every((f) => f.properties.id !== place.id), "retired");
+
+  // A suggestion declined, with a reason the contributor reads.
+  const sent = await fetch(`${BASE}/api/contributions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ kind: "new", name: "Pop-up stall", category: "advice", postcode }),
+  });
+  const { reference: declined } = await sent.json();
+  await decide(declined, { decision: "decline", reason: "It ran for one day only." });
+  await page.goto(`${BASE}/contributions/${declined}`);
+  const text = await page.locator("main").innerText();
+  assert.match(text, /Declined/);
+  assert.match(text, /It ran for one day only\./);
+  await page.close();
+});
+
+test("the form's errors are beside their fields and listed at the top, and a form from elsewhere is refused", async () => {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/suggest`);
+  await page.locator("#field-name").fill("Somewhere");
+  await page.locator("#field-postcode").fill("NOT A CODE");
+  await Promise.all([page.waitForLoadState("load"), page.locator('button[type="submit"]').click()]);
+  await page.waitForSelector("#error-summary");
+  const summary = await page.locator("#error-summary").innerText();
+  assert.match(summary, /There is a problem/);
+  // The first problem found is named at its field, and the field says so.
+  const invalid = await page.locator('[aria-invalid="true"]').getAttribute("id");
+  const described = await page.locator(`#${invalid}`).getAttribute("aria-describedby");
+  assert.ok(described.includes("-error"), described);
+  assert.equal(await page.locator("#field-name").inputValue(), "Somewhere", "what was typed is kept");
+  // Without the cookie's token (another site's form), nothing is sent.
+  const forged = await fetch(`${BASE}/suggest`, {
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: "kind=new&name=Forged&category=advice&postcode=ZZ1+0AA&csrf=0000",
+    redirect: "manual",
+  });
+  assert.equal(forged.status, 403);
+  await page.close();
+});
