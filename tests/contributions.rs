@@ -875,3 +875,87 @@ fn contributors_email_addresses_are_purged_after_the_retention_period() {
     .json();
     assert_eq!(status["status"], "declined", "the decision itself is kept");
 }
+
+#[test]
+fn contributed_text_is_inert_wherever_it_is_shown() {
+    let app = app();
+    let pc = example_postcode(&app);
+    let name = "=HYPERLINK(\"http://evil.example\")<script>alert(1)</script>";
+    let r = suggest(&app, json!({"kind": "new", "name": name, "category": "advice", "postcode": pc, "note": "<img src=x onerror=alert(1)>"})).json();
+    let ok = decide(
+        &app,
+        r["reference"].as_str().unwrap(),
+        json!({"decision": "approve"}),
+    )
+    .json();
+    let id = ok["result_asset_id"].as_str().unwrap().to_string();
+    // CSV: a spreadsheet sees text, not a formula.
+    let csv = call(
+        &app,
+        "GET",
+        "/api/export/assets?format=csv&category=advice",
+        None,
+        None,
+    )
+    .text();
+    let line = csv.lines().find(|l| l.contains("HYPERLINK")).unwrap();
+    assert!(
+        line.contains("\"'=HYPERLINK(\"\"http://evil.example\"\")"),
+        "{line}"
+    );
+    // Pages: escaped.
+    let page = {
+        let mut r = Request::builder().uri(format!(
+            "/?postcode={}&category=advice",
+            pc.replace(' ', "%20")
+        ));
+        r = r.header("accept", "text/html");
+        let resp =
+            common::block_on(router(app.state.clone()).oneshot(r.body(Body::empty()).unwrap()))
+                .unwrap();
+        common::block_on(resp.into_body().collect())
+            .unwrap()
+            .to_bytes()
+    };
+    let html = String::from_utf8_lossy(&page);
+    assert!(html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert!(!html.contains("<script>alert(1)"));
+    let print = call(
+        &app,
+        "GET",
+        &format!("/print?postcode={}&category=advice", pc.replace(' ', "%20")),
+        None,
+        None,
+    )
+    .text();
+    assert!(!print.contains("<script>alert(1)"));
+    let item = call(
+        &app,
+        "GET",
+        &format!(
+            "/collections/assets/items/{}?f=html",
+            id.replace(':', "%3A")
+        ),
+        None,
+        None,
+    )
+    .text();
+    assert!(
+        !item.contains("<script>alert(1)") && item.contains("&lt;script&gt;"),
+        "{}",
+        item.lines()
+            .filter(|l| l.contains("alert"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+    // JSON carries it as data.
+    let json = call(
+        &app,
+        "GET",
+        &format!("/collections/assets/items/{}", id.replace(':', "%3A")),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(json["properties"]["name"], name);
+}

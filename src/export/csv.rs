@@ -18,6 +18,28 @@ fn position(collection: Collection, dataset: &Dataset, i: usize) -> Option<geo::
     }
 }
 
+/// A text cell that a spreadsheet would not run as a formula: text that
+/// starts with `=`, `+`, `-`, `@`, a tab or a carriage return gets a
+/// leading `'` (OWASP's advice), so "=HYPERLINK(…)" in a name stays text.
+/// Numbers are written as numbers, not through this.
+pub fn text_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
+/// A JSON value as a CSV cell: text guarded by [`text_cell`], numbers and
+/// booleans as written, null as empty.
+pub fn value_cell(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        Value::String(s) => text_cell(s).into_owned(),
+        other => other.to_string(),
+    }
+}
+
 /// Writes the features as CSV.
 pub fn write_csv(collection: Collection, dataset: &Dataset, indexes: &[usize]) -> String {
     let schema = collection.schema(dataset);
@@ -27,12 +49,8 @@ pub fn write_csv(collection: Collection, dataset: &Dataset, indexes: &[usize]) -
     let _ = writer.write_record(&header);
     for &i in indexes {
         let mut row: Vec<String> = features::properties(collection, dataset, i)
-            .into_iter()
-            .map(|v| match v {
-                Value::Null => String::new(),
-                Value::String(s) => s,
-                other => other.to_string(),
-            })
+            .iter()
+            .map(value_cell)
             .collect();
         match position(collection, dataset, i) {
             Some(bng) => {
@@ -68,4 +86,27 @@ pub fn write_csvt(collection: Collection, dataset: &Dataset) -> String {
     types.extend(["Real"; 4]);
     let quoted: Vec<String> = types.iter().map(|t| format!("\"{t}\"")).collect();
     quoted.join(",") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_that_a_spreadsheet_would_run_is_kept_as_text() {
+        assert_eq!(
+            text_cell("=HYPERLINK(\"http://x\")"),
+            "'=HYPERLINK(\"http://x\")"
+        );
+        for t in ["+1", "-1+1", "@SUM(A1)", "\tx", "\rx"] {
+            assert!(text_cell(t).starts_with('\''), "{t}");
+        }
+        assert_eq!(text_cell("St Mark's"), "St Mark's");
+        assert_eq!(
+            value_cell(&serde_json::json!(-0.5)),
+            "-0.5",
+            "numbers stay numbers"
+        );
+        assert_eq!(value_cell(&Value::Null), "");
+    }
 }

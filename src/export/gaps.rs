@@ -199,11 +199,7 @@ pub fn gaps_csv(dataset: &Dataset, result: &GapResult, level: GapLevel) -> Strin
     for row in &rows {
         let _ = writer.write_record(
             row.values()
-                .map(|v| match v {
-                    Value::Null => String::new(),
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
+                .map(super::csv::value_cell)
                 .chain(tail.iter().cloned()),
         );
     }

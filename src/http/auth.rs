@@ -226,7 +226,9 @@ fn signin_html(state: &AppState, message: Option<&str>, name: &str) -> String {
     )
 }
 
+/// A page in the site's frame; `title` is plain text (escaped here).
 pub(crate) fn shell(state: &AppState, title: &str, main: &str) -> String {
+    let title = escape_html(title);
     format!(
         "<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\

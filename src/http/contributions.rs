@@ -419,7 +419,7 @@ pub async fn page(
     };
     let html = super::auth::shell(
         &state,
-        &escape(&title),
+        &title,
         &format!(
             "<h1>{}</h1>{thanks}{body}<p><a href=\"/\">Back to the map</a></p>",
             escape(&title),

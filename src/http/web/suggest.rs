@@ -340,7 +340,7 @@ fn render(
             "Send the suggestion"
         }
     ));
-    shell(state, &escape(&title), &main)
+    shell(state, &title, &main)
 }
 
 /// The form's token: the cookie's, or a new one (with the cookie to set).
