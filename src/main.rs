@@ -111,6 +111,10 @@ enum Command {
         /// 0 for no limit.
         #[arg(long, env = "ASSETMAP_CONTRIBUTIONS_PER_HOUR", default_value_t = assetmap::http::contributions::DEFAULT_PER_HOUR)]
         contributions_per_hour: u32,
+        /// Days after which an entry nobody has checked again is stale:
+        /// marked so to residents and listed for officers at /api/review.
+        #[arg(long, env = "ASSETMAP_REVIEW_INTERVAL_DAYS", default_value_t = assetmap::http::DEFAULT_REVIEW_INTERVAL_DAYS)]
+        review_interval_days: u32,
         /// Mark the session cookie Secure even without X-Forwarded-Proto: https
         /// (behind a TLS-terminating proxy that does not send it).
         #[arg(long, env = "ASSETMAP_SECURE_COOKIES")]
@@ -335,6 +339,12 @@ enum TokenAction {
     },
 }
 
+/// How long to wait, how much to accept, how often clients may do costly
+/// things, and when entries go stale: (grace_s, header_timeout_s,
+/// max_connections, costly_per_minute, contributions_per_hour,
+/// review_interval_days).
+type ServeLimits = (u64, u64, usize, u32, u32, u32);
+
 /// The folder the default store lives in.
 fn data_dir() -> PathBuf {
     if let Some(dir) = std::env::var_os("ASSETMAP_DATA_DIR") {
@@ -453,6 +463,7 @@ fn main() -> anyhow::Result<()> {
         max_connections: assetmap::http::server::DEFAULT_MAX_CONNECTIONS,
         costly_per_minute: assetmap::http::DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE,
         contributions_per_hour: assetmap::http::contributions::DEFAULT_PER_HOUR,
+        review_interval_days: assetmap::http::DEFAULT_REVIEW_INTERVAL_DAYS,
         secure_cookies: false,
     };
     match cli.command.unwrap_or(default) {
@@ -472,6 +483,7 @@ fn main() -> anyhow::Result<()> {
             max_connections,
             costly_per_minute,
             contributions_per_hour,
+            review_interval_days,
             secure_cookies,
         } => {
             let basemap = match basemap {
@@ -505,6 +517,7 @@ fn main() -> anyhow::Result<()> {
                     max_connections,
                     costly_per_minute,
                     contributions_per_hour,
+                    review_interval_days,
                 ),
             )
         }
@@ -818,14 +831,16 @@ fn serve(
     web: WebOptions,
     auth: AuthOptions,
     public_url: Option<String>,
-    (grace_s, header_timeout_s, max_connections, costly_per_minute, contributions_per_hour): (
-        u64,
-        u64,
-        usize,
-        u32,
-        u32,
-    ),
+    limits: ServeLimits,
 ) -> anyhow::Result<()> {
+    let (
+        grace_s,
+        header_timeout_s,
+        max_connections,
+        costly_per_minute,
+        contributions_per_hour,
+        review_interval_days,
+    ) = limits;
     let loaded = match load(manifest.as_ref()) {
         Ok(loaded) => loaded,
         Err(failure) => {
@@ -890,7 +905,8 @@ fn serve(
         .with_contribution_rate(
             assetmap::http::contributions::DEFAULT_BURST,
             contributions_per_hour,
-        );
+        )
+        .with_review_interval_days(review_interval_days);
         if let Some(m) = manifest {
             state = state.with_manifest(m);
         }

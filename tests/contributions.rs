@@ -959,3 +959,86 @@ fn contributed_text_is_inert_wherever_it_is_shown() {
     .json();
     assert_eq!(json["properties"]["name"], name);
 }
+
+#[test]
+fn entries_not_checked_within_the_review_interval_are_stale() {
+    let mut app = app();
+    app.state = app.state.clone().with_review_interval_days(120);
+    let threshold = (chrono::Utc::now().date_naive() - chrono::Duration::days(120))
+        .format("%Y-%m-%d")
+        .to_string();
+    let d = app.state.dataset();
+    let expected: Vec<String> = {
+        let mut v: Vec<&assetmap::model::Asset> = d
+            .entries()
+            .filter(|a| a.last_checked().is_some_and(|c| c < threshold.as_str()))
+            .collect();
+        v.sort_by(|a, b| {
+            a.last_checked()
+                .cmp(&b.last_checked())
+                .then(a.id.cmp(&b.id))
+        });
+        v.iter().map(|a| a.id.clone()).collect()
+    };
+    assert!(
+        !expected.is_empty(),
+        "the demo has entries checked long ago"
+    );
+    assert_eq!(
+        call(&app, "GET", "/api/review", None, None).status,
+        StatusCode::UNAUTHORIZED
+    );
+    let review = call(
+        &app,
+        "GET",
+        "/api/review?limit=500",
+        Some(&app.editor),
+        None,
+    )
+    .json();
+    assert_eq!(review["stale_before"], threshold.as_str());
+    let ids: Vec<&str> = review["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, expected);
+    // Residents see the same: each result says whether it is stale.
+    let pc = example_postcode(&app).replace(' ', "%20");
+    let near = call(
+        &app,
+        "GET",
+        &format!("/api/nearby?postcode={pc}&limit=100"),
+        None,
+        None,
+    )
+    .json();
+    for f in near["features"].as_array().unwrap() {
+        let id = f["id"].as_str().unwrap();
+        assert_eq!(
+            f["properties"]["stale"],
+            expected.iter().any(|e| e == id),
+            "{id}"
+        );
+    }
+    // A place just approved is checked today.
+    let r = suggest(&app, json!({"kind": "new", "name": "Fresh Club", "category": "advice", "postcode": example_postcode(&app)})).json();
+    let ok = decide(
+        &app,
+        r["reference"].as_str().unwrap(),
+        json!({"decision": "approve"}),
+    )
+    .json();
+    let id = ok["result_asset_id"].as_str().unwrap();
+    assert_eq!(
+        app.state.dataset().entry(id).unwrap().last_checked(),
+        Some(
+            chrono::Utc::now()
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string()
+                .as_str()
+        )
+    );
+}

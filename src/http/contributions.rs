@@ -432,3 +432,38 @@ pub async fn page(
     );
     super::auth::html_page(&state, status, html)
 }
+
+/// `GET /api/review?limit=`: entries not checked within the review interval,
+/// least recently checked first (editors), for officers to confirm or update.
+pub async fn review(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, ApiError> {
+    let who = principal(&state, &headers).await?;
+    require(&who, Role::Editor)?;
+    let q = Query::parse(raw.as_deref(), &["limit"], &[])?;
+    let limit = q.integer("limit", 1, MAX_QUEUE)?.unwrap_or(100);
+    let before = state.stale_before();
+    let d = state.dataset();
+    let mut stale: Vec<&crate::model::Asset> =
+        d.entries().filter(|a| a.is_stale(&before)).collect();
+    stale.sort_by(|a, b| {
+        a.last_checked()
+            .cmp(&b.last_checked())
+            .then(a.id.cmp(&b.id))
+    });
+    Ok(Json(json!({
+        "review_interval_days": state.review_interval_days,
+        "stale_before": before,
+        "count": stale.len(),
+        "entries": stale.iter().take(limit).map(|a| json!({
+            "id": a.id,
+            "name": a.name,
+            "category": a.category,
+            "source": a.source,
+            "last_checked": a.last_checked(),
+            "on_map": !a.unplaced,
+        })).collect::<Vec<_>>(),
+    })))
+}

@@ -102,6 +102,8 @@ pub struct Shared {
     pub oruk: Arc<oruk::Lookups>,
     /// How often each client may contribute.
     pub contribution_limits: Arc<contributions::ContributionLimits>,
+    /// Days after which an entry not checked again is stale.
+    pub review_interval_days: u32,
     /// The tiles the catalog's latest change touched (see [`AppState::take_tile_changes`]).
     tile_changes: Arc<std::sync::Mutex<crate::tiles::Changes>>,
     /// Costly work each client may start: a token bucket per address.
@@ -124,6 +126,9 @@ pub const HEAVY_WAIT: Duration = Duration::from_secs(2);
 pub const HEAVY_BURST_PER_CLIENT: f64 = 30.0;
 /// Costly requests one client may make per minute, sustained.
 pub const DEFAULT_HEAVY_PER_CLIENT_PER_MINUTE: u32 = 300;
+
+/// Days after which an entry not checked again is stale (12 months).
+pub const DEFAULT_REVIEW_INTERVAL_DAYS: u32 = 365;
 
 /// How many gap analyses are kept.
 pub const GAP_CACHE_ENTRIES: usize = 64;
@@ -186,6 +191,7 @@ impl AppState {
             public_url: None,
             oruk: Arc::default(),
             contribution_limits: Arc::default(),
+            review_interval_days: DEFAULT_REVIEW_INTERVAL_DAYS,
             heavy: Arc::new(tokio::sync::Semaphore::new(DEFAULT_HEAVY_PERMITS)),
             tile_changes: Arc::default(),
             heavy_per_client: Arc::default(),
@@ -290,6 +296,20 @@ impl AppState {
         self
     }
 
+    /// The same state flagging entries not checked for `days` days as stale.
+    pub fn with_review_interval_days(mut self, days: u32) -> AppState {
+        Arc::make_mut(&mut self.inner).review_interval_days = days.max(1);
+        self
+    }
+
+    /// The date (YYYY-MM-DD) before which a last check makes an entry stale.
+    pub fn stale_before(&self) -> String {
+        let today = chrono::Utc::now().date_naive();
+        (today - chrono::Duration::days(i64::from(self.review_interval_days)))
+            .format("%Y-%m-%d")
+            .to_string()
+    }
+
     /// The same state with at most `permits` costly requests at once.
     pub fn with_heavy_permits(mut self, permits: usize) -> AppState {
         Arc::make_mut(&mut self.inner).heavy =
@@ -363,7 +383,7 @@ fn heavy_rate(per_minute: u32) -> Option<(f64, Duration)> {
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 33] = [
+pub const ROUTES: [&str; 34] = [
     "/",
     "/conformance",
     "/collections",
@@ -397,6 +417,7 @@ pub const ROUTES: [&str; 33] = [
     "/api/contributions/{reference}",
     "/api/contributions/{reference}/decision",
     "/contributions/{reference}",
+    "/api/review",
 ];
 
 /// The whole API.
@@ -449,6 +470,7 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[30], get(contributions::status))
         .route(ROUTES[31], axum::routing::post(contributions::decide))
         .route(ROUTES[32], get(contributions::page))
+        .route(ROUTES[33], get(contributions::review))
         .route("/suggest", get(web::suggest::form).post(web::suggest::send))
         .route("/privacy", get(web::privacy))
         .route("/oruk", get(oruk::root))

@@ -245,6 +245,7 @@ pub async fn nearby(
     let filter = open_filter(&q)?;
     let now = moment(&q)?;
     let (hits, left) = search(d, origin.bng, limit, &categories, radius_m, filter, now);
+    let stale_before = state.stale_before();
     let body = nearby_json(
         d,
         &view.asset_json,
@@ -257,6 +258,7 @@ pub async fn nearby(
             filter,
             now,
             left,
+            stale_before: &stale_before,
         },
     );
     Ok((
@@ -276,6 +278,8 @@ struct Answer<'a> {
     filter: Option<OpenFilter>,
     now: NaiveDateTime,
     left: LeftOut,
+    /// Entries last checked before this date (YYYY-MM-DD) are stale.
+    stale_before: &'a str,
 }
 
 /// Writes the nearby answer directly as GeoJSON text (this is the hot path).
@@ -289,6 +293,7 @@ fn nearby_json(d: &Dataset, asset_json: &[std::sync::Arc<AssetJson>], a: &Answer
         filter,
         now,
         left,
+        stale_before,
     } = *a;
     let mut out = String::with_capacity(512 + hits.len() * 512);
     out.push_str("{\"type\":\"FeatureCollection\",\"query\":{\"lon\":");
@@ -349,6 +354,12 @@ fn nearby_json(d: &Dataset, asset_json: &[std::sync::Arc<AssetJson>], a: &Answer
         out.push_str(&rendered.text[..rendered.split]);
         push_number(&mut out, (h.distance_m * 10.0).round() / 10.0, 1);
         push_opening(&mut out, &d.assets[h.asset].opening(now));
+        out.push_str(",\"stale\":");
+        out.push_str(if d.assets[h.asset].is_stale(stale_before) {
+            "true"
+        } else {
+            "false"
+        });
         out.push_str(&rendered.text[rendered.split..]);
     }
     out.push_str("]}");
@@ -376,7 +387,7 @@ pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
     let ward = a.ward.map(|w| &d.wards[w]);
     let display_name = a.display_name();
     let display_address = a.display_address();
-    let fields: [(&str, Option<&str>); 18] = [
+    let fields: [(&str, Option<&str>); 19] = [
         ("id", Some(&a.id)),
         ("name", Some(&a.name)),
         ("display_name", Some(&display_name)),
@@ -394,6 +405,7 @@ pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
         ("website", a.website.as_deref()),
         ("opening_hours", a.opening_hours.as_deref()),
         ("verified_at", a.verified_at.as_deref()),
+        ("last_checked", a.last_checked()),
         ("updated_at", a.updated_at.as_deref()),
         ("ward_code", ward.map(|w| w.code.as_str())),
         ("ward_name", ward.map(|w| w.name.as_str())),

@@ -181,6 +181,24 @@ impl Asset {
             .map_or(Glance::Unknown, |h| h.glance(now))
     }
 
+    /// The date (YYYY-MM-DD) someone last confirmed the entry: its
+    /// `verified_at`, or for entries made here (contributed or created by an
+    /// officer) the date they last changed. Official sources' entries with
+    /// no date are confirmed by every sync, so they have none.
+    pub fn last_checked(&self) -> Option<&str> {
+        self.verified_at.as_deref().or_else(|| {
+            (self.source == "local")
+                .then(|| self.updated_at.as_deref().and_then(|u| u.get(..10)))
+                .flatten()
+        })
+    }
+
+    /// Whether the entry was last checked before `threshold` (YYYY-MM-DD):
+    /// stale, to be checked again.
+    pub fn is_stale(&self, threshold: &str) -> bool {
+        self.last_checked().is_some_and(|d| d < threshold)
+    }
+
     /// The name in readable case (see [`crate::model::readable`]).
     pub fn display_name(&self) -> std::borrow::Cow<'_, str> {
         super::readable(&self.name, false)

@@ -280,7 +280,8 @@ function detailRows(p) {
       : p.needs_credit;
     details.push(["Needs now", [h("span", { class: "needs" }, p.needs), h("span", { class: "credit" }, credit)]]);
   }
-  if (p.verified_at) details.push(["Last checked", readableDate(p.verified_at)]);
+  const checked = p.last_checked || p.verified_at;
+  if (checked) details.push(["Last checked", p.stale ? [readableDate(checked), " ", h("strong", { class: "stale" }, "(a long time ago: call to check before you go)")] : readableDate(checked)]);
   return details.length ? h("dl", { class: "details" }, details.flatMap(([k, v]) => [h("dt", {}, k), h("dd", {}, v)])) : null;
 }
 

@@ -47,14 +47,20 @@ pub(super) fn server_search(state: &AppState, raw: Option<&str>) -> FirstSearch 
     let mut first = find(state, raw, FIRST_RESULTS);
     if let Some(found) = &first.found {
         let d = &state.dataset();
+        let stale_before = state.stale_before();
         for (i, hit) in found.hits.iter().enumerate() {
-            first
-                .items
-                .push_str(&result_item(d, i, hit, found.from, found.now));
+            first.items.push_str(&result_item(
+                d,
+                i,
+                hit,
+                found.from,
+                found.now,
+                &stale_before,
+            ));
         }
         let (listed, _) = crate::http::nearby::listings_of(d, &first.categories, FIRST_RESULTS, 0);
         for (i, a) in listed.iter().enumerate() {
-            first.remote.push_str(&listing_item(d, i, a));
+            first.remote.push_str(&listing_item(d, i, a, &stale_before));
         }
     }
     first
@@ -303,7 +309,7 @@ pub(super) fn badge_class(state: &OpenState) -> &'static str {
 /// An entry's details as a description list (the same rows the script
 /// writes): address, hours, contact, who runs it, what it is, access
 /// notes, a food bank's needs, and when it was last checked.
-fn details_html(a: &crate::model::Asset, address: Option<String>) -> String {
+fn details_html(a: &crate::model::Asset, address: Option<String>, stale: bool) -> String {
     let mut details = String::new();
     let mut row = |k: &str, v: String| {
         details.push_str(&format!("<dt>{k}</dt><dd>{v}</dd>"));
@@ -377,8 +383,16 @@ fn details_html(a: &crate::model::Asset, address: Option<String>) -> String {
             ),
         );
     }
-    if let Some(v) = &a.verified_at {
-        row("Last checked", escape_html(&readable_date(v)));
+    if let Some(v) = a.last_checked() {
+        let note = if stale {
+            " <strong class=\"stale\">(a long time ago: call to check before you go)</strong>"
+        } else {
+            ""
+        };
+        row(
+            "Last checked",
+            format!("{}{note}", escape_html(&readable_date(v))),
+        );
     }
     if details.is_empty() {
         String::new()
@@ -388,7 +402,7 @@ fn details_html(a: &crate::model::Asset, address: Option<String>) -> String {
 }
 
 /// A service with no place, as the list of services by phone or online shows it.
-fn listing_item(d: &Dataset, i: usize, a: &crate::model::Asset) -> String {
+fn listing_item(d: &Dataset, i: usize, a: &crate::model::Asset, stale_before: &str) -> String {
     let label = d
         .info
         .category_labels
@@ -399,7 +413,7 @@ fn listing_item(d: &Dataset, i: usize, a: &crate::model::Asset) -> String {
         id = escape_html(&a.id),
         name = escape_html(&a.display_name()),
         label = escape_html(label),
-        details = details_html(a, None),
+        details = details_html(a, None, a.is_stale(stale_before)),
     )
 }
 
@@ -424,6 +438,7 @@ fn result_item(
     hit: &crate::index::Hit,
     from: geo::Coord,
     now: chrono::NaiveDateTime,
+    stale_before: &str,
 ) -> String {
     let a = &d.assets[hit.asset];
     let opening = a.opening(now);
@@ -437,7 +452,11 @@ fn result_item(
         .into_iter()
         .flatten()
         .collect();
-    let details = details_html(a, (!address.is_empty()).then(|| address.join(", ")));
+    let details = details_html(
+        a,
+        (!address.is_empty()).then(|| address.join(", ")),
+        a.is_stale(stale_before),
+    );
     let directions = format!(
         "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&amp;route={:.5}%2C{:.5}%3B{:.5}%2C{:.5}",
         from.y, from.x, a.lonlat.y, a.lonlat.x
