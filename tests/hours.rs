@@ -332,6 +332,7 @@ fn demo_with(
         verified_at: None,
         details: Default::default(),
         unplaced: false,
+        sensitive: false,
     };
     let id = state
         .catalog

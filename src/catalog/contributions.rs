@@ -754,6 +754,7 @@ fn new_fields(d: &Dataset, p: &Proposal) -> Result<AssetFields, CatalogError> {
         verified_at: Some(time::today()),
         details: Details::default(),
         unplaced: false,
+        sensitive: false,
     };
     if category == OTHER {
         // Checked against a real category only when an officer approves it.

@@ -70,6 +70,10 @@ pub struct AssetFields {
     /// `northing_m` are 0).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub unplaced: bool,
+    /// Marked sensitive by an officer (besides the manifest's sensitive
+    /// categories): its location and address never leave the server.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub sensitive: bool,
 }
 
 /// One field's value before and after a change.
@@ -118,6 +122,7 @@ impl AssetFields {
             verified_at: asset.verified_at.clone(),
             details: asset.details.clone(),
             unplaced: asset.unplaced,
+            sensitive: false,
         }
     }
 
@@ -396,6 +401,7 @@ mod tests {
             verified_at: None,
             details: Details::default(),
             unplaced: false,
+            sensitive: false,
         };
         let before = a.clone();
         a.name = "B".into();

@@ -31,7 +31,7 @@ pub use store::{Action, Revision, Role, Store, StoreError, StoredAsset};
 pub use sync::SyncReport;
 
 use crate::crs;
-use crate::model::{Asset, AssetStatus, Dataset};
+use crate::model::{Asset, AssetStatus, Dataset, SensitivePlace};
 
 /// The `source` of assets created through the API.
 pub const LOCAL_SOURCE: &str = "local";
@@ -174,11 +174,87 @@ fn lock<T: ?Sized>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     }
 }
 
-/// Places a stored row on the geography: position, ward, small area.
+/// Where a sensitive place is shown: its ward's label point, or the middle
+/// of its postcode district; `None` when it is not shown at all.
+fn public_point(geography: &Dataset, f: &AssetFields, how: SensitivePlace) -> Option<geo::Coord> {
+    let ward_point = || {
+        geography
+            .ward_at(f.bng())
+            .and_then(|w| geography.wards[w].label_point)
+            .and_then(|ll| crs::wgs84_to_bng(ll.x, ll.y).ok())
+    };
+    match how {
+        SensitivePlace::Hidden => None,
+        SensitivePlace::Ward => ward_point(),
+        SensitivePlace::PostcodeDistrict => {
+            let district = f
+                .postcode
+                .as_deref()
+                .and_then(crate::model::normalise_postcode)
+                .and_then(|p| p.split(' ').next().map(str::to_string));
+            let centre = district.and_then(|d| {
+                let prefix = format!("{d} ");
+                let (mut sx, mut sy, mut n) = (0.0, 0.0, 0usize);
+                for (pc, at) in geography.postcodes.iter() {
+                    if pc.starts_with(&prefix) {
+                        sx += at.x;
+                        sy += at.y;
+                        n += 1;
+                    }
+                }
+                (n > 0).then(|| geo::Coord {
+                    x: sx / n as f64,
+                    y: sy / n as f64,
+                })
+            });
+            centre.or_else(ward_point)
+        }
+    }
+}
+
+/// Places a stored row on the geography: position, ward, small area. A
+/// sensitive place is placed where it is shown (never where it is), with no
+/// address and only its postcode district.
 fn place(geography: &Dataset, row: &StoredAsset) -> Asset {
     let f = &row.fields;
-    let bng = f.bng();
+    let rule = &geography.info.sensitive;
+    let sensitive = (f.sensitive || rule.categories.contains(&f.category)).then_some(rule.place);
+    let (exact_ward, exact_small_area) =
+        (geography.ward_at(f.bng()), geography.small_area_at(f.bng()));
+    let shown = sensitive.map(|how| public_point(geography, f, how));
+    let unplaced = f.unplaced || matches!(shown, Some(None));
+    let bng = match shown {
+        Some(Some(p)) => p,
+        Some(None) => geo::Coord { x: 0.0, y: 0.0 },
+        None => f.bng(),
+    };
     let lonlat = crs::bng_to_wgs84(bng.x, bng.y).unwrap_or(geo::Coord { x: 0.0, y: 0.0 });
+    let mut asset = place_fields(geography, row, bng, lonlat, unplaced);
+    if sensitive.is_some() {
+        asset.sensitive = sensitive;
+        asset.address = None;
+        asset.postcode = f
+            .postcode
+            .as_deref()
+            .and_then(crate::model::normalise_postcode)
+            .and_then(|p| p.split(' ').next().map(str::to_string));
+        asset.details.accessibility = None;
+        // The ward it is in stays (its counts and the analysis are right);
+        // the small area does not (it could narrow the place down).
+        asset.ward = if unplaced { None } else { exact_ward };
+        asset.small_area = None;
+    }
+    asset
+}
+
+fn place_fields(
+    geography: &Dataset,
+    row: &StoredAsset,
+    bng: geo::Coord,
+    lonlat: geo::Coord,
+    unplaced: bool,
+) -> Asset {
+    let f = &row.fields;
     Asset {
         id: row.id.clone(),
         category: f.category.clone(),
@@ -197,13 +273,12 @@ fn place(geography: &Dataset, row: &StoredAsset) -> Asset {
         updated_at: Some(row.updated_at.clone()),
         verified_at: f.verified_at.clone(),
         details: f.details.clone(),
-        unplaced: f.unplaced,
+        unplaced,
+        sensitive: None,
         bng,
         lonlat,
-        ward: (!f.unplaced).then(|| geography.ward_at(bng)).flatten(),
-        small_area: (!f.unplaced)
-            .then(|| geography.small_area_at(bng))
-            .flatten(),
+        ward: (!unplaced).then(|| geography.ward_at(bng)).flatten(),
+        small_area: (!unplaced).then(|| geography.small_area_at(bng)).flatten(),
         slot: row.slot,
     }
 }

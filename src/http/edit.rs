@@ -404,6 +404,13 @@ fn fields_from(
             ..base.map(|b| b.details.clone()).unwrap_or_default()
         },
         unplaced: base.is_some_and(|b| b.unplaced) && !feature.contains_key("geometry"),
+        sensitive: match props.get("sensitive") {
+            None => base.is_some_and(|b| b.sensitive),
+            Some(Value::Bool(b)) => *b,
+            Some(Value::Null) if !merge => false,
+            Some(Value::Null) => base.is_some_and(|b| b.sensitive),
+            Some(_) => return Err(unprocessable("sensitive", "must be true or false")),
+        },
     })
 }
 
@@ -578,6 +585,15 @@ pub async fn retire(
     Ok(r)
 }
 
+/// Fields a sensitive place's history withholds.
+const SENSITIVE_FIELDS: [&str; 5] = [
+    "easting_m",
+    "northing_m",
+    "address",
+    "postcode",
+    "accessibility",
+];
+
 /// `GET /api/assets/{id}/history`: every revision of an asset, oldest first.
 pub async fn history(
     State(state): State<AppState>,
@@ -590,8 +606,26 @@ pub async fn history(
     }
     let catalog = state.catalog.clone();
     let lookup = id.clone();
-    let revisions = run(move || catalog.history(&lookup)).await?;
+    let mut revisions = run(move || catalog.history(&lookup)).await?;
     let row = state.catalog.row(&id);
+    // A sensitive place's history never shows where it is or was.
+    let rule = &state.dataset().info.sensitive;
+    if row
+        .as_ref()
+        .is_some_and(|r| r.fields.sensitive || rule.categories.contains(&r.fields.category))
+    {
+        for r in &mut revisions {
+            for (field, change) in r.changes.iter_mut() {
+                if SENSITIVE_FIELDS.contains(&field.as_str()) {
+                    for v in [&mut change.before, &mut change.after] {
+                        if !v.is_null() {
+                            *v = Value::String("withheld".into());
+                        }
+                    }
+                }
+            }
+        }
+    }
     let mut r = Json(json!({
         "id": id,
         "status": row.as_ref().map(|r| r.fields.status),

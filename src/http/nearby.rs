@@ -436,9 +436,13 @@ pub fn render_asset(d: &Dataset, a: &crate::model::Asset) -> AssetJson {
 /// An entry's directory details by name: organisation, description,
 /// accessibility, the entry at its source, and a food bank's needs with the
 /// credit Give Food's terms ask for.
-pub(crate) fn details(a: &crate::model::Asset) -> [(&'static str, Option<&str>); 7] {
+pub(crate) fn details(a: &crate::model::Asset) -> [(&'static str, Option<&str>); 8] {
     let d = &a.details;
     [
+        (
+            "location_note",
+            a.sensitive.map(crate::model::SensitivePlace::words),
+        ),
         ("organisation", d.organisation.as_deref()),
         ("description", d.description.as_deref()),
         ("accessibility", d.accessibility.as_deref()),

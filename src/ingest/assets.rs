@@ -360,6 +360,7 @@ impl Plan<'_> {
                 verified_at: None,
                 details: Default::default(),
                 unplaced: false,
+                sensitive: None,
                 bng,
                 lonlat,
                 ward: None,

@@ -32,6 +32,23 @@ pub struct Manifest {
     /// Display labels per category id.
     #[serde(default)]
     pub categories: BTreeMap<String, String>,
+    /// Sensitive places (refuges, safe houses): their exact location and
+    /// address never leave the server.
+    pub sensitive: Option<SensitiveSection>,
+}
+
+/// `[sensitive]`
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitiveSection {
+    /// Categories whose places are all sensitive (single assets can be
+    /// marked too, with `sensitive: true`).
+    #[serde(default)]
+    pub categories: Vec<String>,
+    /// Where they are shown: `ward` (the default: the ward's label point),
+    /// `postcode_district` (the middle of the postcode district) or
+    /// `hidden` (not on the map; listed with a phone number).
+    pub place: Option<crate::model::SensitivePlace>,
 }
 
 /// `[dataset]`

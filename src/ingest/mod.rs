@@ -474,6 +474,23 @@ fn load_inner(text: &str, ctx: &mut Ctx) -> Result<Dataset, Problem> {
         sources: std::mem::take(&mut ctx.sources),
         demand_points,
         content_hash: format!("{:x}", ctx.hasher.clone().finalize()),
+        sensitive: crate::model::Sensitive {
+            categories: manifest
+                .sensitive
+                .as_ref()
+                .map(|s| {
+                    s.categories
+                        .iter()
+                        .map(|c| assets::category_id(c))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            place: manifest
+                .sensitive
+                .as_ref()
+                .and_then(|s| s.place)
+                .unwrap_or_default(),
+        },
     };
     let dataset = join::build_dataset(info, joined, postcodes).with_listings(listings);
     ctx.stage("done");

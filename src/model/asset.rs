@@ -119,6 +119,10 @@ pub struct Asset {
     /// searchable, never on the map, in tiles or in the gap analysis.
     #[serde(skip)]
     pub unplaced: bool,
+    /// A sensitive place (a refuge, a safe house): `bng` and `lonlat` are
+    /// where it is shown, not where it is, and it has no address.
+    #[serde(skip)]
+    pub sensitive: Option<crate::model::SensitivePlace>,
     /// Position in British National Grid metres.
     #[serde(skip)]
     pub bng: Coord,
@@ -237,6 +241,7 @@ impl Asset {
             verified_at: None,
             details: Details::default(),
             unplaced: false,
+            sensitive: None,
             bng,
             lonlat,
             ward: None,

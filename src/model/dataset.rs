@@ -76,6 +76,44 @@ pub struct DatasetInfo {
     pub demand_points: String,
     /// SHA-256 of every input file's bytes, in manifest order: identifies the data exactly.
     pub content_hash: String,
+    /// Which places are sensitive (refuges, safe houses), and how they are shown.
+    pub sensitive: Sensitive,
+}
+
+/// Where a sensitive place is shown instead of where it is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SensitivePlace {
+    /// At its ward's label point (an interior point of the ward).
+    #[default]
+    Ward,
+    /// At the centre of its postcode district (the mean of the district's
+    /// postcodes), or its ward's point when it has no known postcode.
+    PostcodeDistrict,
+    /// Not on the map at all: listed by name with its phone number only.
+    Hidden,
+}
+
+impl SensitivePlace {
+    /// In words, for the entry's note.
+    pub fn words(self) -> &'static str {
+        match self {
+            SensitivePlace::Ward => "shown at the middle of its ward, not where it is",
+            SensitivePlace::PostcodeDistrict => {
+                "shown at the middle of its postcode district, not where it is"
+            }
+            SensitivePlace::Hidden => "not shown on the map",
+        }
+    }
+}
+
+/// The sensitive places rule, from the manifest's `[sensitive]`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Sensitive {
+    /// Categories whose places are all sensitive.
+    pub categories: std::collections::BTreeSet<String>,
+    /// How they are shown.
+    pub place: SensitivePlace,
 }
 
 /// One version of everything the readers see: the geography, which stays

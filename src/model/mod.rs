@@ -10,6 +10,9 @@ mod postcode;
 pub use area::{DemandSource, Deprivation, SmallArea, Ward, WardAssignment};
 pub use asset::{Asset, AssetStatus, Details, Opening};
 pub(crate) use dataset::ward_counts as dataset_ward_counts;
-pub use dataset::{Dataset, DatasetInfo, DatasetSummary, LayerInfo, SourceInfo, Vintages};
+pub use dataset::{
+    Dataset, DatasetInfo, DatasetSummary, LayerInfo, Sensitive, SensitivePlace, SourceInfo,
+    Vintages,
+};
 pub use names::readable;
 pub use postcode::normalise_postcode;

@@ -222,6 +222,7 @@ pub fn create_asset(
         verified_at: None,
         details: Default::default(),
         unplaced: false,
+        sensitive: false,
     };
     state
         .catalog

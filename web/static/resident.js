@@ -263,6 +263,7 @@ function detailRows(p) {
   const details = [];
   const address = [p.display_address || p.address, p.postcode].filter(Boolean).join(", ");
   if (address) details.push(["Address", address]);
+  if (p.location_note) details.push(["Where", `Its address is not shown, for the safety of the people it helps; it is ${p.location_note}. Call to find out more.`]);
   if (p.opening_hours) details.push(["Opening hours", p.opening_hours]);
   if (p.phone) details.push(["Phone", h("a", { href: `tel:${p.phone.replace(/[^0-9+]/g, "")}` }, p.phone)]);
   if (p.email) details.push(["Email", h("a", { href: `mailto:${p.email}` }, p.email)]);
@@ -318,7 +319,7 @@ function resultItem(f, i, origin) {
       "div",
       { class: "actions" },
       h("button", { type: "button", class: "button small show-on-map", "aria-describedby": titleId, onclick: () => select(p.id, "list") }, "Show on map"),
-      h("a", { class: "button small secondary", href: directions, rel: "noopener noreferrer", target: "_blank", "aria-describedby": titleId }, "Directions", h("span", { class: "visually-hidden" }, " (opens OpenStreetMap in a new tab)")),
+      p.location_note ? null : h("a", { class: "button small secondary", href: directions, rel: "noopener noreferrer", target: "_blank", "aria-describedby": titleId }, "Directions", h("span", { class: "visually-hidden" }, " (opens OpenStreetMap in a new tab)")),
       h("a", { class: "report", href: `/suggest?asset=${encodeURIComponent(p.id)}`, "aria-describedby": titleId }, "Is something wrong?"),
     ),
   );

@@ -317,6 +317,15 @@ fn details_html(a: &crate::model::Asset, address: Option<String>, stale: bool) -
     if let Some(address) = address {
         row("Address", escape_html(&address));
     }
+    if let Some(how) = a.sensitive {
+        row(
+            "Where",
+            format!(
+                "Its address is not shown, for the safety of the people it helps; it is {}. Call to find out more.",
+                escape_html(how.words())
+            ),
+        );
+    }
     if let Some(h) = &a.opening_hours {
         row("Opening hours", escape_html(h));
     }
@@ -457,12 +466,17 @@ fn result_item(
         (!address.is_empty()).then(|| address.join(", ")),
         a.is_stale(stale_before),
     );
-    let directions = format!(
-        "https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&amp;route={:.5}%2C{:.5}%3B{:.5}%2C{:.5}",
-        from.y, from.x, a.lonlat.y, a.lonlat.x
-    );
+    // No directions to a sensitive place's shown point: it is not where it is.
+    let directions = if a.sensitive.is_some() {
+        String::new()
+    } else {
+        format!(
+            "<a class=\"button small secondary\" href=\"https://www.openstreetmap.org/directions?engine=fossgis_osrm_foot&amp;route={:.5}%2C{:.5}%3B{:.5}%2C{:.5}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a> ",
+            from.y, from.x, a.lonlat.y, a.lonlat.x
+        )
+    };
     format!(
-        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"hours-badge {badge}\">{hours}</p><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\"><a class=\"button small secondary\" href=\"{directions}\" rel=\"noopener noreferrer\" target=\"_blank\" aria-describedby=\"result-{i}-name\">Directions<span class=\"visually-hidden\"> (opens OpenStreetMap in a new tab)</span></a> <a class=\"report\" href=\"/suggest?asset={report}\" aria-describedby=\"result-{i}-name\">Is something wrong?</a></div></li>",
+        "<li class=\"result\" id=\"result-{i}\" data-id=\"{id}\" aria-labelledby=\"result-{i}-name\"><div class=\"result-head\"><h3 id=\"result-{i}-name\" tabindex=\"-1\"><span class=\"result-number\">{n}.</span> {name}</h3></div><p class=\"hours-badge {badge}\">{hours}</p><p class=\"result-meta\"><span class=\"category\">{label}</span>{closed} · <strong>{distance} away</strong></p>{details}<div class=\"actions\">{directions}<a class=\"report\" href=\"/suggest?asset={report}\" aria-describedby=\"result-{i}-name\">Is something wrong?</a></div></li>",
         report = escape_html(&form_urlencoded::byte_serialize(a.id.as_bytes()).collect::<String>()),
         id = escape_html(&a.id),
         closed = if a.status == crate::model::AssetStatus::TemporarilyClosed {
