@@ -219,8 +219,7 @@ fn place(geography: &Dataset, row: &StoredAsset) -> Asset {
     let f = &row.fields;
     let rule = &geography.info.sensitive;
     let sensitive = (f.sensitive || rule.categories.contains(&f.category)).then_some(rule.place);
-    let (exact_ward, exact_small_area) =
-        (geography.ward_at(f.bng()), geography.small_area_at(f.bng()));
+    let exact_ward = sensitive.and_then(|_| geography.ward_at(f.bng()));
     let shown = sensitive.map(|how| public_point(geography, f, how));
     let unplaced = f.unplaced || matches!(shown, Some(None));
     let bng = match shown {
