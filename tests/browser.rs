@@ -59,11 +59,22 @@ fn web_pages_pass_their_browser_tests() {
     // request to any other host until a user turns it on.
     let basemap =
         Basemap::new("https://tiles.example.org/{z}/{x}/{y}.png", "Example tiles").unwrap();
-    let state = AppState::new(dataset).with_web(WebOptions::new(Some(basemap), None));
+    // No per-client limit: every test here comes from one address.
+    let state = AppState::new(dataset)
+        .with_web(WebOptions::new(Some(basemap), None))
+        .with_contribution_rate(1000.0, 0);
     // An officer's token, for the contribution tests to approve with.
     let (record, editor_token) =
         assetmap::catalog::auth::new_token("e2e-officer", assetmap::catalog::Role::Editor).unwrap();
     state.catalog.with_store(|s| s.put_token(&record)).unwrap();
+    // And an officer who signs in, for the moderation desk.
+    let officer = assetmap::catalog::auth::new_user(
+        "e2e-desk",
+        assetmap::catalog::Role::Editor,
+        "a long e2e password",
+    )
+    .unwrap();
+    state.catalog.with_store(|s| s.put_user(&officer)).unwrap();
     let address = common::serve(state);
     // A second server whose pages draw the map from a PMTiles archive.
     let archive_dir = tempfile::tempdir().unwrap();
@@ -114,6 +125,8 @@ fn web_pages_pass_their_browser_tests() {
         .env("ASSETMAP_ARTIFACTS", &artifacts)
         .env("ASSETMAP_ARCHIVE_URL", format!("http://{archive_address}"))
         .env("ASSETMAP_EDITOR_TOKEN", &editor_token)
+        .env("ASSETMAP_DESK_USER", "e2e-desk")
+        .env("ASSETMAP_DESK_PASSWORD", "a long e2e password")
         // With CHROMIUM set (as CI does), the print test's tools must be there too.
         .env(
             "ASSETMAP_REQUIRE_PRINT_TOOLS",

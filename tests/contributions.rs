@@ -1042,3 +1042,273 @@ fn entries_not_checked_within_the_review_interval_are_stale() {
         )
     );
 }
+
+/// Signs an editor in through the form; returns the cookie header and the CSRF token.
+fn sign_in(app: &App) -> (String, String) {
+    let user = auth::new_user("olive", Role::Editor, "correct horse battery").unwrap();
+    app.state.catalog.with_store(|s| s.put_user(&user)).unwrap();
+    let r = Request::builder()
+        .method("POST")
+        .uri("/signin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from("name=olive&password=correct+horse+battery"))
+        .unwrap();
+    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = Request::builder()
+        .uri("/api/session")
+        .header("cookie", &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
+    let body = common::block_on(resp.into_body().collect())
+        .unwrap()
+        .to_bytes();
+    let csrf = serde_json::from_slice::<Value>(&body).unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+fn desk(app: &App, method: &str, uri: &str, cookie: Option<&str>, form: Option<&str>) -> Answer {
+    let mut r = Request::builder().method(method).uri(uri);
+    if let Some(c) = cookie {
+        r = r.header("cookie", c);
+    }
+    let body = match form {
+        Some(f) => {
+            r = r.header("content-type", "application/x-www-form-urlencoded");
+            Body::from(f.to_string())
+        }
+        None => Body::empty(),
+    };
+    common::block_on(async {
+        let resp = router(app.state.clone())
+            .oneshot(r.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    })
+}
+
+#[test]
+fn officers_moderate_at_the_desk_and_revert_from_the_history() {
+    let app = app();
+    let gp = app
+        .state
+        .dataset()
+        .assets
+        .iter()
+        .find(|a| a.category == "gp")
+        .unwrap()
+        .clone();
+    let new = suggest(&app, json!({"kind": "new", "name": "Parent and Toddler Group", "category": "community_centre", "postcode": example_postcode(&app)})).json();
+    let change = suggest(
+        &app,
+        json!({"kind": "change", "asset_id": gp.id, "name": "Renamed Surgery", "note": "new sign"}),
+    )
+    .json();
+    let (new_ref, change_ref) = (
+        new["reference"].as_str().unwrap(),
+        change["reference"].as_str().unwrap(),
+    );
+    // Not signed in: no desk.
+    assert_eq!(
+        desk(&app, "GET", "/manage", None, None).status,
+        StatusCode::UNAUTHORIZED
+    );
+    let (cookie, csrf) = sign_in(&app);
+    let queue = desk(&app, "GET", "/manage", Some(&cookie), None);
+    assert_eq!(queue.status, StatusCode::OK);
+    let html = queue.text();
+    assert!(
+        html.contains("2 waiting") && html.contains(new_ref) && html.contains(change_ref),
+        "{html}"
+    );
+    assert!(html.contains("<caption>Contributions waiting (2)</caption>"));
+    let only_changes = desk(&app, "GET", "/manage?kind=change", Some(&cookie), None).text();
+    assert!(only_changes.contains(change_ref) && !only_changes.contains(new_ref));
+    let ward = app.state.dataset().wards[app.state.dataset().ward_at(gp.bng).unwrap()]
+        .code
+        .clone();
+    let in_ward = desk(
+        &app,
+        "GET",
+        &format!("/manage?ward={ward}"),
+        Some(&cookie),
+        None,
+    )
+    .text();
+    assert!(in_ward.contains(change_ref));
+    // Side by side, with the map.
+    let item = desk(
+        &app,
+        "GET",
+        &format!("/manage/{change_ref}"),
+        Some(&cookie),
+        None,
+    )
+    .text();
+    assert!(
+        item.contains("<caption>Now and as suggested</caption>")
+            && item.contains("Renamed Surgery")
+            && item.contains(&gp.name)
+    );
+    assert!(item.contains("<svg") && item.contains("role=\"img\""));
+    // A decision without the session's token is refused.
+    let forged = desk(
+        &app,
+        "POST",
+        &format!("/manage/{change_ref}"),
+        Some(&cookie),
+        Some("action=approve"),
+    );
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    // Edit then approve.
+    let form = format!(
+        "csrf={csrf}&action=approve&name=Renamed+Surgery+(Mill+Street)&reason=checked+by+phone"
+    );
+    let done = desk(
+        &app,
+        "POST",
+        &format!("/manage/{change_ref}"),
+        Some(&cookie),
+        Some(&form),
+    );
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text());
+    assert_eq!(
+        done.headers["location"].to_str().unwrap(),
+        format!("/manage?done={change_ref}")
+    );
+    assert_eq!(
+        app.state.dataset().entry(&gp.id).unwrap().name,
+        "Renamed Surgery (Mill Street)"
+    );
+    let status = call(
+        &app,
+        "GET",
+        &format!("/api/contributions/{change_ref}"),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(status["status"], "changed_and_approved");
+    // Decline the other with a reason.
+    let form =
+        format!("csrf={csrf}&action=decline&reason=Runs+only+in+term+time%3B+we+list+it+elsewhere");
+    assert_eq!(
+        desk(
+            &app,
+            "POST",
+            &format!("/manage/{new_ref}"),
+            Some(&cookie),
+            Some(&form)
+        )
+        .status,
+        StatusCode::SEE_OTHER
+    );
+    assert!(
+        desk(&app, "GET", "/manage", Some(&cookie), None)
+            .text()
+            .contains("0 waiting")
+    );
+    // The history, and a revert to the first revision.
+    let id = gp.id.replace(':', "%3A");
+    let history = desk(
+        &app,
+        "GET",
+        &format!("/manage/assets/{id}"),
+        Some(&cookie),
+        None,
+    )
+    .text();
+    assert!(
+        history.contains(change_ref)
+            && history.contains("user:olive")
+            && history.contains("Revert to this")
+    );
+    let form = format!("csrf={csrf}&revision=1");
+    let reverted = desk(
+        &app,
+        "POST",
+        &format!("/manage/assets/{id}/revert"),
+        Some(&cookie),
+        Some(&form),
+    );
+    assert_eq!(reverted.status, StatusCode::OK, "{}", reverted.text());
+    assert!(reverted.text().contains("Reverted to revision 1"));
+    assert_eq!(app.state.dataset().entry(&gp.id).unwrap().name, gp.name);
+    let h = call(
+        &app,
+        "GET",
+        &format!("/api/assets/{id}/history"),
+        None,
+        None,
+    )
+    .json();
+    let last = h["revisions"].as_array().unwrap().last().unwrap().clone();
+    assert_eq!(last["reason"], "reverted to revision 1");
+    assert_eq!(last["actor"], "user:olive");
+}
+
+#[test]
+fn the_sign_in_form_works_from_a_browser_and_not_from_another_site() {
+    let app = app();
+    let user = auth::new_user("olive", Role::Editor, "correct horse battery").unwrap();
+    app.state.catalog.with_store(|s| s.put_user(&user)).unwrap();
+    let attempt = |headers: &[(&str, &str)]| {
+        let mut r = Request::builder()
+            .method("POST")
+            .uri("/signin")
+            .header("host", "maps.example.test")
+            .header("content-type", "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            r = r.header(*k, *v);
+        }
+        let r = r
+            .body(Body::from("name=olive&password=correct+horse+battery"))
+            .unwrap();
+        common::block_on(router(app.state.clone()).oneshot(r))
+            .unwrap()
+            .status()
+    };
+    // What Chromium sends from our own page (no Referer, so Origin: null).
+    assert_eq!(
+        attempt(&[("origin", "null"), ("sec-fetch-site", "same-origin")]),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        attempt(&[("origin", "http://maps.example.test")]),
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        attempt(&[("origin", "null"), ("sec-fetch-site", "cross-site")]),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(attempt(&[("origin", "null")]), StatusCode::FORBIDDEN);
+    assert_eq!(
+        attempt(&[("origin", "https://evil.example")]),
+        StatusCode::FORBIDDEN
+    );
+}

@@ -118,7 +118,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 /// The session behind a request's cookie, if it is current.
-async fn session(
+pub(crate) async fn session(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Option<crate::catalog::store::SessionRecord>, ApiError> {
@@ -292,6 +292,16 @@ fn same_origin(headers: &HeaderMap) -> Result<(), ApiError> {
         return Ok(());
     };
     let origin_host = origin.split("://").nth(1).unwrap_or("");
+    // The pages send no Referer (Referrer-Policy: no-referrer), so browsers
+    // send `Origin: null` with their forms; `Sec-Fetch-Site` then says
+    // whether the form is this site's own.
+    let same_site_fetch = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("same-origin"));
+    if origin == "null" && same_site_fetch {
+        return Ok(());
+    }
     if origin == "null" || origin_host != host {
         return Err(ApiError::Forbidden(format!(
             "a form from {origin} cannot sign in here"

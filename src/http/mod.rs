@@ -472,6 +472,16 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[32], get(contributions::page))
         .route(ROUTES[33], get(contributions::review))
         .route("/suggest", get(web::suggest::form).post(web::suggest::send))
+        .route("/manage", get(web::manage::queue))
+        .route(
+            "/manage/{reference}",
+            get(web::manage::item).post(web::manage::decide),
+        )
+        .route("/manage/assets/{id}", get(web::manage::history))
+        .route(
+            "/manage/assets/{id}/revert",
+            axum::routing::post(web::manage::revert),
+        )
         .route("/privacy", get(web::privacy))
         .route("/oruk", get(oruk::root))
         .route("/oruk/", get(oruk::root))

@@ -391,6 +391,12 @@ fn add_writes(doc: &mut Value) {
         }}}},
         "responses": {"200": {"description": "The decided contribution", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor"), "404": error("No such contribution"), "409": error("Decided already"), "422": error("A field is invalid (named)")},
     }});
+    paths["/api/review"] = json!({"get": {
+        "summary": "Entries not checked within the review interval, least recently checked first (editors)",
+        "security": secured,
+        "parameters": [query("limit", "most entries", json!({"type": "integer", "minimum": 1, "maximum": super::contributions::MAX_QUEUE, "default": 100}))],
+        "responses": {"200": {"description": "The stale entries, with the interval and the date before which a check is stale", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor")},
+    }});
     paths["/contributions/{reference}"] = json!({"get": {
         "summary": "The contributor's status page (HTML, no sign-in)",
         "parameters": [path("reference", "the reference")],

@@ -20,6 +20,14 @@ after(async () => {
   await browser?.close();
 });
 
+/** Signs the desk's officer in, then opens `path`. */
+async function signIn(page, path) {
+  await page.locator("#name").fill(process.env.ASSETMAP_DESK_USER);
+  await page.locator("#password").fill(process.env.ASSETMAP_DESK_PASSWORD);
+  await Promise.all([page.waitForURL(/\/account$/), page.getByRole("button", { name: "Sign in" }).click()]);
+  await page.goto(BASE + path);
+}
+
 async function scan(page) {
   await page.addScriptTag({ url: `${BASE}/__test/axe.js` });
   const result = await page.evaluate((tags) => window.axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] }), TAGS);
@@ -58,6 +66,8 @@ for (const [name, path, prepare] of [
   ["accessibility statement", "/accessibility", null],
   ["privacy notice", "/privacy", null],
   ["a contribution's status page", `/contributions/${REFERENCE}?sent=1`, null],
+  ["the moderation desk's queue", "/signin", (p) => signIn(p, "/manage")],
+  ["a contribution at the moderation desk", "/signin", (p) => signIn(p, `/manage/${REFERENCE}`)],
   ["the suggestion form", "/suggest", null],
   ["the suggestion form with errors", "/suggest", async (p) => {
     await p.locator("#field-postcode").fill("NOT A CODE");
@@ -71,7 +81,7 @@ for (const [name, path, prepare] of [
   test(`axe finds no serious or critical WCAG 2.2 AA problems: ${name}`, async () => {
     const page = await browser.context.newPage();
     await page.goto(BASE + path);
-    const app = !(path === "/accessibility" || path === "/privacy" || path.startsWith("/suggest") || path.startsWith("/contributions/") || path.startsWith("/collections") || path.startsWith("/print"));
+    const app = !(path === "/accessibility" || path === "/privacy" || path.startsWith("/suggest") || path.startsWith("/contributions/") || path === "/signin" || path.startsWith("/collections") || path.startsWith("/print"));
     if (app) await page.waitForFunction(() => document.body.dataset.ready === "true");
     if (prepare) await prepare(page);
     if (app) await mapIdle(page);

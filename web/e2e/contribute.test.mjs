@@ -155,3 +155,39 @@ test("the form's errors are beside their fields and listed at the top, and a for
   assert.equal(forged.status, 403);
   await page.close();
 });
+
+test("an officer signs in and approves a suggestion at the desk by keyboard alone", async () => {
+  const { example_postcode: postcode } = await apiGet("/app/config.json");
+  const sent = await fetch(`${BASE}/api/contributions`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ kind: "new", name: "Desk Test Lunch Club", category: "community_centre", postcode }),
+  });
+  const { reference } = await sent.json();
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/signin`);
+  await tabTo(page, "#name");
+  await page.keyboard.type(process.env.ASSETMAP_DESK_USER);
+  await tabTo(page, "#password");
+  await page.keyboard.type(process.env.ASSETMAP_DESK_PASSWORD);
+  await Promise.all([page.waitForURL(/\/account$/), page.keyboard.press("Enter")]);
+  await page.goto(`${BASE}/manage?kind=new`);
+  await tabTo(page, `a[href="/manage/${reference}"]`, 200);
+  await Promise.all([page.waitForURL(new RegExp(`/manage/${reference}$`)), page.keyboard.press("Enter")]);
+  assert.match(await page.locator("caption").first().innerText(), /Now and as suggested/);
+  await tabTo(page, "#edit-name");
+  await page.keyboard.press("End");
+  await page.keyboard.type(" (Tuesdays)");
+  await tabTo(page, 'form input[name="action"][value="approve"] ~ button[type="submit"]');
+  await Promise.all([page.waitForURL(/\/manage\?done=/), page.keyboard.press("Enter")]);
+  assert.match(await page.getByRole("status").innerText(), new RegExp(`${reference} decided`));
+  const status = await apiGet(`/api/contributions/${reference}`);
+  assert.equal(status.status, "changed_and_approved");
+  const found = await apiGet("/api/search?q=desk%20test%20lunch");
+  assert.equal(found.results[0].name, "Desk Test Lunch Club (Tuesdays)");
+  // Its history at the desk shows both steps.
+  await page.goto(`${BASE}/manage/assets/${encodeURIComponent(status.asset_id)}`);
+  const history = await page.locator("table.history").innerText();
+  assert.ok(history.includes(reference) && history.includes("user:e2e-desk"), history);
+  await page.close();
+});

@@ -14,6 +14,7 @@ use serde_json::json;
 use super::{ApiError, AppState, ogc};
 
 mod first;
+pub mod manage;
 pub mod print;
 pub mod suggest;
 
