@@ -1312,3 +1312,109 @@ fn the_sign_in_form_works_from_a_browser_and_not_from_another_site() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Who is calling, for the authorisation matrix.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Caller {
+    Anonymous,
+    BadToken,
+    Editor,
+    Admin,
+}
+
+#[test]
+fn the_authorisation_matrix_allows_only_the_allowed_cells() {
+    let app = app();
+    let pc = example_postcode(&app);
+    let id = app.state.dataset().assets[0].id.replace(':', "%3A");
+    let fresh = |app: &App| {
+        suggest(
+            app,
+            json!({"kind": "new", "name": "Matrix Club", "category": "advice", "postcode": pc}),
+        )
+        .json()["reference"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    use Caller::*;
+    // (method, path, body, who may: the callers that get past the check).
+    type Row = (&'static str, String, Option<Value>, &'static [Caller]);
+    let everyone: &[Caller] = &[Anonymous, BadToken, Editor, Admin];
+    let editors: &[Caller] = &[Editor, Admin];
+    for caller in [Anonymous, BadToken, Editor, Admin] {
+        let reference = fresh(&app);
+        let rows: Vec<Row> = vec![
+            (
+                "POST",
+                "/api/contributions".into(),
+                Some(
+                    json!({"kind": "new", "name": "Matrix Club 2", "category": "advice", "postcode": pc}),
+                ),
+                everyone,
+            ),
+            (
+                "GET",
+                format!("/api/contributions/{reference}"),
+                None,
+                everyone,
+            ),
+            (
+                "GET",
+                "/api/contributions?status=pending".into(),
+                None,
+                editors,
+            ),
+            ("GET", "/api/review".into(), None, editors),
+            (
+                "POST",
+                format!("/api/contributions/{reference}/decision"),
+                Some(json!({"decision": "decline", "reason": "matrix"})),
+                editors,
+            ),
+            (
+                "POST",
+                "/collections/assets/items".into(),
+                Some(
+                    json!({"type": "Feature", "geometry": null, "properties": {"name": "X", "category": "advice", "postcode": pc}}),
+                ),
+                editors,
+            ),
+            (
+                "PATCH",
+                format!("/collections/assets/items/{id}"),
+                Some(json!({"properties": {"phone": "01632 960777"}})),
+                editors,
+            ),
+            ("POST", "/api/sync".into(), None, &[Admin]),
+        ];
+        let auth = match caller {
+            Anonymous => None,
+            BadToken => Some("Bearer am_0000_0000".to_string()),
+            Editor => Some(app.editor.clone()),
+            Admin => Some(app.admin.clone()),
+        };
+        for (method, path, body, allowed) in rows {
+            let a = call(&app, method, &path, auth.as_deref(), body);
+            let refused = matches!(a.status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+            assert_eq!(
+                !refused,
+                allowed.contains(&caller),
+                "{caller:?} {method} {path}: {} {}",
+                a.status,
+                a.text()
+            );
+            if refused {
+                let expected = if caller == Editor {
+                    StatusCode::FORBIDDEN
+                } else {
+                    StatusCode::UNAUTHORIZED
+                };
+                assert_eq!(a.status, expected, "{caller:?} {method} {path}");
+            }
+        }
+        // The desk's pages need a signed-in editor: any bearer or none is refused.
+        let desk_status = desk(&app, "GET", "/manage", None, None).status;
+        assert_eq!(desk_status, StatusCode::UNAUTHORIZED);
+    }
+}

@@ -191,3 +191,26 @@ test("an officer signs in and approves a suggestion at the desk by keyboard alon
   assert.ok(history.includes(reference) && history.includes("user:e2e-desk"), history);
   await page.close();
 });
+
+test("use my location places a suggestion where the resident is", async () => {
+  const { example_postcode: postcode } = await apiGet("/app/config.json");
+  const near = await apiGet(`/api/nearby?postcode=${encodeURIComponent(postcode)}&limit=1`);
+  const { lon, lat } = near.query;
+  await browser.context.grantPermissions(["geolocation"]);
+  await browser.context.setGeolocation({ longitude: lon, latitude: lat, accuracy: 25 });
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/suggest`);
+  await page.locator("#field-name").fill("Located Club");
+  await page.locator("#field-category").selectOption("advice");
+  await page.getByRole("button", { name: "Use my location" }).click();
+  await page.waitForFunction(() => document.getElementById("field-lon").value !== "");
+  assert.match(await page.locator("#location-status").innerText(), /within about 25 m/);
+  await Promise.all([page.waitForURL(/\/contributions\//), page.locator('button[type="submit"]').click()]);
+  const reference = new URL(page.url()).pathname.split("/").pop();
+  const decided = await decide(reference, { decision: "approve" });
+  const place = (await apiGet(`/api/search?q=located%20club`)).results[0];
+  assert.equal(place.id, decided.result_asset_id);
+  assert.ok(Math.abs(place.lon - lon) < 1e-5 && Math.abs(place.lat - lat) < 1e-5, JSON.stringify(place));
+  await browser.context.clearPermissions();
+  await page.close();
+});

@@ -287,7 +287,9 @@ fn render(
             " autocomplete=\"off\"",
         ));
         main.push_str(&format!(
-            "<input type=\"hidden\" name=\"lon\" id=\"field-lon\" value=\"{}\"><input type=\"hidden\" name=\"lat\" id=\"field-lat\" value=\"{}\">",
+            "<input type=\"hidden\" name=\"lon\" id=\"field-lon\" value=\"{}\"><input type=\"hidden\" name=\"lat\" id=\"field-lat\" value=\"{}\">\
+             <p><button type=\"button\" id=\"use-location\" class=\"button secondary\" hidden>Use my location</button></p>\
+             <p id=\"location-status\" class=\"hint\" role=\"status\"></p>",
             escape(&form.lon),
             escape(&form.lat)
         ));
@@ -340,6 +342,7 @@ fn render(
             "Send the suggestion"
         }
     ));
+    main.push_str("<script type=\"module\" src=\"/app/suggest.js\"></script>");
     shell(state, &title, &main)
 }
 
