@@ -636,7 +636,7 @@ fn a_store_made_before_contributions_is_migrated() {
     // Make it look like a version-1 store (as the previous release left it).
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
-        "DROP TABLE contributions; DELETE FROM schema_migrations WHERE version = 2;",
+        "DROP TABLE contributions; DROP TABLE stewards; DELETE FROM schema_migrations WHERE version >= 2;",
     )
     .unwrap();
     drop(conn);
@@ -654,7 +654,7 @@ fn a_store_made_before_contributions_is_migrated() {
         .unwrap()
         .map(Result::unwrap)
         .collect();
-    assert_eq!(versions, [1, 2]);
+    assert_eq!(versions, [1, 2, 3]);
 }
 
 /// A form post with these cookies and fields.
@@ -1417,4 +1417,285 @@ fn the_authorisation_matrix_allows_only_the_allowed_cells() {
         let desk_status = desk(&app, "GET", "/manage", None, None).status;
         assert_eq!(desk_status, StatusCode::UNAUTHORIZED);
     }
+}
+
+/// Signs someone in through the form; returns the cookie header and CSRF token.
+fn sign_in_as(app: &App, name: &str, password: &str) -> (String, String) {
+    let body = format!("name={name}&password={password}");
+    let r = Request::builder()
+        .method("POST")
+        .uri("/signin")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body))
+        .unwrap();
+    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
+    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{name} signs in");
+    let cookie = resp.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string();
+    let r = Request::builder()
+        .uri("/api/session")
+        .header("cookie", &cookie)
+        .body(Body::empty())
+        .unwrap();
+    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
+    let body = common::block_on(resp.into_body().collect())
+        .unwrap()
+        .to_bytes();
+    let csrf = serde_json::from_slice::<Value>(&body).unwrap()["csrf"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (cookie, csrf)
+}
+
+/// A signed-in write: the session cookie and its CSRF header.
+fn as_session(
+    app: &App,
+    (cookie, csrf): &(String, String),
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: Option<Value>,
+) -> Answer {
+    let mut r = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("cookie", cookie)
+        .header("x-csrf-token", csrf);
+    for (k, v) in headers {
+        r = r.header(*k, *v);
+    }
+    let body = body.map_or(Body::empty(), |v| Body::from(v.to_string()));
+    common::block_on(async {
+        let resp = router(app.state.clone())
+            .oneshot(r.body(body).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let body = resp
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    })
+}
+
+#[test]
+fn stewards_keep_their_own_organisations_entries_current_and_nothing_else() {
+    let app = app();
+    let d = app.state.dataset();
+    let ours = d
+        .assets
+        .iter()
+        .find(|a| {
+            a.details.organisation.as_deref() == Some("Fictionford Council for Voluntary Service")
+        })
+        .unwrap()
+        .clone();
+    let other = d
+        .assets
+        .iter()
+        .find(|a| a.category == "gp")
+        .unwrap()
+        .clone();
+    drop(d);
+    // Invited by an officer; nobody else may invite.
+    let invite =
+        json!({"name": "cvs-steward", "organisation": "Fictionford Council for Voluntary Service"});
+    assert_eq!(
+        call(&app, "POST", "/api/stewards", None, Some(invite.clone())).status,
+        StatusCode::UNAUTHORIZED
+    );
+    let made = call(
+        &app,
+        "POST",
+        "/api/stewards",
+        Some(&app.editor),
+        Some(invite.clone()),
+    );
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.text());
+    let password = made.json()["password"].as_str().unwrap().to_string();
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            "/api/stewards",
+            Some(&app.editor),
+            Some(invite)
+        )
+        .status,
+        StatusCode::CONFLICT
+    );
+    let other_invite = json!({"name": "youth-steward", "organisation": "Fictionford Youth Trust"});
+    let other_password = call(
+        &app,
+        "POST",
+        "/api/stewards",
+        Some(&app.admin),
+        Some(other_invite),
+    )
+    .json()["password"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let steward = sign_in_as(&app, "cvs-steward", &password);
+    let stranger = sign_in_as(&app, "youth-steward", &other_password);
+    // A steward cannot invite.
+    assert_eq!(
+        as_session(
+            &app,
+            &steward,
+            "POST",
+            "/api/stewards",
+            &[("content-type", "application/json")],
+            Some(json!({"name": "x", "organisation": "y"}))
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let patch = |who: &(String, String), id: &str, body: Value| {
+        let rev = app.state.catalog.row(id).unwrap().revision;
+        as_session(
+            &app,
+            who,
+            "PATCH",
+            &format!("/collections/assets/items/{}", id.replace(':', "%3A")),
+            &[
+                ("content-type", "application/merge-patch+json"),
+                ("if-match", &format!("\"r{rev}\"")),
+            ],
+            Some(body),
+        )
+    };
+    // Its own entry: edited directly, live at once, logged.
+    let ok = patch(
+        &steward,
+        &ours.id,
+        json!({"properties": {"phone": "01632 960444"}}),
+    );
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.text());
+    assert_eq!(
+        app.state
+            .dataset()
+            .entry(&ours.id)
+            .unwrap()
+            .phone
+            .as_deref(),
+        Some("01632 960444")
+    );
+    let h = call(
+        &app,
+        "GET",
+        &format!("/api/assets/{}/history", ours.id.replace(':', "%3A")),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(
+        h["revisions"].as_array().unwrap().last().unwrap()["actor"],
+        "user:cvs-steward"
+    );
+    // Not another organisation's, not to hand it to another, not by another steward.
+    assert_eq!(
+        patch(
+            &steward,
+            &other.id,
+            json!({"properties": {"phone": "01632 960555"}})
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        patch(
+            &steward,
+            &ours.id,
+            json!({"properties": {"organisation": "Someone Else"}})
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        patch(
+            &stranger,
+            &ours.id,
+            json!({"properties": {"phone": "01632 960666"}})
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    // Retiring and creating are for officers.
+    let rev = app.state.catalog.row(&ours.id).unwrap().revision;
+    let retire = as_session(
+        &app,
+        &steward,
+        "DELETE",
+        &format!("/collections/assets/items/{}", ours.id.replace(':', "%3A")),
+        &[("if-match", &format!("\"r{rev}\""))],
+        None,
+    );
+    assert_eq!(retire.status, StatusCode::FORBIDDEN);
+    // "Still correct" sets the last check to today.
+    let confirm = |who: &(String, String), id: &str| {
+        as_session(
+            &app,
+            who,
+            "POST",
+            &format!("/api/assets/{}/confirm", id.replace(':', "%3A")),
+            &[],
+            None,
+        )
+        .status
+    };
+    assert_eq!(confirm(&steward, &ours.id), StatusCode::OK);
+    assert_eq!(
+        app.state.dataset().entry(&ours.id).unwrap().verified_at,
+        Some(
+            chrono::Utc::now()
+                .date_naive()
+                .format("%Y-%m-%d")
+                .to_string()
+        )
+    );
+    assert_eq!(confirm(&steward, &other.id), StatusCode::FORBIDDEN);
+    assert_eq!(confirm(&stranger, &ours.id), StatusCode::FORBIDDEN);
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            &format!("/api/assets/{}/confirm", other.id.replace(':', "%3A")),
+            None,
+            None
+        )
+        .status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        call(
+            &app,
+            "POST",
+            &format!("/api/assets/{}/confirm", other.id.replace(':', "%3A")),
+            Some(&app.editor),
+            None
+        )
+        .status,
+        StatusCode::OK
+    );
+    // Stewards have no moderation desk.
+    assert_eq!(
+        desk(&app, "GET", "/manage", Some(&steward.0), None).status,
+        StatusCode::FORBIDDEN
+    );
 }

@@ -29,6 +29,22 @@ pub struct Principal {
     pub actor: String,
     /// What they may do.
     pub role: Role,
+    /// A steward's organisation (the entries they may edit).
+    pub organisation: Option<String>,
+}
+
+impl Principal {
+    /// Whether they may change this entry: editors any; a steward only
+    /// the entries of their own organisation.
+    pub fn may_edit(&self, entry_organisation: Option<&str>) -> bool {
+        match self.role {
+            Role::Editor | Role::Admin => true,
+            Role::Steward => match (&self.organisation, entry_organisation) {
+                (Some(mine), Some(theirs)) => mine.trim().eq_ignore_ascii_case(theirs.trim()),
+                _ => false,
+            },
+        }
+    }
 }
 
 /// Seconds since 1970.

@@ -10,8 +10,8 @@ use postgres::{Client, IsolationLevel, NoTls};
 use super::sql;
 use super::sqlite::{asset_from, revision_from, role_from};
 use super::store::{
-    ContributionRow, Revision, Rows, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION, SessionRecord, Store,
-    StoreError, TokenRecord, UserRecord, Write, fields_json,
+    ContributionRow, Revision, Rows, SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_VERSION,
+    SessionRecord, Store, StoreError, TokenRecord, UserRecord, Write, fields_json,
 };
 
 /// The channel replicas listen on.
@@ -87,6 +87,11 @@ impl PostgresStore {
         if version < 2 {
             tx.batch_execute(SCHEMA_V2).map_err(db)?;
             tx.execute(sql::RECORD_MIGRATION, &[&2i64, &super::time::now()])
+                .map_err(db)?;
+        }
+        if version < 3 {
+            tx.batch_execute(SCHEMA_V3).map_err(db)?;
+            tx.execute(sql::RECORD_MIGRATION, &[&3i64, &super::time::now()])
                 .map_err(db)?;
         }
         tx.commit().map_err(db)
@@ -317,6 +322,21 @@ impl Store for PostgresStore {
                 .map_err(db)?,
         };
         Ok(rows.iter().map(contribution_row).collect())
+    }
+
+    fn put_steward(&mut self, user: &str, organisation: &str) -> Result<(), StoreError> {
+        self.client
+            .execute(sql::PUT_STEWARD, &[&user, &organisation])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn steward(&mut self, user: &str) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .client
+            .query_opt(sql::STEWARD, &[&user])
+            .map_err(db)?
+            .map(|r| r.get(0)))
     }
 
     fn history(&mut self, id: &str) -> Result<Vec<Revision>, StoreError> {

@@ -59,6 +59,12 @@ pub const CONTRIBUTIONS_WITH_STATUS: &str = "SELECT reference, status, created_a
 /// Every contribution, oldest first.
 pub const CONTRIBUTIONS: &str = "SELECT reference, status, created_at, updated_at, body FROM contributions ORDER BY created_at, reference LIMIT $1";
 
+/// Records a steward's organisation.
+pub const PUT_STEWARD: &str = "INSERT INTO stewards (user_name, organisation) VALUES ($1, $2) \
+     ON CONFLICT (user_name) DO UPDATE SET organisation = excluded.organisation";
+/// A steward's organisation.
+pub const STEWARD: &str = "SELECT organisation FROM stewards WHERE user_name = $1";
+
 /// The SQL in SQLite's spelling.
 pub fn sqlite(sql: &str) -> String {
     sql.replace('$', "?")

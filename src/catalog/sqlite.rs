@@ -7,7 +7,7 @@ use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 
 use super::sql::{self, sqlite};
 use super::store::{
-    Action, ContributionRow, Revision, Role, Rows, SCHEMA_V1, SCHEMA_V2, SCHEMA_VERSION,
+    Action, ContributionRow, Revision, Role, Rows, SCHEMA_V1, SCHEMA_V2, SCHEMA_V3, SCHEMA_VERSION,
     SessionRecord, Store, StoreError, StoredAsset, TokenRecord, UserRecord, Write, fields_json,
     parse_changes, parse_fields,
 };
@@ -88,6 +88,14 @@ impl SqliteStore {
             tx.execute(
                 &sqlite(sql::RECORD_MIGRATION),
                 params![2, super::time::now()],
+            )
+            .map_err(db)?;
+        }
+        if version < 3 {
+            tx.execute_batch(SCHEMA_V3).map_err(db)?;
+            tx.execute(
+                &sqlite(sql::RECORD_MIGRATION),
+                params![3, super::time::now()],
             )
             .map_err(db)?;
         }
@@ -536,6 +544,20 @@ impl Store for SqliteStore {
             })
         })
         .transpose()
+    }
+
+    fn put_steward(&mut self, user: &str, organisation: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(&sqlite(sql::PUT_STEWARD), params![user, organisation])
+            .map_err(db)?;
+        Ok(())
+    }
+
+    fn steward(&mut self, user: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(&sqlite(sql::STEWARD), [user], |r| r.get(0))
+            .optional()
+            .map_err(db)
     }
 
     fn delete_session(&mut self, id_sha256: &str) -> Result<(), StoreError> {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use super::fields::{AssetFields, FieldChange};
 
 /// The schema version this build writes; older stores are migrated at start-up.
-pub const SCHEMA_VERSION: i64 = 2;
+pub const SCHEMA_VERSION: i64 = 3;
 
 /// One asset row.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -108,6 +108,9 @@ pub struct Write {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
+    /// Keeps its own organisation's entries current (edits them directly,
+    /// confirms they are still correct); invited by an officer.
+    Steward,
     /// Creates, changes and retires assets.
     Editor,
     /// An editor who can also run a sync of the official sources.
@@ -118,6 +121,7 @@ impl Role {
     /// As stored.
     pub fn as_str(self) -> &'static str {
         match self {
+            Role::Steward => "steward",
             Role::Editor => "editor",
             Role::Admin => "admin",
         }
@@ -126,6 +130,7 @@ impl Role {
     /// Parses a role name.
     pub fn parse(text: &str) -> Option<Role> {
         match text {
+            "steward" => Some(Role::Steward),
             "editor" => Some(Role::Editor),
             "admin" => Some(Role::Admin),
             _ => None,
@@ -258,6 +263,10 @@ pub trait Store: Send {
     fn session(&mut self, id_sha256: &str) -> Result<Option<SessionRecord>, StoreError>;
     /// Ends a session.
     fn delete_session(&mut self, id_sha256: &str) -> Result<(), StoreError>;
+    /// Records the organisation a steward keeps current.
+    fn put_steward(&mut self, user: &str, organisation: &str) -> Result<(), StoreError>;
+    /// The organisation a steward keeps current.
+    fn steward(&mut self, user: &str) -> Result<Option<String>, StoreError>;
 }
 
 /// Serialises fields for a TEXT column.
@@ -306,6 +315,15 @@ CREATE TABLE contributions (
     body TEXT NOT NULL
 );
 CREATE INDEX contributions_queue ON contributions (status, created_at);
+";
+
+/// The SQL that adds schema version 3: which organisation each steward
+/// keeps current.
+pub(crate) const SCHEMA_V3: &str = "
+CREATE TABLE stewards (
+    user_name TEXT PRIMARY KEY,
+    organisation TEXT NOT NULL
+);
 ";
 
 /// The SQL that creates schema version 1; both backends run it (with their

@@ -158,6 +158,7 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principa
             Some(r) if accounts::token_matches(&r, &secret) => Ok(Principal {
                 actor: format!("token:{}", r.name),
                 role: r.role,
+                organisation: None,
             }),
             _ => Err(invalid()),
         };
@@ -173,9 +174,19 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principa
                     "a signed-in request must send the session's CSRF token in the {CSRF_HEADER} header (see /api/session)"
                 )));
             }
+            let organisation = if s.role == Role::Steward {
+                let catalog = state.catalog.clone();
+                let user = s.user.clone();
+                blocking(move || catalog.with_store(|st| st.steward(&user)))
+                    .await?
+                    .map_err(|e| ApiError::Internal(e.to_string()))?
+            } else {
+                None
+            };
             Ok(Principal {
                 actor: format!("user:{}", s.user),
                 role: s.role,
+                organisation,
             })
         }
         None => Err(ApiError::Unauthorized(

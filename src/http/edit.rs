@@ -15,6 +15,7 @@ use super::auth::{principal, require};
 use super::ogc::{base_url, encode, parse_crs};
 use super::params::Query;
 use super::{ApiError, AppState};
+use crate::catalog::auth::Principal;
 use crate::catalog::{AssetFields, CatalogError, Edit, Role, StoredAsset};
 use crate::crs::Crs;
 use crate::export::GeoJsonCrs;
@@ -37,7 +38,7 @@ pub const CONFORMANCE: [&str; 3] = [
 ];
 
 /// Properties a client may set.
-const WRITABLE: [&str; 11] = [
+const WRITABLE: [&str; 15] = [
     "category",
     "name",
     "address",
@@ -49,6 +50,10 @@ const WRITABLE: [&str; 11] = [
     "capacity",
     "status",
     "verified_at",
+    "organisation",
+    "description",
+    "accessibility",
+    "sensitive",
 ];
 
 /// Properties the server computes; sent back unchanged, they are ignored.
@@ -496,7 +501,7 @@ async fn change(
 ) -> Result<Response, ApiError> {
     check_collection(&collection)?;
     let who = principal(&state, &headers).await?;
-    require(&who, Role::Editor)?;
+    require(&who, Role::Steward)?;
     let expected_revision = if_match(&headers)?;
     check_media_type(&headers, merge)?;
     let feature = parse_body(&body)?;
@@ -505,7 +510,13 @@ async fn change(
         .catalog
         .row(&id)
         .ok_or_else(|| ApiError::NotFound(format!("no asset {id:?} in assets")))?;
+    steward_check(&who, &row.fields)?;
     let mut fields = fields_from(&state, &feature, Some(&row.fields), merge, crs)?;
+    if who.role == Role::Steward && fields.details.organisation != row.fields.details.organisation {
+        return Err(ApiError::Forbidden(
+            "a steward cannot move an entry to another organisation; ask an officer".into(),
+        ));
+    }
     if !merge && row.fields.status == AssetStatus::Retired && !feature_names_status(&feature) {
         // Replacing a retired asset restores it only when asked to.
         fields.status = AssetStatus::Retired;
@@ -521,6 +532,139 @@ async fn change(
             },
             &who.actor,
             why.as_deref(),
+        )
+    })
+    .await?;
+    Ok(answer(&state, &headers, &row, StatusCode::OK))
+}
+
+/// 403 unless the caller may edit this entry (a steward: only their own
+/// organisation's, and never to hand it to another organisation).
+fn steward_check(who: &Principal, fields: &AssetFields) -> Result<(), ApiError> {
+    if who.may_edit(fields.details.organisation.as_deref()) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{} keeps {} current, and this entry belongs to {}",
+            who.actor,
+            who.organisation.as_deref().unwrap_or("no organisation"),
+            fields
+                .details
+                .organisation
+                .as_deref()
+                .unwrap_or("no organisation")
+        )))
+    }
+}
+
+/// What an officer sends to invite a steward.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Invite {
+    name: String,
+    organisation: String,
+}
+
+/// `POST /api/stewards` (editors): invites a community group's steward,
+/// who keeps the entries of `organisation` current. Answers the sign-in
+/// name and a password, shown once, for the officer to pass on.
+pub async fn invite_steward(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    let who = principal(&state, &headers).await?;
+    require(&who, Role::Editor)?;
+    let invite: Invite = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidValue",
+            format!("body: {e}"),
+        )
+    })?;
+    let organisation = invite.organisation.trim().to_string();
+    if organisation.is_empty()
+        || organisation.chars().count() > crate::catalog::fields::MAX_ORGANISATION_CHARS
+    {
+        return Err(ApiError::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "InvalidValue",
+            "organisation: give the organisation's name as its entries have it (at most 300 characters)",
+        ));
+    }
+    let password = crate::catalog::auth::random_hex(12);
+    let user =
+        crate::catalog::auth::new_user(&invite.name, Role::Steward, &password).map_err(|e| {
+            ApiError::status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "InvalidValue",
+                format!("name: {e}"),
+            )
+        })?;
+    let catalog = state.catalog.clone();
+    let (name, org) = (user.name.clone(), organisation.clone());
+    let exists = run(move || {
+        catalog
+            .with_store(|s| {
+                if s.user(&name)?.is_some() {
+                    return Ok(true);
+                }
+                s.put_user(&user)?;
+                s.put_steward(&name, &org)?;
+                Ok(false)
+            })
+            .map_err(CatalogError::from)
+    })
+    .await?;
+    if exists {
+        return Err(ApiError::status(
+            StatusCode::CONFLICT,
+            "Exists",
+            format!("someone already signs in as {:?}", invite.name),
+        ));
+    }
+    tracing::info!(steward = %invite.name, organisation = %organisation, by = %who.actor, "steward invited");
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "name": invite.name,
+            "organisation": organisation,
+            "password": password,
+            "sign_in": "/signin",
+            "note": "Give the password to the steward once; it is stored only as a hash.",
+        })),
+    )
+        .into_response())
+}
+
+/// `POST /api/assets/{id}/confirm`: "still correct": sets the date it was
+/// last checked to today (its steward, or an editor).
+pub async fn confirm(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let who = principal(&state, &headers).await?;
+    require(&who, Role::Steward)?;
+    let row = state
+        .catalog
+        .row(&id)
+        .filter(|r| r.fields.status != AssetStatus::Retired)
+        .ok_or_else(|| ApiError::NotFound(format!("no asset {id:?} in assets")))?;
+    steward_check(&who, &row.fields)?;
+    let mut fields = row.fields.clone();
+    fields.verified_at = Some(crate::catalog::time::today());
+    let catalog = state.catalog.clone();
+    let expected_revision = row.revision;
+    let row = run(move || {
+        catalog.apply(
+            Edit::Replace {
+                id,
+                expected_revision,
+                fields,
+            },
+            &who.actor,
+            Some("confirmed still correct"),
         )
     })
     .await?;

@@ -383,7 +383,7 @@ fn heavy_rate(per_minute: u32) -> Option<(f64, Duration)> {
 }
 
 /// Every route, as OpenAPI writes it (the test checks the document lists them all).
-pub const ROUTES: [&str; 34] = [
+pub const ROUTES: [&str; 36] = [
     "/",
     "/conformance",
     "/collections",
@@ -418,6 +418,8 @@ pub const ROUTES: [&str; 34] = [
     "/api/contributions/{reference}/decision",
     "/contributions/{reference}",
     "/api/review",
+    "/api/stewards",
+    "/api/assets/{id}/confirm",
 ];
 
 /// The whole API.
@@ -471,6 +473,8 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[31], axum::routing::post(contributions::decide))
         .route(ROUTES[32], get(contributions::page))
         .route(ROUTES[33], get(contributions::review))
+        .route(ROUTES[34], axum::routing::post(edit::invite_steward))
+        .route(ROUTES[35], axum::routing::post(edit::confirm))
         .route("/suggest", get(web::suggest::form).post(web::suggest::send))
         .route("/manage", get(web::manage::queue))
         .route(

@@ -397,6 +397,18 @@ fn add_writes(doc: &mut Value) {
         "parameters": [query("limit", "most entries", json!({"type": "integer", "minimum": 1, "maximum": super::contributions::MAX_QUEUE, "default": 100}))],
         "responses": {"200": {"description": "The stale entries, with the interval and the date before which a check is stale", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor")},
     }});
+    paths["/api/stewards"] = json!({"post": {
+        "summary": "Invite a community group's steward (editors): they keep their organisation's entries current. Answers the sign-in name and a password, once",
+        "security": secured,
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["name", "organisation"], "additionalProperties": false, "properties": {"name": {"type": "string"}, "organisation": {"type": "string"}}}}}},
+        "responses": {"201": {"description": "Invited", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor"), "409": error("The name is taken"), "422": error("A field is invalid")},
+    }});
+    paths["/api/assets/{id}/confirm"] = json!({"post": {
+        "summary": "Still correct: sets the entry's last check to today (its organisation's steward, or an editor)",
+        "security": secured,
+        "parameters": [path("id", "asset id")],
+        "responses": {"200": {"description": "The entry", "content": {"application/geo+json": {}}}, "401": error("No or invalid credentials"), "403": error("Not this entry's steward"), "404": error("No such entry")},
+    }});
     paths["/contributions/{reference}"] = json!({"get": {
         "summary": "The contributor's status page (HTML, no sign-in)",
         "parameters": [path("reference", "the reference")],
