@@ -75,11 +75,13 @@ fn call(app: &App, method: &str, uri: &str, auth: Option<&str>, body: Option<Val
         }
         None => Body::empty(),
     };
+    send(app, r.body(body).unwrap())
+}
+
+/// Runs one request through the router.
+fn send(app: &App, request: Request<Body>) -> Answer {
     common::block_on(async {
-        let response = router(app.state.clone())
-            .oneshot(r.body(body).unwrap())
-            .await
-            .unwrap();
+        let response = router(app.state.clone()).oneshot(request).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
         let body = response
@@ -677,26 +679,7 @@ fn post_form(
     for (k, v) in extra {
         r = r.header(*k, *v);
     }
-    common::block_on(async {
-        let response = router(app.state.clone())
-            .oneshot(r.body(Body::from(body)).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    })
+    send(app, r.body(Body::from(body)).unwrap())
 }
 
 #[test]
@@ -1047,35 +1030,7 @@ fn entries_not_checked_within_the_review_interval_are_stale() {
 fn sign_in(app: &App) -> (String, String) {
     let user = auth::new_user("olive", Role::Editor, "correct horse battery").unwrap();
     app.state.catalog.with_store(|s| s.put_user(&user)).unwrap();
-    let r = Request::builder()
-        .method("POST")
-        .uri("/signin")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from("name=olive&password=correct+horse+battery"))
-        .unwrap();
-    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER);
-    let cookie = resp.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
-    let r = Request::builder()
-        .uri("/api/session")
-        .header("cookie", &cookie)
-        .body(Body::empty())
-        .unwrap();
-    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
-    let body = common::block_on(resp.into_body().collect())
-        .unwrap()
-        .to_bytes();
-    let csrf = serde_json::from_slice::<Value>(&body).unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    (cookie, csrf)
+    sign_in_as(app, "olive", "correct+horse+battery")
 }
 
 fn desk(app: &App, method: &str, uri: &str, cookie: Option<&str>, form: Option<&str>) -> Answer {
@@ -1090,26 +1045,7 @@ fn desk(app: &App, method: &str, uri: &str, cookie: Option<&str>, form: Option<&
         }
         None => Body::empty(),
     };
-    common::block_on(async {
-        let resp = router(app.state.clone())
-            .oneshot(r.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    })
+    send(app, r.body(body).unwrap())
 }
 
 #[test]
@@ -1421,16 +1357,15 @@ fn the_authorisation_matrix_allows_only_the_allowed_cells() {
 
 /// Signs someone in through the form; returns the cookie header and CSRF token.
 fn sign_in_as(app: &App, name: &str, password: &str) -> (String, String) {
-    let body = format!("name={name}&password={password}");
     let r = Request::builder()
         .method("POST")
         .uri("/signin")
         .header("content-type", "application/x-www-form-urlencoded")
-        .body(Body::from(body))
+        .body(Body::from(format!("name={name}&password={password}")))
         .unwrap();
-    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
-    assert_eq!(resp.status(), StatusCode::SEE_OTHER, "{name} signs in");
-    let cookie = resp.headers()["set-cookie"]
+    let signed = send(app, r);
+    assert_eq!(signed.status, StatusCode::SEE_OTHER, "{name} signs in");
+    let cookie = signed.headers["set-cookie"]
         .to_str()
         .unwrap()
         .split(';')
@@ -1442,14 +1377,7 @@ fn sign_in_as(app: &App, name: &str, password: &str) -> (String, String) {
         .header("cookie", &cookie)
         .body(Body::empty())
         .unwrap();
-    let resp = common::block_on(router(app.state.clone()).oneshot(r)).unwrap();
-    let body = common::block_on(resp.into_body().collect())
-        .unwrap()
-        .to_bytes();
-    let csrf = serde_json::from_slice::<Value>(&body).unwrap()["csrf"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let csrf = send(app, r).json()["csrf"].as_str().unwrap().to_string();
     (cookie, csrf)
 }
 
@@ -1471,26 +1399,7 @@ fn as_session(
         r = r.header(*k, *v);
     }
     let body = body.map_or(Body::empty(), |v| Body::from(v.to_string()));
-    common::block_on(async {
-        let resp = router(app.state.clone())
-            .oneshot(r.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = resp.status();
-        let headers = resp.headers().clone();
-        let body = resp
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Answer {
-            status,
-            headers,
-            body,
-        }
-    })
+    send(app, r.body(body).unwrap())
 }
 
 #[test]

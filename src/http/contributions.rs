@@ -121,6 +121,37 @@ fn json_body<T: serde::de::DeserializeOwned>(
     serde_json::from_slice(body).map_err(|e| unprocessable("body", e.to_string()))
 }
 
+/// `lon` and `lat` (WGS84 degrees) as a grid point, both or neither; errors
+/// name the field with `prefix` (`edits.`).
+fn grid_point(
+    lon: Option<f64>,
+    lat: Option<f64>,
+    prefix: &str,
+) -> Result<(Option<f64>, Option<f64>), ApiError> {
+    match (lon, lat) {
+        (Some(lon), Some(lat)) => {
+            if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+                return Err(unprocessable(
+                    &format!("{prefix}lon"),
+                    "lon and lat must be degrees (WGS84)",
+                ));
+            }
+            let at = crate::crs::wgs84_to_bng(lon, lat).map_err(|_| {
+                unprocessable(
+                    &format!("{prefix}lon"),
+                    "the point is outside Great Britain",
+                )
+            })?;
+            Ok((Some(at.x), Some(at.y)))
+        }
+        (None, None) => Ok((None, None)),
+        _ => Err(unprocessable(
+            &format!("{prefix}lat"),
+            "give both lon and lat, or a postcode",
+        )),
+    }
+}
+
 /// The client's rate-limit key: a hash of its address, never the address.
 pub(crate) fn client_key(ip: &ClientIp) -> String {
     let text = ip.0.map(|a| a.to_string()).unwrap_or_default();
@@ -150,18 +181,7 @@ pub async fn submit(
     {
         return Err(ApiError::TooManyRequests(wait_s));
     }
-    let (easting_m, northing_m) = match (s.lon, s.lat) {
-        (Some(lon), Some(lat)) => {
-            if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
-                return Err(unprocessable("lon", "lon and lat must be degrees (WGS84)"));
-            }
-            let at = crate::crs::wgs84_to_bng(lon, lat)
-                .map_err(|_| unprocessable("lon", "the point is outside Great Britain"))?;
-            (Some(at.x), Some(at.y))
-        }
-        (None, None) => (None, None),
-        _ => return Err(unprocessable("lat", "give both lon and lat, or a postcode")),
-    };
+    let (easting_m, northing_m) = grid_point(s.lon, s.lat, "")?;
     let proposal = Proposal {
         name: s.name,
         category: s.category,
@@ -313,15 +333,7 @@ pub async fn decide(
     checked_reference(&reference)?;
     let b: DecisionBody = json_body(&headers, &body, MAX_CONTRIBUTION_BYTES)?;
     let e = b.edits.unwrap_or_default();
-    let (easting_m, northing_m) = match (e.lon, e.lat) {
-        (Some(lon), Some(lat)) => {
-            let at = crate::crs::wgs84_to_bng(lon, lat)
-                .map_err(|_| unprocessable("edits.lon", "the point is outside Great Britain"))?;
-            (Some(at.x), Some(at.y))
-        }
-        (None, None) => (None, None),
-        _ => return Err(unprocessable("edits.lat", "give both lon and lat")),
-    };
+    let (easting_m, northing_m) = grid_point(e.lon, e.lat, "edits.")?;
     let edits = Proposal {
         name: e.name,
         category: e.category,

@@ -47,6 +47,30 @@ async fn editor(state: &AppState, headers: &HeaderMap) -> Result<SessionRecord, 
     }
 }
 
+/// A desk form posted by a signed-in editor with the session's CSRF token:
+/// the session and the form's fields, or the page to show instead.
+async fn posted(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<(SessionRecord, std::collections::HashMap<String, String>), Response> {
+    let s = editor(state, headers).await?;
+    let f = form_fields(body);
+    if !crate::catalog::auth::same_digest(f.get("csrf").map(String::as_str).unwrap_or(""), &s.csrf)
+    {
+        return Err(html_page(
+            state,
+            StatusCode::FORBIDDEN,
+            shell(
+                state,
+                "Not sent",
+                "<h1>Not sent</h1><p>The form had expired. <a href=\"/manage\">Back to the queue</a></p>",
+            ),
+        ));
+    }
+    Ok((s, f))
+}
+
 /// Where a contribution is about, and its kind of place.
 struct Where {
     point: Option<geo::Coord>,
@@ -517,23 +541,10 @@ pub async fn decide(
     Path(reference): Path<String>,
     body: Bytes,
 ) -> Response {
-    let s = match editor(&state, &headers).await {
-        Ok(s) => s,
+    let (s, f) = match posted(&state, &headers, &body).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
-    let f = form_fields(&body);
-    if !crate::catalog::auth::same_digest(f.get("csrf").map(String::as_str).unwrap_or(""), &s.csrf)
-    {
-        return html_page(
-            &state,
-            StatusCode::FORBIDDEN,
-            shell(
-                &state,
-                "Not sent",
-                "<h1>Not sent</h1><p>The form had expired. <a href=\"/manage\">Back to the queue</a></p>",
-            ),
-        );
-    }
     if !crate::catalog::contributions::is_reference(&reference) {
         return html_page(
             &state,
@@ -745,23 +756,10 @@ pub async fn revert(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let s = match editor(&state, &headers).await {
-        Ok(s) => s,
+    let (s, f) = match posted(&state, &headers, &body).await {
+        Ok(p) => p,
         Err(page) => return page,
     };
-    let f = form_fields(&body);
-    if !crate::catalog::auth::same_digest(f.get("csrf").map(String::as_str).unwrap_or(""), &s.csrf)
-    {
-        return html_page(
-            &state,
-            StatusCode::FORBIDDEN,
-            shell(
-                &state,
-                "Not sent",
-                "<h1>Not sent</h1><p>The form had expired.</p>",
-            ),
-        );
-    }
     let Some(n) = f.get("revision").and_then(|v| v.parse::<u64>().ok()) else {
         return history_page(
             &state,
