@@ -1608,3 +1608,167 @@ fn stewards_keep_their_own_organisations_entries_current_and_nothing_else() {
         StatusCode::FORBIDDEN
     );
 }
+
+#[test]
+fn a_place_closed_for_now_stays_on_the_map_marked_closed_and_can_open_again() {
+    let app = app();
+    let library = app
+        .state
+        .dataset()
+        .assets
+        .iter()
+        .find(|a| a.category == "library")
+        .unwrap()
+        .clone();
+    let status_of = |app: &App| {
+        app.state
+            .dataset()
+            .entry(&library.id)
+            .map(|a| a.status.as_str())
+    };
+    // The form offers both, in plain words; "open again" only once closed.
+    let page = call(
+        &app,
+        "GET",
+        &format!("/suggest?asset={}", library.id.replace(':', "%3A")),
+        None,
+        None,
+    );
+    let html = page.text();
+    assert!(html.contains("value=\"closed_for_now\"") && html.contains("It has closed for good"));
+    assert!(!html.contains("value=\"reopened\""));
+    let token = page.headers["set-cookie"].to_str().unwrap();
+    let token = token.split(';').next().unwrap().split('=').nth(1).unwrap();
+    let cookie = format!("assetmap_form={token}");
+    let sent = post_form(
+        &app,
+        Some(&cookie),
+        &[
+            ("csrf", token),
+            ("asset_id", &library.id),
+            ("kind", "closed_for_now"),
+            ("note", "Shut for repairs until March"),
+        ],
+        &[],
+    );
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text());
+    let reference = sent.headers["location"].to_str().unwrap()[15..30].to_string();
+    // The desk shows it as closed for now, and approving keeps it on the map.
+    let (desk_cookie, csrf) = sign_in(&app);
+    let item = desk(
+        &app,
+        "GET",
+        &format!("/manage/{reference}"),
+        Some(&desk_cookie),
+        None,
+    )
+    .text();
+    assert!(
+        item.contains("<td>Closed for now</td>")
+            && item.contains("value=\"temporarily_closed\" selected"),
+        "{item}"
+    );
+    let approved = desk(
+        &app,
+        "POST",
+        &format!("/manage/{reference}"),
+        Some(&desk_cookie),
+        Some(&format!(
+            "csrf={csrf}&action=approve&closed=temporarily_closed"
+        )),
+    );
+    assert_eq!(
+        approved.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        approved.text()
+    );
+    assert_eq!(status_of(&app), Some("temporarily_closed"));
+    let c = call(
+        &app,
+        "GET",
+        &format!("/api/contributions/{reference}"),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(c["status"], "approved", "{c}");
+    let nearby = call(
+        &app,
+        "GET",
+        &format!(
+            "/api/nearby?lon={}&lat={}&radius_m=50&category=library",
+            library.lonlat.x, library.lonlat.y
+        ),
+        None,
+        None,
+    )
+    .json();
+    assert!(
+        nearby.to_string().contains("temporarily_closed"),
+        "{nearby}"
+    );
+    // Now the form offers "open again"; a resident says so; approved, open.
+    let html = call(
+        &app,
+        "GET",
+        &format!("/suggest?asset={}", library.id.replace(':', "%3A")),
+        None,
+        None,
+    )
+    .text();
+    assert!(html.contains("value=\"reopened\""), "{html}");
+    let open_again = suggest(
+        &app,
+        json!({"kind": "change", "asset_id": library.id, "status": "active", "note": "open again from today"}),
+    );
+    assert_eq!(
+        open_again.status,
+        StatusCode::CREATED,
+        "{}",
+        open_again.text()
+    );
+    decide(
+        &app,
+        open_again.json()["reference"].as_str().unwrap(),
+        json!({"decision": "approve"}),
+    );
+    assert_eq!(status_of(&app), Some("active"));
+    // An officer may judge a "for now" closure to be for good.
+    let r = suggest(
+        &app,
+        json!({"kind": "closure", "asset_id": library.id, "status": "temporarily_closed"}),
+    )
+    .json();
+    let done = decide(
+        &app,
+        r["reference"].as_str().unwrap(),
+        json!({"decision": "approve", "edits": {"status": "retired"}}),
+    )
+    .json();
+    assert_eq!(done["status"], "changed_and_approved", "{done}");
+    assert_eq!(status_of(&app), None, "retired: off the map");
+    // Statuses that make no sense for the kind are refused, by field.
+    for (body, field) in [
+        (
+            json!({"kind": "new", "name": "X", "category": "advice", "postcode": example_postcode(&app), "status": "temporarily_closed"}),
+            "status",
+        ),
+        (
+            json!({"kind": "change", "asset_id": app.state.dataset().assets[0].id, "status": "retired"}),
+            "status",
+        ),
+        (
+            json!({"kind": "closure", "asset_id": app.state.dataset().assets[0].id, "status": "active"}),
+            "status",
+        ),
+        (
+            json!({"kind": "closure", "asset_id": app.state.dataset().assets[0].id, "status": "shut"}),
+            "body",
+        ),
+    ] {
+        let a = suggest(&app, body.clone());
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(a.text().contains(field), "{body}: {}", a.text());
+    }
+}

@@ -138,6 +138,10 @@ pub struct Proposal {
     /// Anything else the officer should know.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub note: Option<String>,
+    /// Open again, or closed for now (a change); closed for now rather than
+    /// for good (a closure). A closure without it is for good.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<AssetStatus>,
 }
 
 /// A contribution, as stored.
@@ -347,6 +351,9 @@ impl Proposal {
                 .as_deref()
                 .and_then(|t| crate::hours::parse::osm(t).ok());
         }
+        if let Some(s) = self.status {
+            f.status = s;
+        }
         f
     }
 
@@ -421,6 +428,27 @@ impl Catalog {
                 i.field = "contact_email".into();
                 CatalogError::Invalid(i)
             })?;
+        }
+        match (kind, proposal.status) {
+            (Kind::New, Some(s)) if s != AssetStatus::Active => {
+                return Err(invalid(
+                    "status",
+                    "a new place is suggested as open; say in the note if it is closed for now",
+                ));
+            }
+            (Kind::Change, Some(AssetStatus::Retired)) => {
+                return Err(invalid(
+                    "status",
+                    "to say a place has closed for good, report a closure",
+                ));
+            }
+            (Kind::Closure, Some(AssetStatus::Active)) => {
+                return Err(invalid(
+                    "status",
+                    "a closure is temporarily_closed or retired (for good); to say it is open again, report a change",
+                ));
+            }
+            _ => {}
         }
         let d = self.snapshot();
         let mut possible_duplicates = Vec::new();
@@ -605,20 +633,38 @@ impl Catalog {
                         let row = self
                             .row(&id)
                             .ok_or_else(|| CatalogError::NotFound(id.clone()))?;
-                        self.write_for(
-                            Edit::Retire {
-                                id,
-                                expected_revision: row.revision,
-                            },
-                            actor,
-                            Some(&why(
-                                &format!(
-                                    "a closure reported by a resident on {}, approved",
-                                    c.received_at.get(..10).unwrap_or(&c.received_at)
-                                ),
-                                &reason,
-                            )),
-                        )?
+                        let mut merged = c.proposal.clone();
+                        merge_into(&mut merged, &edits);
+                        let why = why(
+                            &format!(
+                                "a closure reported by a resident on {}, approved",
+                                c.received_at.get(..10).unwrap_or(&c.received_at)
+                            ),
+                            &reason,
+                        );
+                        if merged.status == Some(AssetStatus::TemporarilyClosed) {
+                            // Closed for now: still on the map, marked so.
+                            let mut fields = row.fields.clone();
+                            fields.status = AssetStatus::TemporarilyClosed;
+                            self.write_for(
+                                Edit::Replace {
+                                    id,
+                                    expected_revision: row.revision,
+                                    fields,
+                                },
+                                actor,
+                                Some(&why),
+                            )?
+                        } else {
+                            self.write_for(
+                                Edit::Retire {
+                                    id,
+                                    expected_revision: row.revision,
+                                },
+                                actor,
+                                Some(&why),
+                            )?
+                        }
                     }
                 };
                 c.result_asset_id = Some(write.asset.id.clone());
@@ -682,6 +728,9 @@ fn merge_into(base: &mut Proposal, edits: &Proposal) {
         if e.is_some() {
             b.clone_from(e);
         }
+    }
+    if edits.status.is_some() {
+        base.status = edits.status;
     }
     if edits.easting_m.is_some() {
         base.easting_m = edits.easting_m;

@@ -78,6 +78,7 @@ struct Submission {
     note: Option<String>,
     contact_email: Option<String>,
     leave_empty: Option<String>,
+    status: Option<crate::model::AssetStatus>,
 }
 
 fn unprocessable(field: &str, message: impl Into<String>) -> ApiError {
@@ -195,6 +196,7 @@ pub async fn submit(
         website: s.website,
         opening_hours: s.opening_hours,
         note: s.note,
+        status: s.status,
     };
     let catalog = state.catalog.clone();
     let (kind, asset_id, contact) = (s.kind, s.asset_id, s.contact_email);
@@ -319,6 +321,7 @@ struct Edits {
     email: Option<String>,
     website: Option<String>,
     opening_hours: Option<String>,
+    status: Option<crate::model::AssetStatus>,
 }
 
 /// `POST /api/contributions/{reference}/decision` (editors).
@@ -347,6 +350,7 @@ pub async fn decide(
         website: e.website,
         opening_hours: e.opening_hours,
         note: None,
+        status: e.status,
     };
     let decision = match b.decision.as_str() {
         "approve" => Decision::Approve {

@@ -353,6 +353,7 @@ fn add_writes(doc: &mut Value) {
             "note": {"type": "string", "maxLength": crate::catalog::contributions::MAX_NOTE_CHARS},
             "contact_email": {"type": "string", "description": "yours, kept private: never shown or exported"},
             "leave_empty": {"type": "string", "description": "must be empty (it catches robots)"},
+            "status": {"type": "string", "enum": ["active", "temporarily_closed", "retired"], "description": "a closure: temporarily_closed (closed for now, stays on the map marked closed) or retired (for good, the default); a change: active (open again) or temporarily_closed"},
         }
     });
     paths["/api/contributions"] = json!({
@@ -386,7 +387,7 @@ fn add_writes(doc: &mut Value) {
                 "decision": {"type": "string", "enum": ["approve", "decline", "merge"]},
                 "reason": {"type": "string"},
                 "into": {"type": "string", "description": "with merge: the existing asset"},
-                "edits": {"type": "object"},
+                "edits": {"type": "object", "description": "fields to change before approving (name, category, lon/lat, postcode, address, phone, email, website, opening_hours, status: a closure's temporarily_closed or retired)"},
             }
         }}}},
         "responses": {"200": {"description": "The decided contribution", "content": {"application/json": {}}}, "401": error("No or invalid credentials"), "403": error("Not an editor"), "404": error("No such contribution"), "409": error("Decided already"), "422": error("A field is invalid (named)")},

@@ -37,6 +37,15 @@ impl AssetStatus {
         }
     }
 
+    /// The status in words for people.
+    pub fn words(self) -> &'static str {
+        match self {
+            AssetStatus::Active => "Open",
+            AssetStatus::TemporarilyClosed => "Closed for now",
+            AssetStatus::Retired => "Closed for good",
+        }
+    }
+
     /// Whether the asset counts as supply in the gap analysis.
     pub fn supplies(self) -> bool {
         self == AssetStatus::Active

@@ -20,7 +20,7 @@ use crate::catalog::store::SessionRecord;
 use crate::catalog::{AssetFields, CatalogError, Edit, Role};
 use crate::http::AppState;
 use crate::http::auth::{form_fields, html_page, session, shell};
-use crate::model::Dataset;
+use crate::model::{AssetStatus, Dataset};
 
 /// The signed-in editor, or the page to show instead.
 async fn editor(state: &AppState, headers: &HeaderMap) -> Result<SessionRecord, Response> {
@@ -423,6 +423,14 @@ fn item_page(state: &AppState, c: &Contribution, s: &SessionRecord, error: Optio
             now.and_then(|a| a.opening_hours.clone()),
             p.opening_hours.clone(),
         ),
+        (
+            "Open or closed",
+            now.map(|a| a.status.words().to_string()),
+            match (c.kind, p.status) {
+                (Kind::Closure, None) => Some(AssetStatus::Retired.words().to_string()),
+                (_, s) => s.map(|s| s.words().to_string()),
+            },
+        ),
         ("Note", None, p.note.clone()),
     ];
     main.push_str("<table class=\"compare\"><caption>Now and as suggested</caption><thead><tr><th scope=\"col\">Field</th><th scope=\"col\">Now</th><th scope=\"col\">Suggested</th></tr></thead><tbody>");
@@ -504,6 +512,14 @@ fn item_page(state: &AppState, c: &Contribution, s: &SessionRecord, error: Optio
             p.opening_hours.as_deref().unwrap_or(""),
         ));
     }
+    if c.kind == Kind::Closure {
+        let temporary = p.status == Some(AssetStatus::TemporarilyClosed);
+        main.push_str(&format!(
+            "<div class=\"field\"><label for=\"edit-closed\">Closed</label><select id=\"edit-closed\" name=\"closed\"><option value=\"temporarily_closed\"{}>For now: stays on the map, marked closed</option><option value=\"retired\"{}>For good: taken off the map</option></select></div>",
+            if temporary { " selected" } else { "" },
+            if temporary { "" } else { " selected" }
+        ));
+    }
     main.push_str("<div class=\"field\"><label for=\"approve-reason\">Note for the history (optional)</label><input id=\"approve-reason\" name=\"reason\" type=\"text\"></div><button type=\"submit\" class=\"button\">Approve</button></form>");
     main.push_str(&format!("<h2>Decline</h2><form class=\"suggest\" method=\"post\" action=\"/manage/{r}\">{csrf}<input type=\"hidden\" name=\"action\" value=\"decline\"><div class=\"field\"><label for=\"decline-reason\">Why (the contributor reads this)</label><textarea id=\"decline-reason\" name=\"reason\" rows=\"3\"></textarea></div><button type=\"submit\" class=\"button secondary\">Decline</button></form>"));
     if c.kind == Kind::New {
@@ -574,6 +590,14 @@ pub async fn decide(
                     phone: differs("phone", &p.phone),
                     website: differs("website", &p.website),
                     opening_hours: differs("opening_hours", &p.opening_hours),
+                    status: f
+                        .get("closed")
+                        .and_then(|v| AssetStatus::parse(v))
+                        .filter(|s| {
+                            c.kind == Kind::Closure
+                                && *s != AssetStatus::Active
+                                && *s != p.status.unwrap_or(AssetStatus::Retired)
+                        }),
                     ..Proposal::default()
                 },
                 reason: opt(&f, "reason"),

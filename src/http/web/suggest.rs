@@ -81,7 +81,7 @@ fn field_of(api_field: &str) -> &'static str {
         "website" => "website",
         "opening_hours" => "opening_hours",
         "contact_email" => "contact_email",
-        "asset_id" => "kind",
+        "asset_id" | "status" => "kind",
         _ => "note",
     }
 }
@@ -192,14 +192,32 @@ fn render(
             "<input type=\"hidden\" name=\"asset_id\" value=\"{}\">",
             escape(&a.id)
         ));
-        let closed = form.kind == "closure";
-        main.push_str(&format!(
-            "<fieldset class=\"field\"><legend>What is wrong?</legend>\
-             <label class=\"radio\"><input type=\"radio\" name=\"kind\" value=\"change\"{}> Some details are wrong or missing</label>\
-             <label class=\"radio\"><input type=\"radio\" name=\"kind\" value=\"closure\"{}> It has closed</label></fieldset>",
-            if closed { "" } else { " checked" },
-            if closed { " checked" } else { "" }
-        ));
+        let mut choices = vec![
+            ("change", "Some details are wrong or missing"),
+            (
+                "closed_for_now",
+                "It is closed for now, and will open again",
+            ),
+            ("closure", "It has closed for good"),
+        ];
+        if a.status == crate::model::AssetStatus::TemporarilyClosed {
+            choices.insert(1, ("reopened", "It is open again"));
+        }
+        let chosen = if choices.iter().any(|(v, _)| *v == form.kind) {
+            form.kind.as_str()
+        } else {
+            "change"
+        };
+        main.push_str(
+            "<fieldset class=\"field\" id=\"field-kind\"><legend>What is wrong?</legend>",
+        );
+        for (value, words) in choices {
+            main.push_str(&format!(
+                "<label class=\"radio\"><input type=\"radio\" name=\"kind\" value=\"{value}\"{}> {words}</label>",
+                if value == chosen { " checked" } else { "" }
+            ));
+        }
+        main.push_str("</fieldset>");
         let now = |v: &Option<String>| {
             v.as_deref()
                 .map(|t| format!("Now: {}", escape(t)))
@@ -474,10 +492,13 @@ pub async fn send(
         }
         return r;
     }
-    let kind = match f.kind.as_str() {
-        "change" => Kind::Change,
-        "closure" => Kind::Closure,
-        _ => Kind::New,
+    use crate::model::AssetStatus;
+    let (kind, status) = match f.kind.as_str() {
+        "change" => (Kind::Change, None),
+        "reopened" => (Kind::Change, Some(AssetStatus::Active)),
+        "closed_for_now" => (Kind::Closure, Some(AssetStatus::TemporarilyClosed)),
+        "closure" => (Kind::Closure, None),
+        _ => (Kind::New, None),
     };
     let num = |t: &str| t.trim().parse::<f64>().ok();
     let (easting_m, northing_m) = match (num(&f.lon), num(&f.lat)) {
@@ -503,6 +524,7 @@ pub async fn send(
         website: opt(&f.website),
         opening_hours: opt(&f.opening_hours),
         note: opt(&f.note),
+        status,
     };
     let asset_id = (!f.asset_id.is_empty()).then(|| f.asset_id.clone());
     let contact = opt(&f.contact_email);
