@@ -1637,6 +1637,14 @@ fn a_place_closed_for_now_stays_on_the_map_marked_closed_and_can_open_again() {
     let html = page.text();
     assert!(html.contains("value=\"closed_for_now\"") && html.contains("It has closed for good"));
     assert!(!html.contains("value=\"reopened\""));
+    // The map to show where it has moved starts where it is now.
+    assert!(
+        html.contains(&format!(
+            "id=\"pick-map\" class=\"pick-map\" data-lon=\"{:.6}\" data-lat=\"{:.6}\"",
+            library.lonlat.x, library.lonlat.y
+        )),
+        "{html}"
+    );
     let token = page.headers["set-cookie"].to_str().unwrap();
     let token = token.split(';').next().unwrap().split('=').nth(1).unwrap();
     let cookie = format!("assetmap_form={token}");

@@ -204,6 +204,66 @@ test("an officer signs in and approves a suggestion at the desk by keyboard alon
   await page.close();
 });
 
+test("a resident puts a new place on the map by keyboard alone, or by clicking it", async () => {
+  const { lon, lat } = await elsewhere();
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/suggest`);
+  await page.waitForSelector("#pick:not([hidden]) canvas");
+  await mapIdle(page);
+  await tabTo(page, "#field-name");
+  await page.keyboard.type("Keyboard Map Club");
+  await tabTo(page, "#field-category");
+  await page.keyboard.type("Advice");
+  // Bring the place to the middle: start near it (as a resident would by
+  // zooming in), then move the map with the arrow keys alone.
+  await page.evaluate(([x, y]) => window.__assetmap.pickMap.jumpTo({ center: [x, y], zoom: 15 }), [lon, lat]);
+  await tabTo(page, "#pick-map canvas");
+  for (const key of ["ArrowRight", "ArrowRight", "ArrowDown", "Equal"]) {
+    await page.keyboard.press(key);
+    await mapIdle(page);
+  }
+  const centre = await page.evaluate(() => window.__assetmap.pickMap.getCenter().toArray());
+  assert.ok(Math.abs(centre[0] - lon) > 1e-5, "the arrow keys moved the map");
+  await tabTo(page, "#pick-centre");
+  await page.keyboard.press("Enter");
+  assert.match(await page.locator("#location-status").innerText(), /middle of the map/);
+  const sent = [Number(await page.locator("#field-lon").inputValue()), Number(await page.locator("#field-lat").inputValue())];
+  assert.ok(Math.abs(sent[0] - centre[0]) < 1e-6 && Math.abs(sent[1] - centre[1]) < 1e-6, `${sent} vs ${centre}`);
+  await tabTo(page, 'button[type="submit"]', 60);
+  await Promise.all([page.waitForURL(/\/contributions\//), page.keyboard.press("Enter")]);
+  let reference = new URL(page.url()).pathname.split("/").pop();
+  let decided = await decide(reference, { decision: "approve" });
+  let place = (await apiGet(`/api/search?q=keyboard%20map%20club`)).results[0];
+  assert.equal(place.id, decided.result_asset_id);
+  assert.ok(Math.abs(place.lon - sent[0]) < 1e-5 && Math.abs(place.lat - sent[1]) < 1e-5, JSON.stringify(place));
+
+  // Clicking the map marks the place clicked.
+  await page.goto(`${BASE}/suggest`);
+  await page.waitForSelector("#pick:not([hidden]) canvas");
+  await page.evaluate(([x, y]) => window.__assetmap.pickMap.jumpTo({ center: [x, y], zoom: 15 }), [lon, lat]);
+  await mapIdle(page);
+  await page.locator("#field-name").fill("Clicked Map Club");
+  await page.locator("#field-category").selectOption("advice");
+  const box = await page.locator("#pick-map canvas").boundingBox();
+  // (Scrolled into view first: the map is below the fold.)
+  await page.locator("#pick-map canvas").click({ position: { x: box.width * 0.25, y: box.height * 0.75 } });
+  const clicked = await page.evaluate(
+    ([x, y]) => window.__assetmap.pickMap.unproject([x, y]).toArray(),
+    [box.width * 0.25, box.height * 0.75],
+  );
+  await page.waitForFunction(() => document.getElementById("field-lon").value !== "");
+  assert.ok(await page.locator(".maplibregl-marker").isVisible(), "a marker shows the point");
+  const marked = [Number(await page.locator("#field-lon").inputValue()), Number(await page.locator("#field-lat").inputValue())];
+  // Where the click landed, to a pixel or two (about 5 m at this zoom).
+  assert.ok(Math.abs(marked[0] - clicked[0]) < 1e-4 && Math.abs(marked[1] - clicked[1]) < 1e-4, `${marked} vs ${clicked}`);
+  await Promise.all([page.waitForURL(/\/contributions\//), page.locator('button[type="submit"]').click()]);
+  reference = new URL(page.url()).pathname.split("/").pop();
+  decided = await decide(reference, { decision: "approve" });
+  place = (await apiGet(`/api/search?q=clicked%20map%20club`)).results[0];
+  assert.ok(Math.abs(place.lon - marked[0]) < 1e-5 && Math.abs(place.lat - marked[1]) < 1e-5, `${JSON.stringify(place)} vs ${marked}`);
+  await page.close();
+});
+
 test("use my location places a suggestion where the resident is", async () => {
   const { lon, lat } = await elsewhere();
   await browser.context.grantPermissions(["geolocation"]);

@@ -258,6 +258,7 @@ fn render(
             errors,
             " autocomplete=\"off\"",
         ));
+        main.push_str(&place_picker(form, (!a.unplaced).then_some(a.lonlat)));
     } else {
         main.push_str("<input type=\"hidden\" name=\"kind\" value=\"new\">");
         main.push_str(&text_input(&form.name, "name", "", errors, ""));
@@ -304,13 +305,7 @@ fn render(
             errors,
             " autocomplete=\"off\"",
         ));
-        main.push_str(&format!(
-            "<input type=\"hidden\" name=\"lon\" id=\"field-lon\" value=\"{}\"><input type=\"hidden\" name=\"lat\" id=\"field-lat\" value=\"{}\">\
-             <p><button type=\"button\" id=\"use-location\" class=\"button secondary\" hidden>Use my location</button></p>\
-             <p id=\"location-status\" class=\"hint\" role=\"status\"></p>",
-            escape(&form.lon),
-            escape(&form.lat)
-        ));
+        main.push_str(&place_picker(form, None));
         main.push_str(&text_input(&form.address, "address", "", errors, ""));
         main.push_str(&text_input(
             &form.phone,
@@ -362,6 +357,32 @@ fn render(
     ));
     main.push_str("<script type=\"module\" src=\"/app/suggest.js\"></script>");
     shell(state, &title, &main)
+}
+
+/// Where the place is, besides the postcode: hidden longitude and latitude
+/// that the page's script fills from the map (drag or click it, or move it
+/// by keyboard until the cross is on the place and press the button) or
+/// from the browser's location. Without the script the postcode is the way.
+/// `at`: where the place is now (a change), which the map starts on.
+fn place_picker(form: &Form, at: Option<geo::Coord>) -> String {
+    let start = at.map_or(String::new(), |c| {
+        format!(" data-lon=\"{:.6}\" data-lat=\"{:.6}\"", c.x, c.y)
+    });
+    format!(
+        "<input type=\"hidden\" name=\"lon\" id=\"field-lon\" value=\"{}\"><input type=\"hidden\" name=\"lat\" id=\"field-lat\" value=\"{}\">\
+         <div id=\"pick\" class=\"pick\" hidden><p class=\"hint\" id=\"pick-help\">{}Move the map until the cross is on the place (drag it, or click the map and use the arrow keys, and + and − to zoom), then press \u{201c}Use the middle of the map\u{201d}. You can also click or tap the place.</p>\
+         <div id=\"pick-map\" class=\"pick-map\"{start}><span class=\"pick-cross\" aria-hidden=\"true\"></span></div>\
+         <p class=\"pick-buttons\"><button type=\"button\" id=\"pick-centre\" class=\"button secondary\">Use the middle of the map</button> <button type=\"button\" id=\"pick-clear\" class=\"button secondary\" hidden>Forget the map point</button></p></div>\
+         <p><button type=\"button\" id=\"use-location\" class=\"button secondary\" hidden>Use my location</button></p>\
+         <p id=\"location-status\" class=\"hint\" role=\"status\"></p>",
+        escape(&form.lon),
+        escape(&form.lat),
+        if at.is_some() {
+            "If it has moved, you can show us where on the map instead of a postcode. "
+        } else {
+            "Or put it on the map. "
+        }
+    )
 }
 
 /// The form's token: the cookie's, or a new one (with the cookie to set).
