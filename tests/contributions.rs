@@ -1780,3 +1780,255 @@ fn a_place_closed_for_now_stays_on_the_map_marked_closed_and_can_open_again() {
         assert!(a.text().contains(field), "{body}: {}", a.text());
     }
 }
+
+#[test]
+fn a_steward_keeps_their_entries_current_on_their_own_page() {
+    let app = app();
+    let d = app.state.dataset();
+    let org = "Fictionford Council for Voluntary Service";
+    let ours: Vec<_> = d
+        .entries()
+        .filter(|a| a.details.organisation.as_deref() == Some(org))
+        .cloned()
+        .collect();
+    let other = d
+        .assets
+        .iter()
+        .find(|a| a.category == "gp")
+        .unwrap()
+        .clone();
+    drop(d);
+    assert!(!ours.is_empty());
+    let entry = ours[0].clone();
+    let seg = |id: &str| {
+        form_urlencoded::byte_serialize(id.as_bytes())
+            .collect::<String>()
+            .replace('+', "%20")
+    };
+    // Not signed in: sent to sign in.
+    assert_eq!(
+        desk(&app, "GET", "/our-entries", None, None).status,
+        StatusCode::UNAUTHORIZED
+    );
+    let invite = |name: &str, organisation: &str| {
+        call(
+            &app,
+            "POST",
+            "/api/stewards",
+            Some(&app.editor),
+            Some(json!({"name": name, "organisation": organisation})),
+        )
+        .json()["password"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    let password = invite("cvs-steward", org);
+    let other_password = invite("youth-steward", "Fictionford Youth Trust");
+    let (cookie, csrf) = sign_in_as(&app, "cvs-steward", &password);
+    let (stranger, stranger_csrf) = sign_in_as(&app, "youth-steward", &other_password);
+    let account = desk(&app, "GET", "/account", Some(&cookie), None).text();
+    assert!(account.contains("href=\"/our-entries\""), "{account}");
+    // Their entries, and nobody else's.
+    let list = desk(&app, "GET", "/our-entries", Some(&cookie), None);
+    assert_eq!(list.status, StatusCode::OK);
+    let html = list.text();
+    assert!(
+        html.contains(&format!(
+            "<caption>Entries of {org} ({})</caption>",
+            ours.len()
+        )),
+        "{html}"
+    );
+    assert!(html.contains(&format!("href=\"/our-entries/{}\"", seg(&entry.id))));
+    assert!(!html.contains(&other.id));
+    let theirs = desk(&app, "GET", "/our-entries", Some(&stranger), None).text();
+    assert!(
+        !theirs.contains(&entry.id),
+        "another organisation's steward sees none of them"
+    );
+    // The form: theirs opens, another's is refused (reading and writing).
+    let form = desk(
+        &app,
+        "GET",
+        &format!("/our-entries/{}", seg(&entry.id)),
+        Some(&cookie),
+        None,
+    );
+    assert_eq!(form.status, StatusCode::OK);
+    let revision = app.state.catalog.row(&entry.id).unwrap().revision;
+    assert!(
+        form.text()
+            .contains(&format!("name=\"revision\" value=\"{revision}\""))
+    );
+    assert_eq!(
+        desk(
+            &app,
+            "GET",
+            &format!("/our-entries/{}", seg(&other.id)),
+            Some(&cookie),
+            None
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    let post = |who: &str, id: &str, fields: &[(&str, &str)]| {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields.iter().copied())
+            .finish();
+        desk(
+            &app,
+            "POST",
+            &format!("/our-entries/{}", seg(id)),
+            Some(who),
+            Some(&body),
+        )
+    };
+    let rev = revision.to_string();
+    let edit = |csrf: &str, phone: &str, name: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("action", "save".into()),
+            ("revision", rev.clone()),
+            ("name", name.into()),
+            ("phone", phone.into()),
+            ("status", "active".into()),
+            (
+                "description",
+                "Help with forms, <b>benefits</b> and =SUM(A1)".into(),
+            ),
+        ]
+    };
+    let refs = |v: &Vec<(&'static str, String)>| {
+        v.iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect::<Vec<(&str, String)>>()
+    };
+    let send = |who: &str, id: &str, v: Vec<(&'static str, String)>| {
+        let owned = refs(&v);
+        let pairs: Vec<(&str, &str)> = owned.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        post(who, id, &pairs)
+    };
+    assert_eq!(
+        send(
+            &stranger,
+            &entry.id,
+            edit(&stranger_csrf, "01632 960111", &entry.name)
+        )
+        .status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(&cookie, &other.id, edit(&csrf, "01632 960111", &other.name)).status,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        send(
+            &cookie,
+            &entry.id,
+            edit("not-the-token", "01632 960111", &entry.name)
+        )
+        .status,
+        StatusCode::FORBIDDEN,
+        "no CSRF token, no change"
+    );
+    // A bad phone number: the error beside the field, what was typed kept.
+    let bad = send(&cookie, &entry.id, edit(&csrf, "call us", &entry.name));
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    assert!(
+        html.contains("id=\"phone-error\"") && html.contains("value=\"call us\""),
+        "{html}"
+    );
+    assert!(html.contains("&lt;b&gt;benefits&lt;/b&gt;"), "escaped");
+    // Saved: live at once, logged with the steward's name, checked today.
+    let hostile = "<script>alert(1)</script> Advice Drop-in";
+    let ok = send(&cookie, &entry.id, edit(&csrf, "01632 960111", hostile));
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
+    let now = app.state.dataset().entry(&entry.id).unwrap().clone();
+    assert_eq!(now.phone.as_deref(), Some("01632 960111"));
+    assert_eq!(now.name, hostile);
+    assert_eq!(
+        now.verified_at.as_deref(),
+        Some(assetmap::catalog::time::today().as_str())
+    );
+    let h = call(
+        &app,
+        "GET",
+        &format!("/api/assets/{}/history", seg(&entry.id)),
+        None,
+        None,
+    )
+    .json();
+    assert_eq!(
+        h["revisions"].as_array().unwrap().last().unwrap()["actor"],
+        "user:cvs-steward"
+    );
+    let list = desk(
+        &app,
+        "GET",
+        ok.headers["location"].to_str().unwrap(),
+        Some(&cookie),
+        None,
+    )
+    .text();
+    assert!(
+        list.contains("&lt;script&gt;alert(1)&lt;/script&gt; Advice Drop-in is saved"),
+        "{list}"
+    );
+    assert!(!list.contains("<script>alert"));
+    // The same form again, from before that save: refused as out of date.
+    let stale = send(&cookie, &entry.id, edit(&csrf, "01632 960222", &entry.name));
+    assert_eq!(stale.status, StatusCode::CONFLICT);
+    assert!(
+        stale
+            .text()
+            .contains("Someone changed this entry while you were editing it")
+    );
+    // Closed for now, from the form.
+    let rev = app
+        .state
+        .catalog
+        .row(&entry.id)
+        .unwrap()
+        .revision
+        .to_string();
+    let mut closing = edit(&csrf, "01632 960111", hostile);
+    closing[2] = ("revision", rev);
+    closing[5] = ("status", "temporarily_closed".into());
+    assert_eq!(
+        send(&cookie, &entry.id, closing).status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(
+        app.state
+            .dataset()
+            .entry(&entry.id)
+            .unwrap()
+            .status
+            .as_str(),
+        "temporarily_closed"
+    );
+    // "Still correct" on another of theirs sets its last check to today.
+    if let Some(second) = ours.get(1) {
+        let checked = post(
+            &cookie,
+            &second.id,
+            &[("csrf", &csrf), ("action", "confirm")],
+        );
+        assert_eq!(checked.status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.state
+                .dataset()
+                .entry(&second.id)
+                .unwrap()
+                .verified_at
+                .as_deref(),
+            Some(assetmap::catalog::time::today().as_str())
+        );
+    }
+    // An officer is pointed to the desk instead.
+    let (officer, _) = sign_in(&app);
+    let page = desk(&app, "GET", "/our-entries", Some(&officer), None).text();
+    assert!(page.contains("href=\"/manage\"") && !page.contains(&entry.id));
+}

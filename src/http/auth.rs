@@ -407,11 +407,16 @@ pub async fn account(
 ) -> Result<Response, ApiError> {
     let body = match session(&state, &headers).await? {
         Some(s) => format!(
-            "<h1>Signed in</h1>\n<p>You are signed in as <strong>{}</strong> ({}).</p>\n\
+            "<h1>Signed in</h1>\n<p>You are signed in as <strong>{}</strong> ({}).</p>\n{}\n\
              <p>Scripts acting for you send the header <code>X-CSRF-Token</code> with the token from <a href=\"/api/session\">/api/session</a>.</p>\n\
              <form method=\"post\" action=\"/signout\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><button type=\"submit\">Sign out</button></form>",
             escape_html(&s.user),
             s.role.as_str(),
+            if s.role == Role::Steward {
+                "<p><a href=\"/our-entries\">Your organisation's entries</a>: keep them current.</p>"
+            } else {
+                "<p><a href=\"/manage\">The moderation desk</a>: residents' suggestions and reports waiting for a decision.</p>"
+            },
             escape_html(&s.csrf)
         ),
         None => "<h1>Not signed in</h1>\n<p><a href=\"/signin\">Sign in</a> to keep the map up to date.</p>".to_string(),

@@ -476,6 +476,11 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[34], axum::routing::post(edit::invite_steward))
         .route(ROUTES[35], axum::routing::post(edit::confirm))
         .route("/suggest", get(web::suggest::form).post(web::suggest::send))
+        .route("/our-entries", get(web::steward::list))
+        .route(
+            "/our-entries/{id}",
+            get(web::steward::edit_form).post(web::steward::save),
+        )
         .route("/manage", get(web::manage::queue))
         .route(
             "/manage/{reference}",

@@ -16,6 +16,7 @@ use super::{ApiError, AppState, ogc};
 mod first;
 pub mod manage;
 pub mod print;
+pub mod steward;
 pub mod suggest;
 
 /// A raster base map the pages may show under the data (off until the user turns it on).
@@ -651,6 +652,13 @@ pub(super) fn escape_html(text: &str) -> String {
         }
     }
     out
+}
+
+/// An id as one percent-encoded URL path segment (a space as `%20`, not `+`).
+pub(crate) fn path_segment(id: &str) -> String {
+    form_urlencoded::byte_serialize(id.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 #[cfg(test)]

@@ -586,7 +586,7 @@ pub async fn send(
 }
 
 /// A validation message in plain words for residents.
-fn plain(message: &str) -> String {
+pub(crate) fn plain(message: &str) -> String {
     let m = message.trim();
     let mut chars = m.chars();
     match chars.next() {
