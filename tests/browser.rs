@@ -75,6 +75,20 @@ fn web_pages_pass_their_browser_tests() {
     )
     .unwrap();
     state.catalog.with_store(|s| s.put_user(&officer)).unwrap();
+    // And a community group's steward, who keeps its own entries current.
+    let steward = assetmap::catalog::auth::new_user(
+        "e2e-steward",
+        assetmap::catalog::Role::Steward,
+        "a long steward password",
+    )
+    .unwrap();
+    state
+        .catalog
+        .with_store(|s| {
+            s.put_user(&steward)?;
+            s.put_steward("e2e-steward", "Fictionford Council for Voluntary Service")
+        })
+        .unwrap();
     let address = common::serve(state);
     // A second server whose pages draw the map from a PMTiles archive.
     let archive_dir = tempfile::tempdir().unwrap();
@@ -131,6 +145,8 @@ fn web_pages_pass_their_browser_tests() {
         .env("ASSETMAP_EDITOR_TOKEN", &editor_token)
         .env("ASSETMAP_DESK_USER", "e2e-desk")
         .env("ASSETMAP_DESK_PASSWORD", "a long e2e password")
+        .env("ASSETMAP_STEWARD_USER", "e2e-steward")
+        .env("ASSETMAP_STEWARD_PASSWORD", "a long steward password")
         // With CHROMIUM set (as CI does), the print test's tools must be there too.
         .env(
             "ASSETMAP_REQUIRE_PRINT_TOOLS",

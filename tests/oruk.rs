@@ -1229,6 +1229,25 @@ fn listings_are_served_by_kind_and_bounded() {
     );
     let advice = common::live::get(addr, "/api/listings?category=advice").json();
     assert_eq!(advice["total"], 2);
+    // A listing is an entry, not a feature: 404 saying where to find it
+    // (not 410, which says retired).
+    let id = all["listings"][0]["id"].as_str().unwrap();
+    let item = common::live::get(
+        addr,
+        &format!(
+            "/collections/assets/items/{}",
+            form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()
+        ),
+    );
+    assert_eq!(item.status, 404);
+    assert!(
+        item.json()["description"]
+            .as_str()
+            .unwrap()
+            .contains("listed without a place"),
+        "{}",
+        String::from_utf8_lossy(&item.body)
+    );
     let paged = common::live::get(addr, "/api/listings?limit=1&offset=1").json();
     assert_eq!(paged["listings"][0]["id"], all["listings"][1]["id"]);
     for bad in [

@@ -617,6 +617,16 @@ pub async fn item(
     let Some(i) = c.find(d, &fid) else {
         if c == Collection::Assets
             && let Some(row) = state.catalog.row(&fid)
+            && row.fields.status != crate::model::AssetStatus::Retired
+        {
+            // A listing with no place (or a sensitive place not shown on
+            // the map): an entry, but not a feature.
+            return Err(ApiError::NotFound(format!(
+                "{fid:?} is listed without a place on the map, so it is not a feature; find it at /api/search or /api/listings"
+            )));
+        }
+        if c == Collection::Assets
+            && let Some(row) = state.catalog.row(&fid)
         {
             // Retired: gone from the collection, with its history kept.
             let mut r = ApiError::status(

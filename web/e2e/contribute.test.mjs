@@ -284,3 +284,59 @@ test("use my location places a suggestion where the resident is", async () => {
   await browser.context.clearPermissions();
   await page.close();
 });
+
+/** Signs in through the form by keyboard (the session replaces any before). */
+async function signedIn(user, password) {
+  const page = await browser.context.newPage();
+  await page.goto(`${BASE}/signin`);
+  await tabTo(page, "#name");
+  await page.keyboard.type(user);
+  await tabTo(page, "#password");
+  await page.keyboard.type(password);
+  await Promise.all([page.waitForURL(/\/account$/), page.keyboard.press("Enter")]);
+  return page;
+}
+
+test("a steward edits their own entry directly, and an officer reverts it from its history", async () => {
+  const page = await signedIn(process.env.ASSETMAP_STEWARD_USER, process.env.ASSETMAP_STEWARD_PASSWORD);
+  await tabTo(page, 'a[href="/our-entries"]');
+  await Promise.all([page.waitForURL(/\/our-entries$/), page.keyboard.press("Enter")]);
+  assert.match(await page.locator("caption").innerText(), /Entries of Fictionford Council for Voluntary Service/);
+  // The first entry, opened and edited by keyboard alone.
+  const link = page.locator("table.queue tbody a").first();
+  const href = await link.getAttribute("href");
+  const id = decodeURIComponent(href.split("/").pop());
+  const name = await link.innerText();
+  await tabTo(page, `a[href="${href}"]`);
+  await Promise.all([page.waitForURL(new RegExp(`${href.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`)), page.keyboard.press("Enter")]);
+  await tabTo(page, "#field-phone");
+  await page.keyboard.press("Control+A");
+  await page.keyboard.type("01632 960999");
+  await tabTo(page, "#field-reason");
+  await page.keyboard.type("new number from January");
+  await tabTo(page, 'button[type="submit"]');
+  await Promise.all([page.waitForURL(/\/our-entries\?saved=/), page.keyboard.press("Enter")]);
+  assert.match(await page.getByRole("status").innerText(), /is saved, and on the map now/);
+  // Live at once (in the residents' search), logged with the steward's name.
+  const history = await apiGet(`/api/assets/${encodeURIComponent(id)}/history`);
+  const last = history.revisions.at(-1);
+  const found = await apiGet(`/api/search?q=${encodeURIComponent(name)}`);
+  assert.ok(found.results.some((r) => r.id === id && r.phone === "01632 960999"), JSON.stringify(found));
+  const before = last.changes.phone.before;
+  assert.equal(last.actor, "user:e2e-steward");
+  assert.equal(last.reason, "new number from January");
+  await page.close();
+
+  // The officer reverts it at the desk, by keyboard.
+  const desk = await signedIn(process.env.ASSETMAP_DESK_USER, process.env.ASSETMAP_DESK_PASSWORD);
+  await desk.goto(`${BASE}/manage/assets/${encodeURIComponent(id)}`);
+  const target = last.revision - 1;
+  await tabTo(desk, `button[aria-label="Revert to revision ${target}"]`, 80);
+  await desk.keyboard.press("Enter");
+  await desk.waitForSelector(`text=Reverted to revision ${target}`);
+  const again = await apiGet(`/api/assets/${encodeURIComponent(id)}/history`);
+  assert.deepEqual(again.revisions.at(-1).changes.phone, { before: "01632 960999", after: before });
+  assert.equal(again.revisions.at(-1).actor, "user:e2e-desk");
+  assert.match(again.revisions.at(-1).reason, new RegExp(`reverted to revision ${target}`));
+  await desk.close();
+});
