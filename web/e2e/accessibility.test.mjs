@@ -20,10 +20,10 @@ after(async () => {
   await browser?.close();
 });
 
-/** Signs the desk's officer in, then opens `path`. */
-async function signIn(page, path) {
-  await page.locator("#name").fill(process.env.ASSETMAP_DESK_USER);
-  await page.locator("#password").fill(process.env.ASSETMAP_DESK_PASSWORD);
+/** Signs the desk's officer (or the steward) in, then opens `path`. */
+async function signIn(page, path, who = "DESK") {
+  await page.locator("#name").fill(process.env[`ASSETMAP_${who}_USER`]);
+  await page.locator("#password").fill(process.env[`ASSETMAP_${who}_PASSWORD`]);
   await Promise.all([page.waitForURL(/\/account$/), page.getByRole("button", { name: "Sign in" }).click()]);
   await page.goto(BASE + path);
 }
@@ -68,6 +68,15 @@ for (const [name, path, prepare] of [
   ["a contribution's status page", `/contributions/${REFERENCE}?sent=1`, null],
   ["the moderation desk's queue", "/signin", (p) => signIn(p, "/manage")],
   ["a contribution at the moderation desk", "/signin", (p) => signIn(p, `/manage/${REFERENCE}`)],
+  ["a place's history at the desk", "/signin", (p) => signIn(p, `/manage/assets/${encodeURIComponent(FOOD_BANK.id)}`)],
+  ["a steward's entries", "/signin", (p) => signIn(p, "/our-entries", "STEWARD")],
+  ["a steward's edit form with an error", "/signin", async (p) => {
+    await signIn(p, "/our-entries", "STEWARD");
+    await Promise.all([p.waitForURL(/\/our-entries\/.+/), p.locator("table.queue tbody a").first().click()]);
+    await p.locator("#field-phone").fill("call us");
+    await Promise.all([p.waitForLoadState("load"), p.getByRole("button", { name: "Save changes" }).click()]);
+    await p.waitForSelector("#phone-error");
+  }],
   ["the suggestion form", "/suggest", null],
   ["the suggestion form with errors", "/suggest", async (p) => {
     await p.locator("#field-postcode").fill("NOT A CODE");
