@@ -21,10 +21,16 @@ after(async () => {
 });
 
 /** Signs the desk's officer (or the steward) in, then opens `path`. */
+// Who the shared browser is signed in as: each signs in once (sign-ins
+// from one address are rate-limited, as they should be).
+let signedInAs = null;
 async function signIn(page, path, who = "DESK") {
-  await page.locator("#name").fill(process.env[`ASSETMAP_${who}_USER`]);
-  await page.locator("#password").fill(process.env[`ASSETMAP_${who}_PASSWORD`]);
-  await Promise.all([page.waitForURL(/\/account$/), page.getByRole("button", { name: "Sign in" }).click()]);
+  if (signedInAs !== who) {
+    await page.locator("#name").fill(process.env[`ASSETMAP_${who}_USER`]);
+    await page.locator("#password").fill(process.env[`ASSETMAP_${who}_PASSWORD`]);
+    await Promise.all([page.waitForURL(/\/account$/), page.getByRole("button", { name: "Sign in" }).click()]);
+    signedInAs = who;
+  }
   await page.goto(BASE + path);
 }
 

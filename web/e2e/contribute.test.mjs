@@ -187,6 +187,9 @@ test("an officer signs in and approves a suggestion at the desk by keyboard alon
   await tabTo(page, `a[href="/manage/${reference}"]`, 200);
   await Promise.all([page.waitForURL(new RegExp(`/manage/${reference}$`)), page.keyboard.press("Enter")]);
   assert.match(await page.locator("caption").first().innerText(), /Now and as suggested/);
+  // The map shows where it is suggested, over the wards.
+  await page.waitForSelector('#desk-map .maplibregl-marker[title="Suggested"]');
+  await mapIdle(page);
   await tabTo(page, "#edit-name");
   await page.keyboard.press("End");
   await page.keyboard.type(" (Tuesdays)");

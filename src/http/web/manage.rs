@@ -307,8 +307,20 @@ fn map_svg(points: &[(geo::Coord, &str, &str)]) -> String {
         ));
         words.push(escape(label));
     }
+    // The same points for the page's script, which draws them on the map
+    // with the wards and the places around (the drawing above stays for
+    // browsers without it).
+    let marks: Vec<Value> = points
+        .iter()
+        .filter_map(|(p, label, colour)| {
+            let at = crate::crs::bng_to_wgs84(p.x, p.y).ok()?;
+            Some(serde_json::json!({"lon": at.x, "lat": at.y, "label": label, "colour": colour}))
+        })
+        .collect();
     format!(
-        "<figure class=\"item-map\"><svg viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-labelledby=\"desk-map-title\" style=\"max-width:{w}px;background:#f4f3ee;border:1px solid #b1b4b6\"><title id=\"desk-map-title\">Map of {}</title>{body}</svg><figcaption>{} ({span:.0} m across)</figcaption></figure>",
+        "<div id=\"desk-map\" class=\"desk-map\" hidden data-points=\"{}\"></div><script type=\"module\" src=\"/app/desk.js\"></script>\
+         <figure class=\"item-map\"><svg viewBox=\"0 0 {w} {h}\" width=\"100%\" role=\"img\" aria-labelledby=\"desk-map-title\" style=\"max-width:{w}px;background:#f4f3ee;border:1px solid #b1b4b6\"><title id=\"desk-map-title\">Map of {}</title>{body}</svg><figcaption>{} ({span:.0} m across)</figcaption></figure>",
+        escape(&Value::Array(marks).to_string()),
         words.join(", "),
         words.join("; "),
     )

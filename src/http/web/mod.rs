@@ -275,7 +275,7 @@ const CSS: &str = "text/css; charset=utf-8";
 const HTML: &str = "text/html; charset=utf-8";
 
 /// Files under `/app/`.
-static ASSETS: [Asset; 12] = [
+static ASSETS: [Asset; 13] = [
     own!("app.css", CSS),
     own!("print.css", CSS),
     own!("icon.svg", "image/svg+xml"),
@@ -284,6 +284,7 @@ static ASSETS: [Asset; 12] = [
     own!("planner.js", JS),
     own!("symbols.js", JS),
     own!("suggest.js", JS),
+    own!("desk.js", JS),
     library!("maplibre-gl.mjs", "maplibre-gl/dist/maplibre-gl.mjs", JS),
     library!(
         "maplibre-gl-worker.mjs",
