@@ -43,6 +43,8 @@ start() { # port cache-mb
     --tile-cache-mb "$2" --costly-per-minute 0 --store "$scratch/store-$port.sqlite" > "$scratch/serve-$port.log" 2>&1 &
   server=$!
   wait_up "$port"
+  # Work done ahead (the tile polygons encoded at start-up) is not a cache hit.
+  for _ in $(seq 1 600); do grep -q "encoded ahead" "$scratch/serve-$port.log" && break; sleep 0.1; done
 }
 
 start 18291 0

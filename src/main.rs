@@ -913,6 +913,7 @@ fn serve(
         if let Some(url) = public_url {
             state = state.with_public_url(&url).map_err(anyhow::Error::msg)?;
         }
+        state.prepare_tiles_in_background(assetmap::tiles::PREPARED_MAX_ZOOM);
         let app = router(state);
         // On SIGTERM or SIGINT: stop accepting, let requests in flight finish
         // for up to the grace period, then exit 0 even if a client stalls.

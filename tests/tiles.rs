@@ -1042,3 +1042,75 @@ async fn a_tile_first_asked_for_gzipped_is_gzipped_once_and_served_raw_to_others
         assert!(!raw.is_empty() && gz.len() < raw.len());
     }
 }
+
+/// Every tile a prepared source serves equals the one made in full, for
+/// every layer and a category filter, before and after assets move: the
+/// polygons encoded ahead join the live asset layer byte for byte.
+fn prepared_tiles_match(d: &Dataset, tiles: &[TileId]) {
+    use assetmap::tiles::TileSource;
+    let full = TileSource::new(d, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
+    let ahead = TileSource::new(d, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
+    let (count, bytes) = ahead.prepare(d, assetmap::tiles::PREPARED_MAX_ZOOM, 2);
+    assert!(count > 0 && bytes > 0);
+    assert!((0..=assetmap::tiles::PREPARED_MAX_ZOOM).all(|z| ahead.is_prepared(z)));
+    assert!(!ahead.is_prepared(assetmap::tiles::PREPARED_MAX_ZOOM + 1));
+    let some_category = vec![d.assets[0].category.clone()];
+    let compare = |full: &TileSource, ahead: &TileSource| {
+        let mut non_empty = 0;
+        for &tile in tiles {
+            for layer in [
+                TileLayer::All,
+                TileLayer::Wards,
+                TileLayer::SmallAreas,
+                TileLayer::Assets,
+            ] {
+                for categories in [&Vec::new(), &some_category] {
+                    let a = full.render(d, tile, layer, categories, None);
+                    let b = ahead.render(d, tile, layer, categories, None);
+                    assert!(a == b, "{tile:?} {layer:?} {categories:?}");
+                    non_empty += usize::from(!a.is_empty());
+                }
+            }
+        }
+        assert!(non_empty > tiles.len(), "the tiles compared hold data");
+    };
+    compare(&full, &ahead);
+    // Assets move and one leaves the map: polygons stay, assets follow.
+    let moved: Vec<(u32, Option<assetmap::tiles::LivePoint>)> = d
+        .assets
+        .iter()
+        .take(20)
+        .enumerate()
+        .map(|(i, a)| {
+            let mut p = assetmap::tiles::LivePoint::of(a);
+            p.at.x += 1e-6 * i as f64;
+            (a.slot, (i != 0).then_some(p))
+        })
+        .collect();
+    assert_eq!(full.apply(&moved).tiles, ahead.apply(&moved).tiles);
+    compare(&full, &ahead);
+}
+
+#[test]
+fn tiles_with_polygons_encoded_ahead_equal_those_made_in_full() {
+    let d = demo();
+    let (min, max) = asset_extent(&d);
+    let pad = Coord { x: 0.05, y: 0.05 };
+    let tiles: Vec<TileId> = (0..=assetmap::tiles::PREPARED_MAX_ZOOM + 1)
+        .flat_map(|z| tiles_over(z, min - pad, max + pad))
+        .collect();
+    prepared_tiles_match(&d, &tiles);
+    // The five councils, spread across England: every tile to zoom 8, and
+    // at 9 to 11 the tiles holding a sample of assets.
+    if let Some(d) = five_councils() {
+        let (min, max) = asset_extent(&d);
+        let mut tiles: BTreeSet<TileId> = (0..=8).flat_map(|z| tiles_over(z, min, max)).collect();
+        for a in d.assets.iter().step_by(d.assets.len().div_ceil(60)) {
+            let m = normalised_mercator(a.lonlat);
+            for z in 9..=assetmap::tiles::PREPARED_MAX_ZOOM {
+                tiles.extend(TileId::holding(z, m.x, m.y));
+            }
+        }
+        prepared_tiles_match(&d, &tiles.into_iter().collect::<Vec<_>>());
+    }
+}

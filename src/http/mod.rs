@@ -296,6 +296,31 @@ impl AppState {
         self
     }
 
+    /// Encodes the tiles' polygon layers up to `max_zoom` ahead, on a
+    /// thread of its own, zoom by zoom (see [`crate::tiles::TileSource::prepare`]);
+    /// tiles are made in full until their zoom is done. Logs the tiles,
+    /// bytes and time taken.
+    pub fn prepare_tiles_in_background(&self, max_zoom: u8) {
+        let (tiles, dataset) = (self.tiles.clone(), self.dataset());
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+        let spawned = std::thread::Builder::new()
+            .name("tile-prepare".into())
+            .spawn(move || {
+                let started = std::time::Instant::now();
+                let (count, bytes) = tiles.prepare(&dataset, max_zoom, threads);
+                tracing::info!(
+                    tiles = count,
+                    mib = bytes / (1024 * 1024),
+                    max_zoom,
+                    ms = started.elapsed().as_millis() as u64,
+                    "tile polygon layers encoded ahead"
+                );
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "cannot encode tile polygons ahead; tiles are made in full");
+        }
+    }
+
     /// The same state flagging entries not checked for `days` days as stale.
     pub fn with_review_interval_days(mut self, days: u32) -> AppState {
         Arc::make_mut(&mut self.inner).review_interval_days = days.max(1);

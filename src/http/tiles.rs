@@ -312,7 +312,9 @@ pub async fn tile(
         .tile_cache
         .get_or_render(key, || async {
             // Low zooms cover much of the data: a cold one is costly work.
-            let turn = if tile.z < COSTLY_BELOW_ZOOM {
+            // Unless its polygons were encoded ahead.
+            let prepared = gap_result.is_none() && state.tiles.is_prepared(tile.z);
+            let turn = if tile.z < COSTLY_BELOW_ZOOM && !prepared {
                 Some(state.heavy_turn(&client).await?)
             } else {
                 None

@@ -289,6 +289,21 @@ type Generalised = std::sync::OnceLock<Vec<MultiPolygon>>;
 
 /// Zooms up to this one get pre-generalised shapes.
 const GENERALISE_UP_TO_ZOOM: u8 = 13;
+/// Zooms up to this one have their polygon layers encoded ahead (see
+/// [`TileSource::prepare`]): the tiles that cover most data, and are the
+/// costliest to make, are few (about 4,400 for England at zooms 0 to 11).
+pub const PREPARED_MAX_ZOOM: u8 = 11;
+
+/// A tile's polygon layers, encoded ahead: each an MVT `layers` field,
+/// empty when the tile has none of that layer.
+#[derive(Debug, Default)]
+struct PreparedTile {
+    small_areas: Vec<u8>,
+    wards: Vec<u8>,
+}
+
+/// One zoom's prepared tiles; a tile not in the map has no polygons.
+type PreparedZoom = HashMap<(u32, u32), PreparedTile>;
 
 /// Everything needed to make tiles, built once per dataset.
 pub struct TileSource {
@@ -301,6 +316,9 @@ pub struct TileSource {
     categories: Vec<String>,
     cluster_max_zoom: u8,
     live: RwLock<LiveAssets>,
+    /// Polygon layers encoded ahead, per zoom up to [`PREPARED_MAX_ZOOM`]
+    /// (each set once [`TileSource::prepare`] has made it).
+    prepared: Vec<std::sync::OnceLock<PreparedZoom>>,
 }
 
 fn mercator_shape(shape: &MultiPolygon) -> MultiPolygon {
@@ -349,7 +367,91 @@ impl TileSource {
                 points,
                 hierarchies: HashMap::new(),
             }),
+            prepared: (0..=PREPARED_MAX_ZOOM)
+                .map(|_| std::sync::OnceLock::new())
+                .collect(),
         }
+    }
+
+    /// Encodes the polygon layers (small areas and wards, without gap
+    /// figures) of every tile up to `max_zoom` (at most
+    /// [`PREPARED_MAX_ZOOM`]) that meets a ward, on `threads` threads, zoom
+    /// by zoom from the lowest: once a zoom is done its tiles join those
+    /// bytes to a live asset layer instead of clipping polygons. Boundaries
+    /// change only with a new source, so this is done once (the server does
+    /// it in the background after start-up; until then tiles are made in
+    /// full). Returns the tiles prepared and their bytes.
+    pub fn prepare(&self, dataset: &Dataset, max_zoom: u8, threads: usize) -> (usize, usize) {
+        let (mut tiles, mut bytes) = (0, 0);
+        if self.wards.is_empty() {
+            return (0, 0);
+        }
+        let mut extent = self.ward_tree.root().envelope();
+        if !self.areas.is_empty() {
+            rstar::Envelope::merge(&mut extent, &self.area_tree.root().envelope());
+        }
+        for z in 0..=max_zoom.min(PREPARED_MAX_ZOOM) {
+            if self.prepared[z as usize].get().is_some() {
+                continue;
+            }
+            // Every tile that meets the shapes, and the ring of tiles
+            // around, whose buffers may hold their edges.
+            let (lo, hi) = (extent.lower(), extent.upper());
+            let first = TileId::containing(z, lo[0], lo[1]);
+            let last = TileId::containing(z, hi[0], hi[1]);
+            let max = (1u32 << z) - 1;
+            let (x0, y0) = (first.x.saturating_sub(1), first.y.saturating_sub(1));
+            let (x1, y1) = ((last.x + 1).min(max), (last.y + 1).min(max));
+            let all: Vec<(u32, u32)> = (y0..=y1)
+                .flat_map(|y| (x0..=x1).map(move |x| (x, y)))
+                .collect();
+            let chunk = all.len().div_ceil(threads.max(1)).max(1);
+            let made: Vec<((u32, u32), PreparedTile)> = std::thread::scope(|scope| {
+                let workers: Vec<_> = all
+                    .chunks(chunk)
+                    .map(|part| {
+                        scope.spawn(move || {
+                            part.iter()
+                                .filter_map(|&(x, y)| {
+                                    let tile = TileId { z, x, y };
+                                    let p = self.polygon_layers(dataset, tile);
+                                    (!p.small_areas.is_empty() || !p.wards.is_empty())
+                                        .then_some(((x, y), p))
+                                })
+                                .collect::<Vec<_>>()
+                        })
+                    })
+                    .collect();
+                workers
+                    .into_iter()
+                    .flat_map(|w| w.join().unwrap_or_default())
+                    .collect()
+            });
+            tiles += made.len();
+            bytes += made
+                .iter()
+                .map(|(_, p)| p.small_areas.len() + p.wards.len())
+                .sum::<usize>();
+            let _ = self.prepared[z as usize].set(made.into_iter().collect());
+        }
+        (tiles, bytes)
+    }
+
+    /// A tile's polygon layers, encoded.
+    fn polygon_layers(&self, dataset: &Dataset, tile: TileId) -> PreparedTile {
+        let mut p = PreparedTile::default();
+        if tile.z >= SMALL_AREAS_MIN_ZOOM {
+            mvt::append_layer(&mut p.small_areas, &self.small_area_layer(dataset, tile));
+        }
+        mvt::append_layer(&mut p.wards, &self.ward_layer(dataset, tile, None));
+        p
+    }
+
+    /// Whether a zoom's polygon layers are encoded ahead.
+    pub fn is_prepared(&self, z: u8) -> bool {
+        self.prepared
+            .get(z as usize)
+            .is_some_and(|p| p.get().is_some())
     }
 
     /// Shape `i` for zoom `z`: at low zooms pre-generalised once with half the
@@ -452,12 +554,31 @@ impl TileSource {
         categories: &[String],
         gaps: Option<&GapResult>,
     ) -> Vec<u8> {
-        let mut layers = Vec::new();
-        if matches!(layer, TileLayer::SmallAreas | TileLayer::All) && tile.z >= SMALL_AREAS_MIN_ZOOM
+        let small_areas = matches!(layer, TileLayer::SmallAreas | TileLayer::All);
+        let wards = matches!(layer, TileLayer::Wards | TileLayer::All);
+        if gaps.is_none()
+            && let Some(zoom) = self.prepared.get(tile.z as usize).and_then(|p| p.get())
         {
+            // Polygons encoded ahead, joined to the live asset layer.
+            let mut out = Vec::new();
+            if let Some(p) = zoom.get(&(tile.x, tile.y)) {
+                if small_areas {
+                    out.extend_from_slice(&p.small_areas);
+                }
+                if wards {
+                    out.extend_from_slice(&p.wards);
+                }
+            }
+            if layer.has_assets() {
+                mvt::append_layer(&mut out, &self.asset_layer(tile, categories));
+            }
+            return out;
+        }
+        let mut layers = Vec::new();
+        if small_areas && tile.z >= SMALL_AREAS_MIN_ZOOM {
             layers.push(self.small_area_layer(dataset, tile));
         }
-        if matches!(layer, TileLayer::Wards | TileLayer::All) {
+        if wards {
             layers.push(self.ward_layer(dataset, tile, gaps));
         }
         if layer.has_assets() {

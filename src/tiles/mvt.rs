@@ -298,10 +298,19 @@ impl Layer {
 /// Encodes the non-empty layers into one tile.
 pub fn encode_tile(layers: &[Layer]) -> Vec<u8> {
     let mut out = Vec::new();
-    for layer in layers.iter().filter(|l| !l.is_empty()) {
-        bytes_field(&mut out, 3, &layer.encode());
+    for layer in layers {
+        append_layer(&mut out, layer);
     }
     out
+}
+
+/// Appends one layer to an encoded tile (nothing when it is empty). A tile
+/// is a sequence of layers, so layers encoded ahead and a live layer join
+/// by concatenation, byte for byte as [`encode_tile`] would make them.
+pub fn append_layer(out: &mut Vec<u8>, layer: &Layer) {
+    if !layer.is_empty() {
+        bytes_field(out, 3, &layer.encode());
+    }
 }
 
 #[cfg(test)]
