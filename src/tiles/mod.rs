@@ -291,8 +291,8 @@ type Generalised = std::sync::OnceLock<Vec<MultiPolygon>>;
 const GENERALISE_UP_TO_ZOOM: u8 = 13;
 /// Zooms up to this one have their polygon layers encoded ahead (see
 /// [`TileSource::prepare`]): the tiles that cover most data, and are the
-/// costliest to make, are few (about 4,400 for England at zooms 0 to 11).
-pub const PREPARED_MAX_ZOOM: u8 = 11;
+/// costliest to make, are few (about 13,000 for England at zooms 0 to 12).
+pub const PREPARED_MAX_ZOOM: u8 = 14;
 
 /// A tile's polygon layers, encoded ahead: each an MVT `layers` field,
 /// empty when the tile has none of that layer.
@@ -376,7 +376,8 @@ impl TileSource {
     /// Encodes the polygon layers (small areas and wards, without gap
     /// figures) of every tile up to `max_zoom` (at most
     /// [`PREPARED_MAX_ZOOM`]) that meets a ward, on `threads` threads, zoom
-    /// by zoom from the lowest: once a zoom is done its tiles join those
+    /// by zoom from the lowest, then generalises the shapes of the zooms
+    /// above that still get generalised shapes (so no request waits for it): once a zoom is done its tiles join those
     /// bytes to a live asset layer instead of clipping polygons. Boundaries
     /// change only with a new source, so this is done once (the server does
     /// it in the background after start-up; until then tiles are made in
@@ -433,6 +434,14 @@ impl TileSource {
                 .map(|(_, p)| p.small_areas.len() + p.wards.len())
                 .sum::<usize>();
             let _ = self.prepared[z as usize].set(made.into_iter().collect());
+        }
+        for z in max_zoom.min(PREPARED_MAX_ZOOM) + 1..=GENERALISE_UP_TO_ZOOM {
+            std::thread::scope(|scope| {
+                scope.spawn(|| self.shape(&self.wards, &self.ward_levels, z, 0));
+                if !self.areas.is_empty() {
+                    scope.spawn(|| self.shape(&self.areas, &self.area_levels, z, 0));
+                }
+            });
         }
         (tiles, bytes)
     }
