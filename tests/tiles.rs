@@ -1075,6 +1075,16 @@ fn prepared_tiles_match(d: &Dataset, tiles: &[TileId]) {
         assert!(non_empty > tiles.len(), "the tiles compared hold data");
     };
     compare(&full, &ahead);
+    let tagged = |s: &TileSource| -> Vec<(Vec<u8>, [u8; 16])> {
+        tiles
+            .iter()
+            .flat_map(|&t| {
+                [TileLayer::All, TileLayer::Wards, TileLayer::Assets]
+                    .map(|l| s.render_tagged(d, t, l, &[], None))
+            })
+            .collect()
+    };
+    let before = tagged(&ahead);
     // Assets move and one leaves the map: polygons stay, assets follow.
     let moved: Vec<(u32, Option<assetmap::tiles::LivePoint>)> = d
         .assets
@@ -1089,6 +1099,14 @@ fn prepared_tiles_match(d: &Dataset, tiles: &[TileId]) {
         .collect();
     assert_eq!(full.apply(&moved).tiles, ahead.apply(&moved).tiles);
     compare(&full, &ahead);
+    // The content tag (the ETag) changes exactly where the bytes do.
+    let after = tagged(&ahead);
+    let mut changed = 0;
+    for ((b0, t0), (b1, t1)) in before.iter().zip(&after) {
+        assert_eq!(b0 == b1, t0 == t1);
+        changed += usize::from(b0 != b1);
+    }
+    assert!(changed > 0, "the move changed some tiles");
 }
 
 #[test]

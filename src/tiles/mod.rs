@@ -300,6 +300,21 @@ pub const PREPARED_MAX_ZOOM: u8 = 14;
 struct PreparedTile {
     small_areas: Vec<u8>,
     wards: Vec<u8>,
+    /// Digests of the two, made once, for the tiles' ETags.
+    small_areas_digest: [u8; 16],
+    wards_digest: [u8; 16],
+}
+
+/// The first 16 bytes of the SHA-256 of some bytes: a tile's content tag.
+pub fn digest16(parts: &[&[u8]]) -> [u8; 16] {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for p in parts {
+        h.update(p);
+    }
+    let mut out = [0u8; 16];
+    out.copy_from_slice(&h.finalize()[..16]);
+    out
 }
 
 /// One zoom's prepared tiles; a tile not in the map has no polygons.
@@ -453,6 +468,8 @@ impl TileSource {
             mvt::append_layer(&mut p.small_areas, &self.small_area_layer(dataset, tile));
         }
         mvt::append_layer(&mut p.wards, &self.ward_layer(dataset, tile, None));
+        p.small_areas_digest = digest16(&[&p.small_areas]);
+        p.wards_digest = digest16(&[&p.wards]);
         p
     }
 
@@ -563,6 +580,21 @@ impl TileSource {
         categories: &[String],
         gaps: Option<&GapResult>,
     ) -> Vec<u8> {
+        self.render_tagged(dataset, tile, layer, categories, gaps).0
+    }
+
+    /// Renders a tile, with a tag of its content for its ETag: equal
+    /// content, equal tag. Where polygons were encoded ahead the tag comes
+    /// from their digests (made once) and the live asset layer's bytes, so
+    /// a large tile is not hashed whole for each render.
+    pub fn render_tagged(
+        &self,
+        dataset: &Dataset,
+        tile: TileId,
+        layer: TileLayer,
+        categories: &[String],
+        gaps: Option<&GapResult>,
+    ) -> (Vec<u8>, [u8; 16]) {
         let small_areas = matches!(layer, TileLayer::SmallAreas | TileLayer::All);
         let wards = matches!(layer, TileLayer::Wards | TileLayer::All);
         if gaps.is_none()
@@ -570,18 +602,24 @@ impl TileSource {
         {
             // Polygons encoded ahead, joined to the live asset layer.
             let mut out = Vec::new();
+            let none = [0u8; 16];
+            let (mut sa, mut w) = (&none, &none);
             if let Some(p) = zoom.get(&(tile.x, tile.y)) {
                 if small_areas {
                     out.extend_from_slice(&p.small_areas);
+                    sa = &p.small_areas_digest;
                 }
                 if wards {
                     out.extend_from_slice(&p.wards);
+                    w = &p.wards_digest;
                 }
             }
+            let polygons_end = out.len();
             if layer.has_assets() {
                 mvt::append_layer(&mut out, &self.asset_layer(tile, categories));
             }
-            return out;
+            let tag = digest16(&[b"prepared", sa, w, &out[polygons_end..]]);
+            return (out, tag);
         }
         let mut layers = Vec::new();
         if small_areas && tile.z >= SMALL_AREAS_MIN_ZOOM {
@@ -593,7 +631,9 @@ impl TileSource {
         if layer.has_assets() {
             layers.push(self.asset_layer(tile, categories));
         }
-        mvt::encode_tile(&layers)
+        let out = mvt::encode_tile(&layers);
+        let tag = digest16(&[&out]);
+        (out, tag)
     }
 
     fn polygons_in(&self, tree: &BoxTree, tile: TileId) -> Vec<usize> {
