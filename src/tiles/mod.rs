@@ -42,8 +42,10 @@ use polygon::{Frame, tile_polygon};
 
 /// Highest zoom served.
 pub const MAX_ZOOM: u8 = 22;
-/// Lowest zoom of the small-area layer (below it an LSOA is a few pixels).
-pub const SMALL_AREAS_MIN_ZOOM: u8 = 8;
+/// Lowest zoom of the small-area layer. Below it an urban LSOA is a few
+/// pixels and a tile holds thousands (a z8 tile of London was 210 KB); the
+/// planners' page draws them from zoom 13, the residents' page never.
+pub const SMALL_AREAS_MIN_ZOOM: u8 = 10;
 
 /// A tile address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
