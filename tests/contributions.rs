@@ -99,6 +99,15 @@ fn send(app: &App, request: Request<Body>) -> Answer {
     })
 }
 
+/// The first asset of a category.
+fn first_of(d: &assetmap::model::Dataset, category: &str) -> assetmap::model::Asset {
+    d.assets
+        .iter()
+        .find(|a| a.category == category)
+        .unwrap_or_else(|| panic!("the demo has a {category}"))
+        .clone()
+}
+
 fn example_postcode(app: &App) -> String {
     call(app, "GET", "/app/config.json", None, None).json()["example_postcode"]
         .as_str()
@@ -238,18 +247,8 @@ fn a_suggestion_is_private_until_approved_and_then_live_everywhere() {
 fn changes_closures_declines_and_merges_apply_through_the_catalog() {
     let app = app();
     let d = app.state.dataset();
-    let gp = d
-        .assets
-        .iter()
-        .find(|a| a.category == "gp")
-        .unwrap()
-        .clone();
-    let pharmacy = d
-        .assets
-        .iter()
-        .find(|a| a.category == "pharmacy")
-        .unwrap()
-        .clone();
+    let gp = first_of(&d, "gp");
+    let pharmacy = first_of(&d, "pharmacy");
     drop(d);
 
     // A new phone number.
@@ -1051,14 +1050,7 @@ fn desk(app: &App, method: &str, uri: &str, cookie: Option<&str>, form: Option<&
 #[test]
 fn officers_moderate_at_the_desk_and_revert_from_the_history() {
     let app = app();
-    let gp = app
-        .state
-        .dataset()
-        .assets
-        .iter()
-        .find(|a| a.category == "gp")
-        .unwrap()
-        .clone();
+    let gp = first_of(&app.state.dataset(), "gp");
     let new = suggest(&app, json!({"kind": "new", "name": "Parent and Toddler Group", "category": "community_centre", "postcode": example_postcode(&app)})).json();
     let change = suggest(
         &app,
@@ -1643,12 +1635,7 @@ fn stewards_keep_their_own_organisations_entries_current_and_nothing_else() {
         })
         .unwrap()
         .clone();
-    let other = d
-        .assets
-        .iter()
-        .find(|a| a.category == "gp")
-        .unwrap()
-        .clone();
+    let other = first_of(&d, "gp");
     drop(d);
     // Invited by an officer; nobody else may invite.
     let invite =
@@ -1841,14 +1828,7 @@ fn stewards_keep_their_own_organisations_entries_current_and_nothing_else() {
 #[test]
 fn a_place_closed_for_now_stays_on_the_map_marked_closed_and_can_open_again() {
     let app = app();
-    let library = app
-        .state
-        .dataset()
-        .assets
-        .iter()
-        .find(|a| a.category == "library")
-        .unwrap()
-        .clone();
+    let library = first_of(&app.state.dataset(), "library");
     let status_of = |app: &App| {
         app.state
             .dataset()
@@ -2020,12 +2000,7 @@ fn a_steward_keeps_their_entries_current_on_their_own_page() {
         .filter(|a| a.details.organisation.as_deref() == Some(org))
         .cloned()
         .collect();
-    let other = d
-        .assets
-        .iter()
-        .find(|a| a.category == "gp")
-        .unwrap()
-        .clone();
+    let other = first_of(&d, "gp");
     drop(d);
     assert!(!ours.is_empty());
     let entry = ours[0].clone();

@@ -394,12 +394,7 @@ pub fn service_full(d: &Dataset, a: &Asset) -> Value {
         return s;
     };
     let sid = service_id(a);
-    let label = d
-        .info
-        .category_labels
-        .get(&a.category)
-        .cloned()
-        .unwrap_or_else(|| a.category.clone());
+    let label = d.category_label(&a.category).to_string();
     o.insert(
         "attributes".into(),
         json!([{

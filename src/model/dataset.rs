@@ -239,6 +239,14 @@ impl Dataset {
         self.ward_asset_counts.get(ward).unwrap_or(&EMPTY)
     }
 
+    /// A category's label, or its id when it has none.
+    pub fn category_label<'a>(&'a self, category: &'a str) -> &'a str {
+        self.info
+            .category_labels
+            .get(category)
+            .map_or(category, String::as_str)
+    }
+
     /// Checks a category id; the error lists the categories there are.
     pub fn check_category(&self, category: &str) -> Result<(), String> {
         if self.info.category_labels.contains_key(category) {

@@ -313,6 +313,28 @@ export async function createMap(container, config, options = {}) {
   return map;
 }
 
+/** Links MapLibre's stylesheet on a server-rendered page whose head does not. */
+export function mapStyles() {
+  if (document.querySelector('link[href="/app/maplibre-gl.css"]')) return;
+  const css = document.createElement("link");
+  css.rel = "stylesheet";
+  css.href = "/app/maplibre-gl.css";
+  document.head.append(css);
+}
+
+/** The places on the map as small dots from zoom 12: context for placing or checking one point. */
+export function addAssetDots(map, colour) {
+  map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: tileMaxZoom() });
+  map.addLayer({
+    id: "assets",
+    type: "circle",
+    source: "assets",
+    "source-layer": "assets",
+    minzoom: 12,
+    paint: { "circle-radius": 3.5, "circle-color": colour, "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 },
+  });
+}
+
 /** Resolves once the map's style has loaded. */
 export function mapReady(map) {
   return map.loaded() ? Promise.resolve() : new Promise((resolve) => map.once("load", resolve));

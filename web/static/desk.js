@@ -3,19 +3,14 @@
 // around them, so an officer sees the context before deciding. Without
 // JavaScript the page keeps its small drawing of the same points.
 
-import { createMap, loadConfig, mapReady, maplibregl, tileMaxZoom, tileUrl, wardLabels } from "/app/common.js";
+import { addAssetDots, createMap, loadConfig, mapReady, mapStyles, maplibregl, wardLabels } from "/app/common.js";
 
 async function deskMap() {
   const container = document.getElementById("desk-map");
   if (!container) return;
   const points = JSON.parse(container.dataset.points || "[]");
   if (!points.length) return;
-  if (!document.querySelector('link[href="/app/maplibre-gl.css"]')) {
-    const css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = "/app/maplibre-gl.css";
-    document.head.append(css);
-  }
+  mapStyles();
   container.hidden = false;
   const config = await loadConfig();
   const map = await createMap(container, config, {
@@ -31,15 +26,7 @@ async function deskMap() {
   }
   map.fitBounds(bounds, { padding: 60, maxZoom: 16, duration: 0 });
   await mapReady(map);
-  map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: tileMaxZoom() });
-  map.addLayer({
-    id: "assets",
-    type: "circle",
-    source: "assets",
-    "source-layer": "assets",
-    minzoom: 12,
-    paint: { "circle-radius": 3.5, "circle-color": "#505a5f", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 },
-  });
+  addAssetDots(map, "#505a5f");
   await wardLabels(map, config);
   document.querySelector(".item-map svg")?.setAttribute("hidden", "");
   window.__assetmap = Object.assign(window.__assetmap || {}, { deskMap: map });

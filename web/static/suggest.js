@@ -4,7 +4,7 @@
 // fill the hidden lon/lat fields. Without JavaScript (or without permission)
 // the postcode is the way to say where, and the form works the same.
 
-import { createMap, loadConfig, mapReady, maplibregl, tileMaxZoom, tileUrl, wardLabels } from "/app/common.js";
+import { addAssetDots, createMap, loadConfig, mapReady, mapStyles, maplibregl, wardLabels } from "/app/common.js";
 
 const status = document.getElementById("location-status");
 const lon = document.getElementById("field-lon");
@@ -35,12 +35,7 @@ async function picker() {
   const box = document.getElementById("pick");
   const container = document.getElementById("pick-map");
   if (!box || !container || !lon || !lat) return;
-  if (!document.querySelector('link[href="/app/maplibre-gl.css"]')) {
-    const css = document.createElement("link");
-    css.rel = "stylesheet";
-    css.href = "/app/maplibre-gl.css";
-    document.head.append(css);
-  }
+  mapStyles();
   box.hidden = false;
   const config = await loadConfig();
   const map = await createMap(container, config, {
@@ -72,15 +67,7 @@ async function picker() {
   });
   document.getElementById("pick-clear").addEventListener("click", forget);
   await mapReady(map);
-  map.addSource("assets", { type: "vector", tiles: [tileUrl("assets")], minzoom: 0, maxzoom: tileMaxZoom() });
-  map.addLayer({
-    id: "assets",
-    type: "circle",
-    source: "assets",
-    "source-layer": "assets",
-    minzoom: 12,
-    paint: { "circle-radius": 4, "circle-color": "#263957", "circle-stroke-color": "#ffffff", "circle-stroke-width": 1 },
-  });
+  addAssetDots(map, "#263957");
   await wardLabels(map, config);
 }
 

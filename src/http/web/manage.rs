@@ -392,11 +392,7 @@ fn item_page(state: &AppState, c: &Contribution, s: &SessionRecord, error: Optio
                     p.other_category.as_deref().unwrap_or("")
                 )
             } else {
-                d.info
-                    .category_labels
-                    .get(k)
-                    .cloned()
-                    .unwrap_or_else(|| k.to_string())
+                d.category_label(k).to_string()
             }
         })
     };
@@ -404,13 +400,7 @@ fn item_page(state: &AppState, c: &Contribution, s: &SessionRecord, error: Optio
         ("Name", now.map(|a| a.name.clone()), p.name.clone()),
         (
             "Kind of place",
-            now.map(|a| {
-                d.info
-                    .category_labels
-                    .get(&a.category)
-                    .cloned()
-                    .unwrap_or_else(|| a.category.clone())
-            }),
+            now.map(|a| d.category_label(&a.category).to_string()),
             label(&p.category),
         ),
         (

@@ -166,12 +166,7 @@ pub async fn list(
     ));
     let before = state.stale_before();
     for a in &mine {
-        let label = d
-            .info
-            .category_labels
-            .get(&a.category)
-            .cloned()
-            .unwrap_or_else(|| a.category.clone());
+        let label = d.category_label(&a.category).to_string();
         let checked = a.last_checked().unwrap_or("never");
         let stale = if a.is_stale(&before) {
             " <strong class=\"stale\">(please check it)</strong>"
