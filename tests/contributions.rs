@@ -1099,6 +1099,13 @@ fn officers_moderate_at_the_desk_and_revert_from_the_history() {
     )
     .text();
     assert!(
+        item.contains(&format!(
+            "<a href=\"/manage/assets/{}\">History of this place</a>",
+            form_urlencoded::byte_serialize(gp.id.as_bytes()).collect::<String>()
+        )),
+        "{item}"
+    );
+    assert!(
         item.contains("<caption>Now and as suggested</caption>")
             && item.contains("Renamed Surgery")
             && item.contains(&gp.name)

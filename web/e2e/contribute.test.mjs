@@ -200,8 +200,13 @@ test("an officer signs in and approves a suggestion at the desk by keyboard alon
   assert.equal(status.status, "changed_and_approved");
   const found = await apiGet("/api/search?q=desk%20test%20lunch");
   assert.equal(found.results[0].name, "Desk Test Lunch Club (Tuesdays)");
-  // Its history at the desk shows both steps.
-  await page.goto(`${BASE}/manage/assets/${encodeURIComponent(status.asset_id)}`);
+  // Its history at the desk shows both steps, reached by links from the
+  // confirmation: the contribution, then the place's history.
+  await tabTo(page, `a[href="/manage/${reference}"]`);
+  await Promise.all([page.waitForURL(new RegExp(`/manage/${reference}$`)), page.keyboard.press("Enter")]);
+  await tabTo(page, 'a[href^="/manage/assets/"]');
+  await Promise.all([page.waitForURL(/\/manage\/assets\//), page.keyboard.press("Enter")]);
+  assert.equal(decodeURIComponent(new URL(page.url()).pathname.split("/").pop()), status.asset_id);
   const history = await page.locator("table.history").innerText();
   assert.ok(history.includes(reference) && history.includes("user:e2e-desk"), history);
   await page.close();

@@ -232,9 +232,9 @@ pub async fn queue(
     ];
     let done = get("done");
     let mut main = String::from("<h1>Moderation desk</h1>");
-    if !done.is_empty() {
+    if crate::catalog::contributions::is_reference(done) {
         main.push_str(&format!(
-            "<div class=\"confirmation\" role=\"status\"><p>Contribution {} decided.</p></div>",
+            "<div class=\"confirmation\" role=\"status\"><p>Contribution <a href=\"/manage/{0}\">{0}</a> decided.</p></div>",
             escape(done)
         ));
     }
@@ -383,6 +383,13 @@ fn item_page(state: &AppState, c: &Contribution, s: &SessionRecord, error: Optio
         escape(&c.received_at),
         escape(c.status.words())
     ));
+    // The place it is about (or became), with its history and revert.
+    if let Some(id) = c.result_asset_id.as_deref().or(c.asset_id.as_deref()) {
+        main.push_str(&format!(
+            "<p><a href=\"/manage/assets/{}\">History of this place</a>: every change, who made it and why, with a revert to any earlier one.</p>",
+            escape(&super::path_segment(id))
+        ));
+    }
     let cell = |v: Option<&str>| v.map_or("<span class=\"muted\">none</span>".to_string(), escape);
     let label = |k: &Option<String>| {
         k.as_deref().map(|k| {
@@ -740,7 +747,7 @@ async fn history_page(
         let revert = if r.revision < current {
             format!(
                 "<form method=\"post\" action=\"/manage/assets/{}/revert\"><input type=\"hidden\" name=\"csrf\" value=\"{}\"><input type=\"hidden\" name=\"revision\" value=\"{}\"><button type=\"submit\" class=\"button small secondary\" aria-label=\"Revert to revision {}\">Revert to this</button></form>",
-                escape(&form_urlencoded::byte_serialize(id.as_bytes()).collect::<String>()),
+                escape(&super::path_segment(id)),
                 escape(&s.csrf),
                 r.revision,
                 r.revision
