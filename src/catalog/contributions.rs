@@ -180,6 +180,13 @@ pub struct Contribution {
     pub possible_duplicates: Vec<String>,
 }
 
+impl Contribution {
+    /// The day it was received (YYYY-MM-DD).
+    pub fn received_on(&self) -> &str {
+        self.received_at.get(..10).unwrap_or(&self.received_at)
+    }
+}
+
 /// An officer's decision.
 #[derive(Debug, Clone)]
 pub enum Decision {
@@ -596,7 +603,7 @@ impl Catalog {
                             Some(&why(
                                 &format!(
                                     "suggested by a resident on {}, approved",
-                                    c.received_at.get(..10).unwrap_or(&c.received_at)
+                                    c.received_on()
                                 ),
                                 &reason,
                             )),
@@ -622,7 +629,7 @@ impl Catalog {
                             Some(&why(
                                 &format!(
                                     "a change reported by a resident on {}, approved",
-                                    c.received_at.get(..10).unwrap_or(&c.received_at)
+                                    c.received_on()
                                 ),
                                 &reason,
                             )),
@@ -638,7 +645,7 @@ impl Catalog {
                         let why = why(
                             &format!(
                                 "a closure reported by a resident on {}, approved",
-                                c.received_at.get(..10).unwrap_or(&c.received_at)
+                                c.received_on()
                             ),
                             &reason,
                         );

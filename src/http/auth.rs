@@ -174,25 +174,33 @@ pub async fn principal(state: &AppState, headers: &HeaderMap) -> Result<Principa
                     "a signed-in request must send the session's CSRF token in the {CSRF_HEADER} header (see /api/session)"
                 )));
             }
-            let organisation = if s.role == Role::Steward {
-                let catalog = state.catalog.clone();
-                let user = s.user.clone();
-                blocking(move || catalog.with_store(|st| st.steward(&user)))
-                    .await?
-                    .map_err(|e| ApiError::Internal(e.to_string()))?
-            } else {
-                None
-            };
-            Ok(Principal {
-                actor: format!("user:{}", s.user),
-                role: s.role,
-                organisation,
-            })
+            session_principal(state, &s).await
         }
         None => Err(ApiError::Unauthorized(
             "sign in (/signin) or send `Authorization: Bearer <token>`".into(),
         )),
     }
+}
+
+/// Who a signed-in session is: its user, role and (a steward's) organisation.
+pub(crate) async fn session_principal(
+    state: &AppState,
+    s: &crate::catalog::store::SessionRecord,
+) -> Result<Principal, ApiError> {
+    let organisation = if s.role == Role::Steward {
+        let catalog = state.catalog.clone();
+        let user = s.user.clone();
+        blocking(move || catalog.with_store(|st| st.steward(&user)))
+            .await?
+            .map_err(|e| ApiError::Internal(e.to_string()))?
+    } else {
+        None
+    };
+    Ok(Principal {
+        actor: format!("user:{}", s.user),
+        role: s.role,
+        organisation,
+    })
 }
 
 /// 403 unless the caller has at least `role`.

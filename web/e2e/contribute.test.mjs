@@ -278,11 +278,14 @@ test("use my location places a suggestion where the resident is", async () => {
   await browser.context.setGeolocation({ longitude: lon, latitude: lat, accuracy: 25 });
   const page = await browser.context.newPage();
   await page.goto(`${BASE}/suggest`);
+  await page.waitForSelector("#pick:not([hidden]) canvas");
   await page.locator("#field-name").fill("Located Club");
   await page.locator("#field-category").selectOption("advice");
   await page.getByRole("button", { name: "Use my location" }).click();
   await page.waitForFunction(() => document.getElementById("field-lon").value !== "");
   assert.match(await page.locator("#location-status").innerText(), /within about 25 m/);
+  // The map moves there and marks it.
+  await page.waitForSelector("#pick-map .maplibregl-marker");
   await Promise.all([page.waitForURL(/\/contributions\//), page.locator('button[type="submit"]').click()]);
   const reference = new URL(page.url()).pathname.split("/").pop();
   const decided = await decide(reference, { decision: "approve" });

@@ -12,6 +12,14 @@ const lat = document.getElementById("field-lat");
 const postcode = document.getElementById("field-postcode");
 
 let marker = null;
+let pickMap = null;
+
+/** Marks the chosen point on the map, when there is one. */
+function place(lngLat) {
+  if (!pickMap) return;
+  marker ??= new maplibregl.Marker({ color: "#b3261e" });
+  marker.setLngLat(lngLat).addTo(pickMap);
+}
 
 /** Sets the hidden fields and says what will be used. */
 function choose(lngLat, how) {
@@ -42,10 +50,7 @@ async function picker() {
     label: "Map for putting the place on. Arrow keys move it, plus and minus zoom; the cross marks the middle.",
   });
   window.__assetmap = Object.assign(window.__assetmap || {}, { pickMap: map });
-  const place = (lngLat) => {
-    marker ??= new maplibregl.Marker({ color: "#b3261e" });
-    marker.setLngLat(lngLat).addTo(map);
-  };
+  pickMap = map;
   const start = container.dataset.lon && container.dataset.lat ? [Number(container.dataset.lon), Number(container.dataset.lat)] : null;
   if (lon.value && lat.value) {
     // Sent before and shown again (an error elsewhere): keep the point.
@@ -81,10 +86,8 @@ function useMyLocation() {
       (p) => {
         const at = { lng: p.coords.longitude, lat: p.coords.latitude };
         const metres = Math.round(p.coords.accuracy || 0);
-        if (marker && window.__assetmap?.pickMap) {
-          marker.setLngLat(at);
-        }
-        window.__assetmap?.pickMap?.jumpTo({ center: at, zoom: 16 });
+        pickMap?.jumpTo({ center: at, zoom: 16 });
+        place(at);
         choose(at, `We will use where you are now${metres ? ` (to within about ${metres} m)` : ""}.`);
       },
       () => {

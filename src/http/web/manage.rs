@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 
 use super::escape_html as escape;
+use super::form_text as opt;
 use crate::catalog::contributions::{Contribution, Decision, Kind, OTHER, Proposal, Status};
 use crate::catalog::store::SessionRecord;
 use crate::catalog::{AssetFields, CatalogError, Edit, Role};
@@ -193,7 +194,7 @@ pub async fn queue(
             .unwrap_or_default();
         rows.push_str(&format!(
             "<tr><td>{received}</td><td>{age}</td><td>{kind}</td><td><a href=\"/manage/{r}\">{name}</a></td><td>{cat}</td><td>{ward}</td><td>{dup}</td></tr>",
-            received = escape(c.received_at.get(..10).unwrap_or(&c.received_at)),
+            received = escape(c.received_on()),
             age = age_days(&c.received_at),
             kind = kind_words(c.kind),
             r = escape(&c.reference),
@@ -551,12 +552,6 @@ fn item_page(state: &AppState, c: &Contribution, s: &SessionRecord, error: Optio
         ));
     }
     shell(state, &title, &main)
-}
-
-fn opt(f: &std::collections::HashMap<String, String>, k: &str) -> Option<String> {
-    f.get(k)
-        .map(|v| v.trim().to_string())
-        .filter(|v| !v.is_empty())
 }
 
 /// `POST /manage/{reference}`: a decision from the desk.

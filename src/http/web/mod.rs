@@ -655,6 +655,13 @@ pub(super) fn escape_html(text: &str) -> String {
     out
 }
 
+/// A posted form's field, trimmed; `None` when missing or blank.
+pub(crate) fn form_text(f: &std::collections::HashMap<String, String>, k: &str) -> Option<String> {
+    f.get(k)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+}
+
 /// An id as one percent-encoded URL path segment (a space as `%20`, not `+`).
 pub(crate) fn path_segment(id: &str) -> String {
     form_urlencoded::byte_serialize(id.as_bytes())

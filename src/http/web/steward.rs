@@ -16,7 +16,7 @@ use crate::catalog::auth::{Principal, same_digest};
 use crate::catalog::store::SessionRecord;
 use crate::catalog::{AssetFields, CatalogError, Edit, Role, StoredAsset};
 use crate::http::AppState;
-use crate::http::auth::{form_fields, html_page, session, shell};
+use crate::http::auth::{form_fields, html_page, session, session_principal, shell};
 use crate::model::AssetStatus;
 
 /// The fields a steward edits here, as (form name, label, hint, lines):
@@ -63,33 +63,13 @@ async fn steward(
             ));
         }
     };
-    let organisation = if s.role == Role::Steward {
-        let catalog = state.catalog.clone();
-        let user = s.user.clone();
-        match crate::http::edit::run_raw(move || {
-            catalog
-                .with_store(|st| st.steward(&user))
-                .map_err(CatalogError::from)
-        })
-        .await
-        {
-            Ok(Ok(o)) => o,
-            _ => {
-                return Err(page(
-                    state,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Not available",
-                    "<h1>Not available just now</h1><p>Please try again in a minute.</p>",
-                ));
-            }
-        }
-    } else {
-        None
-    };
-    let who = Principal {
-        actor: format!("user:{}", s.user),
-        role: s.role,
-        organisation,
+    let Ok(who) = session_principal(state, &s).await else {
+        return Err(page(
+            state,
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not available",
+            "<h1>Not available just now</h1><p>Please try again in a minute.</p>",
+        ));
     };
     Ok((s, who))
 }
@@ -371,11 +351,7 @@ fn edited(
     f: &std::collections::HashMap<String, String>,
 ) -> Result<AssetFields, (&'static str, String)> {
     let mut fields = row.fields.clone();
-    let text = |k: &str| {
-        f.get(k)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-    };
+    let text = |k: &str| super::form_text(f, k);
     fields.name = text("name").ok_or(("name", "Give the place's name".to_string()))?;
     fields.phone = text("phone");
     fields.email = text("email");
