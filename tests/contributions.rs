@@ -493,6 +493,15 @@ fn each_client_is_rate_limited_with_retry_after() {
     let pc = example_postcode(&app);
     let body =
         json!({"kind": "new", "name": "Warm Room", "category": "warm_space", "postcode": pc});
+    // A resident correcting a refused suggestion does not use up the allowance.
+    for _ in 0..4 {
+        let mut wrong = body.clone();
+        wrong["category"] = json!("warm_room");
+        assert_eq!(
+            suggest(&app, wrong).status,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
+    }
     assert_eq!(suggest(&app, body.clone()).status, StatusCode::CREATED);
     assert_eq!(suggest(&app, body.clone()).status, StatusCode::CREATED);
     let third = suggest(&app, body);

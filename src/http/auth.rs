@@ -69,6 +69,17 @@ impl RateLimiter {
             Err(((1.0 - refilled) * refill.as_secs_f64()).ceil() as u64)
         }
     }
+
+    /// Gives back a token taken for work that was then refused (a
+    /// contribution with an invalid field: the resident corrects it and
+    /// sends it again, which should not use up their allowance).
+    pub fn give_back(&self, key: &str, burst: f64) {
+        if let Ok(mut b) = self.buckets.lock()
+            && let Some((tokens, _)) = b.get_mut(key)
+        {
+            *tokens = (*tokens + 1.0).min(burst);
+        }
+    }
 }
 
 /// How sign-in behaves.

@@ -15,8 +15,8 @@ use serde_json::{Value, json};
 use super::auth::{ClientIp, principal, require};
 use super::params::Query;
 use super::{ApiError, AppState};
-use crate::catalog::Role;
 use crate::catalog::contributions::{Contribution, Decision, Kind, Proposal, Status, is_reference};
+use crate::catalog::{CatalogError, Role};
 
 /// Largest contribution body, bytes.
 pub const MAX_CONTRIBUTION_BYTES: usize = 16 * 1024;
@@ -173,16 +173,14 @@ pub async fn submit(
     {
         return Err(unprocessable(HONEYPOT, "must be left empty"));
     }
-    if let Some((burst, refill)) = state.contribution_limits.rate
-        && let Err(wait_s) =
-            state
-                .contribution_limits
-                .limiter
-                .take(&client_key(&client), burst, refill)
+    let (easting_m, northing_m) = grid_point(s.lon, s.lat, "")?;
+    let key = client_key(&client);
+    let limits = &state.contribution_limits;
+    if let Some((burst, refill)) = limits.rate
+        && let Err(wait_s) = limits.limiter.take(&key, burst, refill)
     {
         return Err(ApiError::TooManyRequests(wait_s));
     }
-    let (easting_m, northing_m) = grid_point(s.lon, s.lat, "")?;
     let proposal = Proposal {
         name: s.name,
         category: s.category,
@@ -200,7 +198,19 @@ pub async fn submit(
     };
     let catalog = state.catalog.clone();
     let (kind, asset_id, contact) = (s.kind, s.asset_id, s.contact_email);
-    let c = super::edit::run(move || catalog.contribute(kind, asset_id, proposal, contact)).await?;
+    let c =
+        match super::edit::run_raw(move || catalog.contribute(kind, asset_id, proposal, contact))
+            .await?
+        {
+            Ok(c) => c,
+            Err(e) => {
+                if let (CatalogError::Invalid(_), Some((burst, _))) = (&e, limits.rate) {
+                    // Refused as it stands: correcting it costs no allowance.
+                    limits.limiter.give_back(&key, burst);
+                }
+                return Err(super::edit::catalog_error(e));
+            }
+        };
     tracing::info!(reference = %c.reference, kind = ?c.kind, duplicates = c.possible_duplicates.len(), "contribution received");
     let location = format!("/contributions/{}", c.reference);
     let mut r = (

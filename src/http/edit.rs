@@ -74,7 +74,7 @@ pub fn etag(revision: u64) -> String {
     format!("\"r{revision}\"")
 }
 
-fn catalog_error(e: CatalogError) -> ApiError {
+pub(crate) fn catalog_error(e: CatalogError) -> ApiError {
     match e {
         CatalogError::NotFound(id) if id.starts_with("contribution ") => {
             ApiError::NotFound(format!("no {id}"))

@@ -565,14 +565,23 @@ pub async fn send(
             )
                 .into_response()
         }
-        Ok(Err(CatalogError::Invalid(i))) => fail(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            vec![FieldError {
-                field: field_of(&i.field),
-                message: plain(&i.message),
-            }],
-            None,
-        ),
+        Ok(Err(CatalogError::Invalid(i))) => {
+            // Refused as it stands: correcting it costs no allowance.
+            if let Some((burst, _)) = state.contribution_limits.rate {
+                state
+                    .contribution_limits
+                    .limiter
+                    .give_back(&crate::http::contributions::client_key(&client), burst);
+            }
+            fail(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                vec![FieldError {
+                    field: field_of(&i.field),
+                    message: plain(&i.message),
+                }],
+                None,
+            )
+        }
         Ok(Err(e)) => {
             tracing::warn!(error = %e, "a contribution from the form failed");
             fail(
