@@ -120,6 +120,8 @@ test("a closure report retires the place, and a declined suggestion shows its re
   await report.focus();
   await Promise.all([page.waitForURL(/\/suggest\?asset=/), page.keyboard.press("Enter")]);
   assert.match(await page.locator("h1").innerText(), /Is something wrong with/);
+  // Its map starts where it is, marked so.
+  await page.waitForSelector('#pick-map .maplibregl-marker[title="Where it is now"]');
   await page.getByLabel("It has closed").check();
   await page.locator("#field-note").fill("Closed for good in November.");
   await Promise.all([page.waitForURL(/\/contributions\//), page.locator('button[type="submit"]').click()]);

@@ -61,6 +61,13 @@ async function picker() {
   } else if (start) {
     map.jumpTo({ center: start, zoom: 16 });
   }
+  if (start) {
+    // Where the reported place is now, apart from the point being chosen.
+    const now = new maplibregl.Marker({ color: "#505a5f", scale: 0.7 }).setLngLat(start).addTo(map);
+    now.getElement().setAttribute("title", "Where it is now");
+    now.getElement().setAttribute("aria-label", "Where it is now");
+    now.getElement().setAttribute("role", "img");
+  }
   map.on("click", (e) => {
     place(e.lngLat);
     choose(e.lngLat, `We will use the place you marked on the map (${e.lngLat.lat.toFixed(5)}, ${e.lngLat.lng.toFixed(5)}).`);
