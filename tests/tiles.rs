@@ -273,6 +273,100 @@ fn decoded_tiles_match_brute_force_selections_on_real_data() {
     assert!(checked_wards > 100, "{checked_wards}");
 }
 
+/// Below the details zoom a ward carries only its code (what the pages
+/// colour it by and look the rest up by), and small areas are not drawn; at
+/// it, both carry every property.
+#[test]
+fn low_zoom_polygons_carry_only_what_the_map_joins_by() {
+    use assetmap::tiles::{SMALL_AREAS_MIN_ZOOM, WARD_DETAILS_MIN_ZOOM};
+    let Some(d) = five_councils() else { return };
+    let state = AppState::with_tiles(Arc::new(d), 13, 0);
+    let d = state.dataset();
+    let westminster = (Coord { x: -0.19, y: 51.49 }, Coord { x: -0.13, y: 51.53 });
+    let zooms = [6, WARD_DETAILS_MIN_ZOOM - 1, WARD_DETAILS_MIN_ZOOM, 14];
+    let tiles: Vec<(TileId, Vec<u8>)> = zooms
+        .iter()
+        .flat_map(|&z| tiles_over(z, westminster.0, westminster.1))
+        .map(|t| (t, state.tiles.render(&d, t, TileLayer::All, &[], None)))
+        .collect();
+    let Some(decoded) = decode(&tiles) else {
+        return;
+    };
+    let mut seen = BTreeMap::new();
+    for ((tile, _), dec) in tiles.iter().zip(&decoded) {
+        // Tiles at the box's edges can fall outside the five councils.
+        let Some(wards) = dec["layers"]["wards"]["features"].as_array() else {
+            continue;
+        };
+        for f in wards {
+            let p = f["properties"].as_object().unwrap();
+            let code = p["code"].as_str().unwrap();
+            let w = d.wards.iter().find(|w| w.code == code).unwrap();
+            let keys: Vec<&str> = p.keys().map(String::as_str).collect();
+            if tile.z < WARD_DETAILS_MIN_ZOOM {
+                assert_eq!(keys, ["code"], "{tile:?}");
+            } else {
+                assert_eq!(p["name"], w.name.as_str(), "{tile:?}");
+                assert_eq!(p["population"].as_f64(), Some(w.population), "{tile:?}");
+                assert!(
+                    p.contains_key("council_code") && p.contains_key("imd_score"),
+                    "{tile:?}"
+                );
+            }
+        }
+        let areas = dec["layers"]["small_areas"]["features"].as_array();
+        if tile.z < SMALL_AREAS_MIN_ZOOM {
+            assert!(
+                areas.is_none(),
+                "{tile:?}: no small areas below zoom {SMALL_AREAS_MIN_ZOOM}"
+            );
+        } else {
+            for f in areas.unwrap() {
+                let p = &f["properties"];
+                for key in [
+                    "code",
+                    "name",
+                    "ward_code",
+                    "population",
+                    "imd_score",
+                    "imd_decile",
+                ] {
+                    assert!(!p[key].is_null(), "{tile:?}: small area without {key}: {p}");
+                }
+            }
+        }
+        *seen.entry(tile.z).or_insert(0) += wards.len();
+    }
+    assert_eq!(seen.len(), zooms.len(), "wards at every zoom: {seen:?}");
+    // The server says so too, for GIS clients.
+    let tilejson = tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let r = router(state.clone())
+            .oneshot(Request::get("/tiles/all.json").body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let body = r.into_body().collect().await.unwrap().to_bytes();
+        serde_json::from_slice::<Value>(&body).unwrap()
+    });
+    let layer = |id: &str| {
+        tilejson["vector_layers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|l| l["id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(layer("small_areas")["minzoom"], SMALL_AREAS_MIN_ZOOM);
+    assert!(
+        layer("wards")["description"]
+            .as_str()
+            .unwrap()
+            .contains(&format!(
+                "Below zoom {WARD_DETAILS_MIN_ZOOM} a ward carries only its code"
+            ))
+    );
+}
+
 #[test]
 fn each_asset_is_counted_once_across_a_zooms_tiles() {
     let Some(d) = five_councils() else { return };

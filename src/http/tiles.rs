@@ -10,7 +10,7 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde_json::{Value, json};
 
 use super::params::{self, Query};
@@ -245,9 +245,11 @@ pub async fn tile(
     State(state): State<AppState>,
     client: super::auth::ClientIp,
     Path((layer, z, x, file)): Path<(String, String, String, String)>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
+    request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
+    // The request's headers, read in place (the `HeaderMap` extractor copies them).
+    let headers = request.headers();
     let layer = TileLayer::parse(&layer).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no tile layer {layer:?}; layers are assets, wards, small_areas, all"
@@ -323,7 +325,7 @@ pub async fn tile(
                 None
             };
             let (dataset, source) = (view.dataset.clone(), state.tiles.clone());
-            let wants_gzip = accepts_gzip(&headers);
+            let wants_gzip = accepts_gzip(headers);
             let make = move || {
                 let _turn = turn;
                 let (raw, tag) =
@@ -353,15 +355,6 @@ pub async fn tile(
         .await?;
     // An empty tile is a valid MVT of no layers: 200 with no bytes (and its
     // ETag), which every client reads; GDAL's MVT driver cannot open a 204.
-    let mut response_headers = HeaderMap::new();
-    response_headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(CACHE_CONTROL),
-    );
-    response_headers.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-    if let Some(v) = &cached.etag_header {
-        response_headers.insert(header::ETAG, v.clone());
-    }
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
@@ -369,12 +362,10 @@ pub async fn tile(
             v.split(',')
                 .any(|t| t.trim() == cached.etag || t.trim() == "*")
         });
-    if matches {
-        return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
-    }
-    response_headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
-    if accepts_gzip(&headers) && !cached.raw.is_empty() {
-        let gz = match cached.gzip.get() {
+    let gzip_body = if matches || cached.raw.is_empty() || !accepts_gzip(headers) {
+        None
+    } else {
+        Some(match cached.gzip.get() {
             Some(gz) => gz.clone(),
             None => {
                 // The first client to take gzip for a tile rendered raw.
@@ -385,11 +376,35 @@ pub async fn tile(
                 .await
                 .map_err(|e| ApiError::Internal(e.to_string()))?
             }
-        };
-        response_headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
-        return Ok((response_headers, gz).into_response());
+        })
+    };
+    // Built in place, room made once for every header the answer and the
+    // layers around it add: this is the hottest route.
+    let mut response = match (matches, &gzip_body) {
+        (true, _) => Response::new(axum::body::Body::empty()),
+        (false, Some(gz)) => Response::new(axum::body::Body::from(gz.clone())),
+        (false, None) => Response::new(axum::body::Body::from(cached.raw.clone())),
+    };
+    if matches {
+        *response.status_mut() = StatusCode::NOT_MODIFIED;
     }
-    Ok((response_headers, cached.raw.clone()).into_response())
+    let h = response.headers_mut();
+    h.reserve(8);
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(CACHE_CONTROL),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+    if let Some(v) = &cached.etag_header {
+        h.insert(header::ETAG, v.clone());
+    }
+    if !matches {
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static(MVT_TYPE));
+    }
+    if gzip_body.is_some() {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(response)
 }
 
 /// `GET /tiles/{layer}.json`: TileJSON 3.0.0.
@@ -426,7 +441,7 @@ pub async fn tilejson(
         .iter()
         .map(|c| {
             let minzoom = if *c == Collection::SmallAreas { crate::tiles::SMALL_AREAS_MIN_ZOOM } else { 0 };
-            json!({"id": c.id(), "description": c.description(), "minzoom": minzoom, "maxzoom": MAX_ZOOM, "fields": crate::tiles::layer_fields(*c, &state.tiles)})
+            json!({"id": c.id(), "description": crate::tiles::layer_description(*c), "minzoom": minzoom, "maxzoom": MAX_ZOOM, "fields": crate::tiles::layer_fields(*c, &state.tiles)})
         })
         .collect();
     Ok(Json(json!({

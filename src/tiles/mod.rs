@@ -43,9 +43,15 @@ use polygon::{Frame, tile_polygon};
 /// Highest zoom served.
 pub const MAX_ZOOM: u8 = 22;
 /// Lowest zoom of the small-area layer. Below it an urban LSOA is a few
-/// pixels and a tile holds thousands (a z8 tile of London was 210 KB); the
-/// planners' page draws them from zoom 13, the residents' page never.
-pub const SMALL_AREAS_MIN_ZOOM: u8 = 10;
+/// pixels and a tile holds thousands (a z10 tile of London held 3,052, 284
+/// KB); the planners' page draws them from zoom 13, the residents' page never.
+pub const SMALL_AREAS_MIN_ZOOM: u8 = 12;
+/// Lowest zoom at which ward features carry every property. Below it they
+/// carry only `code`, which the pages colour them by (feature state from
+/// `/api/gaps`) and look the rest up by: names and figures were two thirds
+/// of a low-zoom tile's bytes (a z6 tile of 3,136 wards was 286 KB, 183 KB
+/// of it properties). Gap-coloured tiles still carry their gap figures.
+pub const WARD_DETAILS_MIN_ZOOM: u8 = SMALL_AREAS_MIN_ZOOM;
 
 /// A tile address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -685,22 +691,25 @@ impl TileSource {
         let mut layer = Layer::new("wards");
         for (i, rings) in self.tile_shapes(&self.wards, &self.ward_levels, &self.ward_tree, tile) {
             let w = &d.wards[i];
-            let mut props: Vec<(&str, Option<Value>)> = vec![
-                ("code", Some(Value::String(&w.code))),
-                ("name", Some(Value::String(&w.name))),
-                ("council_code", w.council_code.as_deref().map(Value::String)),
-                ("population", Some(Value::Double(w.population))),
-                (
-                    "imd_score",
-                    w.imd_score
-                        .map(|v| Value::Double((v * 1000.0).round() / 1000.0)),
-                ),
-                (
-                    "decile1_share",
-                    w.decile1_share
-                        .map(|v| Value::Double((v * 10_000.0).round() / 10_000.0)),
-                ),
-            ];
+            let mut props: Vec<(&str, Option<Value>)> =
+                vec![("code", Some(Value::String(&w.code)))];
+            if tile.z >= WARD_DETAILS_MIN_ZOOM {
+                props.extend([
+                    ("name", Some(Value::String(&w.name))),
+                    ("council_code", w.council_code.as_deref().map(Value::String)),
+                    ("population", Some(Value::Double(w.population))),
+                    (
+                        "imd_score",
+                        w.imd_score
+                            .map(|v| Value::Double((v * 1000.0).round() / 1000.0)),
+                    ),
+                    (
+                        "decile1_share",
+                        w.decile1_share
+                            .map(|v| Value::Double((v * 10_000.0).round() / 10_000.0)),
+                    ),
+                ]);
+            }
             if let Some(r) = gaps {
                 let g = &r.wards[i];
                 let round = |v: Option<f64>| v.map(|x| Value::Double((x * 1e6).round() / 1e6));
@@ -949,6 +958,18 @@ fn diff(
         }
     }
     out
+}
+
+/// A tile layer's description for TileJSON and archive metadata: the
+/// collection's, and what its features leave out at low zooms.
+pub fn layer_description(collection: crate::features::Collection) -> String {
+    match collection {
+        crate::features::Collection::Wards => format!(
+            "{} Below zoom {WARD_DETAILS_MIN_ZOOM} a ward carries only its code (and, with gaps, its gap figures); the rest is at /collections/wards/items/{{code}}.",
+            collection.description()
+        ),
+        _ => collection.description().to_string(),
+    }
 }
 
 /// The properties a tile layer's features carry, as TileJSON `fields`.

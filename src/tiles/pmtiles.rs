@@ -287,7 +287,7 @@ pub fn export(
         .iter()
         .map(|c| {
             let minzoom = if *c == Collection::SmallAreas { super::SMALL_AREAS_MIN_ZOOM } else { 0 };
-            serde_json::json!({"id": c.id(), "description": c.description(), "minzoom": minzoom.max(min_zoom), "maxzoom": max_zoom, "fields": super::layer_fields(*c, source)})
+            serde_json::json!({"id": c.id(), "description": super::layer_description(*c), "minzoom": minzoom.max(min_zoom), "maxzoom": max_zoom, "fields": super::layer_fields(*c, source)})
         })
         .collect();
     let info = ArchiveInfo {
