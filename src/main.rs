@@ -431,6 +431,14 @@ fn load(manifest: Option<&PathBuf>) -> Result<Loaded, ImportFailure> {
     loaded
 }
 
+/// mimalloc rather than glibc's malloc: the server's tasks move between
+/// worker threads, so memory is often freed on another thread than the one
+/// that took it (request buffers, access-log lines handed to the log
+/// writer), and glibc then takes the owning arena's lock; under load those
+/// locks were a tenth of the server's time. See docs/operations.md.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     // Log lines go to stderr from a worker thread, in batches, so that the
