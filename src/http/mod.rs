@@ -449,6 +449,12 @@ pub const ROUTES: [&str; 36] = [
 
 /// The whole API.
 pub fn router(state: AppState) -> Router {
+    // Tiles are gzipped once each, by their own route: they skip the
+    // compression layer (the busiest route need not pass through it).
+    let tiles = Router::new()
+        .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state.clone());
     Router::new()
         .route(ROUTES[0], get(web::home))
         .route(ROUTES[1], get(ogc::conformance))
@@ -477,7 +483,6 @@ pub fn router(state: AppState) -> Router {
         .route(ROUTES[18], get(gaps::suggest))
         .route(ROUTES[19], axum::routing::post(gaps::scenario))
         .route("/tiles/archive.pmtiles", get(web::archive))
-        .route("/tiles/{layer}/{z}/{x}/{file}", get(tiles::tile))
         .route("/tiles/{file}", get(tiles::tilejson))
         .route(ROUTES[22], get(edit::history))
         .route(ROUTES[23], axum::routing::post(edit::sync))
@@ -551,6 +556,7 @@ pub fn router(state: AppState) -> Router {
                     .and(NotForContentType::const_new("text/event-stream")),
             ),
         )
+        .merge(tiles)
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // A body that stops arriving (a Content-Length larger than what is sent).
         .layer(RequestBodyTimeoutLayer::new(BODY_READ_TIMEOUT))

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{Path, RawPathParams, RawQuery, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde_json::{Value, json};
@@ -244,13 +244,20 @@ pub(crate) fn accepts_gzip(headers: &HeaderMap) -> bool {
 pub async fn tile(
     State(state): State<AppState>,
     client: super::auth::ClientIp,
-    Path((layer, z, x, file)): Path<(String, String, String, String)>,
+    // Borrowed as the router found them (`Path` would copy each to a String).
+    path: RawPathParams,
     RawQuery(raw): RawQuery,
     request: axum::extract::Request,
 ) -> Result<Response, ApiError> {
     // The request's headers, read in place (the `HeaderMap` extractor copies them).
     let headers = request.headers();
-    let layer = TileLayer::parse(&layer).ok_or_else(|| {
+    let mut params = path.iter().map(|(_, v)| v);
+    let (Some(layer), Some(z), Some(x), Some(file)) =
+        (params.next(), params.next(), params.next(), params.next())
+    else {
+        return Err(ApiError::NotFound("no such tile".into()));
+    };
+    let layer = TileLayer::parse(layer).ok_or_else(|| {
         ApiError::NotFound(format!(
             "no tile layer {layer:?}; layers are assets, wards, small_areas, all"
         ))
@@ -258,7 +265,7 @@ pub async fn tile(
     let y = file
         .strip_suffix(".mvt")
         .ok_or_else(|| ApiError::bad(format!("tile {file:?} must be {{y}}.mvt")))?;
-    let tile = TileId::parse(&z, &x, y).map_err(|e| ApiError::bad(e.to_string()))?;
+    let tile = TileId::parse(z, x, y).map_err(|e| ApiError::bad(e.to_string()))?;
     let q = Query::parse(
         raw.as_deref(),
         &[
