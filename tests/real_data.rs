@@ -528,6 +528,18 @@ y = "centroid_northing"
         "the low-zoom tiles hold the wards ({largest} bytes)"
     );
     eprintln!("largest national ward tile at z4..6: {largest} bytes");
+    // And every tile the server encodes ahead (both polygon layers, to zoom
+    // 14, where tiles are largest): none near 500 KB even uncompressed. Above
+    // zoom 14 a tile holds a quarter of its parent's area or less.
+    let made = source.prepare(d, assetmap::tiles::PREPARED_MAX_ZOOM, 2);
+    assert!(made.tiles > 100_000, "{made:?}");
+    assert!(
+        made.largest_bytes < 400_000,
+        "polygon layers of {:?} are {} bytes",
+        made.largest,
+        made.largest_bytes
+    );
+    eprintln!("largest tile encoded ahead: {made:?}");
 }
 
 /// The national GP, pharmacy and library files with the derived table's filters.

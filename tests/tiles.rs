@@ -1144,8 +1144,8 @@ fn prepared_tiles_match(d: &Dataset, tiles: &[TileId]) {
     use assetmap::tiles::TileSource;
     let full = TileSource::new(d, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
     let ahead = TileSource::new(d, assetmap::tiles::cluster::DEFAULT_MAX_ZOOM);
-    let (count, bytes) = ahead.prepare(d, assetmap::tiles::PREPARED_MAX_ZOOM, 2);
-    assert!(count > 0 && bytes > 0);
+    let made = ahead.prepare(d, assetmap::tiles::PREPARED_MAX_ZOOM, 2);
+    assert!(made.tiles > 0 && made.bytes > 0 && made.largest_bytes > 0);
     assert!((0..=assetmap::tiles::PREPARED_MAX_ZOOM).all(|z| ahead.is_prepared(z)));
     assert!(!ahead.is_prepared(assetmap::tiles::PREPARED_MAX_ZOOM + 1));
     let some_category = vec![d.assets[0].category.clone()];

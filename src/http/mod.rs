@@ -307,10 +307,12 @@ impl AppState {
             .name("tile-prepare".into())
             .spawn(move || {
                 let started = std::time::Instant::now();
-                let (count, bytes) = tiles.prepare(&dataset, max_zoom, threads);
+                let made = tiles.prepare(&dataset, max_zoom, threads);
                 tracing::info!(
-                    tiles = count,
-                    mib = bytes / (1024 * 1024),
+                    tiles = made.tiles,
+                    mib = made.bytes / (1024 * 1024),
+                    largest = %made.largest.map(|t| format!("{}/{}/{}", t.z, t.x, t.y)).unwrap_or_default(),
+                    largest_kb = made.largest_bytes / 1024,
                     max_zoom,
                     ms = started.elapsed().as_millis() as u64,
                     "tile polygon layers encoded ahead"

@@ -302,6 +302,19 @@ const GENERALISE_UP_TO_ZOOM: u8 = 13;
 /// costliest to make, are few (about 13,000 for England at zooms 0 to 12).
 pub const PREPARED_MAX_ZOOM: u8 = 14;
 
+/// What [`TileSource::prepare`] encoded ahead.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Prepared {
+    /// Tiles with polygons.
+    pub tiles: usize,
+    /// Their polygon layers' bytes, uncompressed.
+    pub bytes: usize,
+    /// The tile whose polygon layers are largest.
+    pub largest: Option<TileId>,
+    /// Bytes of that tile's polygon layers, uncompressed.
+    pub largest_bytes: usize,
+}
+
 /// A tile's polygon layers, encoded ahead: each an MVT `layers` field,
 /// empty when the tile has none of that layer.
 #[derive(Debug, Default)]
@@ -405,10 +418,10 @@ impl TileSource {
     /// change only with a new source, so this is done once (the server does
     /// it in the background after start-up; until then tiles are made in
     /// full). Returns the tiles prepared and their bytes.
-    pub fn prepare(&self, dataset: &Dataset, max_zoom: u8, threads: usize) -> (usize, usize) {
-        let (mut tiles, mut bytes) = (0, 0);
+    pub fn prepare(&self, dataset: &Dataset, max_zoom: u8, threads: usize) -> Prepared {
+        let mut out = Prepared::default();
         if self.wards.is_empty() {
-            return (0, 0);
+            return out;
         }
         let mut extent = self.ward_tree.root().envelope();
         if !self.areas.is_empty() {
@@ -451,11 +464,15 @@ impl TileSource {
                     .flat_map(|w| w.join().unwrap_or_default())
                     .collect()
             });
-            tiles += made.len();
-            bytes += made
-                .iter()
-                .map(|(_, p)| p.small_areas.len() + p.wards.len())
-                .sum::<usize>();
+            out.tiles += made.len();
+            for ((x, y), p) in &made {
+                let size = p.small_areas.len() + p.wards.len();
+                out.bytes += size;
+                if size > out.largest_bytes {
+                    out.largest_bytes = size;
+                    out.largest = Some(TileId { z, x: *x, y: *y });
+                }
+            }
             let _ = self.prepared[z as usize].set(made.into_iter().collect());
         }
         for z in max_zoom.min(PREPARED_MAX_ZOOM) + 1..=GENERALISE_UP_TO_ZOOM {
@@ -466,7 +483,7 @@ impl TileSource {
                 }
             });
         }
-        (tiles, bytes)
+        out
     }
 
     /// A tile's polygon layers, encoded.
