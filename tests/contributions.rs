@@ -460,6 +460,31 @@ fn bad_contributions_get_precise_errors() {
         "body"
     );
     assert_eq!(field(json!({"kind": "maybe"})), "body");
+    // Several fields wrong at once: every one is named, in order, so a
+    // resident corrects them in one go.
+    let several = suggest(
+        &app,
+        json!({"kind": "new", "name": "A".repeat(201), "category": "gp", "postcode": pc,
+               "website": "javascript:alert(1)", "email": "not an email", "contact_email": "nor this"}),
+    );
+    assert_eq!(several.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = several.json();
+    let named: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        named,
+        ["name", "contact_email", "email", "website"],
+        "{body}"
+    );
+    let description = body["description"].as_str().unwrap();
+    assert!(
+        description.starts_with("name: is 201 characters") && description.contains("; website: "),
+        "{description}"
+    );
     // Size and type.
     let big = suggest(&app, json!({"kind": "new", "note": "x".repeat(17 * 1024)}));
     assert_eq!(big.status, StatusCode::PAYLOAD_TOO_LARGE);
@@ -749,6 +774,20 @@ fn the_form_works_without_javascript_and_refuses_forged_posts() {
         html.contains("<a href=\"#field-postcode\">"),
         "listed at the top"
     );
+    // Several wrong at once: each beside its field and all listed at the top.
+    let mut several = fields("Debt Café", &pc);
+    several.push(("website", "javascript:alert(1)".into()));
+    several.push(("phone", "call us".into()));
+    let bad = send(several, Some(&cookie), &[]);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    for f in ["website", "phone"] {
+        assert!(html.contains(&format!("id=\"{f}-error\"")), "{f}: {html}");
+        assert!(
+            html.contains(&format!("<a href=\"#field-{f}\">")),
+            "{f} listed"
+        );
+    }
     // Sent: to the status page.
     let ok = send(fields("Debt Café", &pc), Some(&cookie), &[]);
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text());
@@ -2161,6 +2200,19 @@ fn a_steward_keeps_their_entries_current_on_their_own_page() {
         "{html}"
     );
     assert!(html.contains("&lt;b&gt;benefits&lt;/b&gt;"), "escaped");
+    // Two wrong at once: both named, beside their fields and at the top.
+    let mut two = edit(&csrf, "call us", &entry.name);
+    two.push(("website", "javascript:alert(1)".into()));
+    let bad = send(&cookie, &entry.id, two);
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text();
+    for f in ["phone", "website"] {
+        assert!(
+            html.contains(&format!("id=\"{f}-error\""))
+                && html.contains(&format!("<a href=\"#field-{f}\">")),
+            "{f}: {html}"
+        );
+    }
     // Saved: live at once, logged with the steward's name, checked today.
     let hostile = "<script>alert(1)</script> Advice Drop-in";
     let ok = send(&cookie, &entry.id, edit(&csrf, "01632 960111", hostile));

@@ -461,6 +461,24 @@ async fn bad_features_get_a_4xx_that_names_the_field() {
             a.text()
         );
     }
+    // Several fields wrong: every one listed, in the order of the schema.
+    let several = call(
+        &app,
+        "POST",
+        "/collections/assets/items",
+        &[GEOJSON, auth],
+        feature(lon, lat, json!({"category": "gp", "name": "A", "website": "javascript:alert(1)", "phone": "ring us", "capacity": -1})),
+    )
+    .await;
+    assert_eq!(several.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let body = several.json();
+    let fields: Vec<&str> = body["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["phone", "website", "capacity"], "{body}");
     let wrong_type = call(
         &app,
         "POST",

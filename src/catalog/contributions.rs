@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{
     AssetFields, Invalid, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_OPENING_HOURS_CHARS, check_email,
+    invalid as problem,
 };
 use super::store::ContributionRow;
 use super::{Catalog, CatalogError, Edit, auth, time};
@@ -215,23 +216,20 @@ pub enum Decision {
 }
 
 fn invalid(field: &str, message: impl Into<String>) -> CatalogError {
-    CatalogError::Invalid(Invalid {
-        field: field.into(),
-        message: message.into(),
-    })
+    CatalogError::Invalid(problem(field, message))
 }
 
-fn bounded(value: &Option<String>, field: &str, max: usize) -> Result<(), CatalogError> {
+fn bounded(value: &Option<String>, field: &str, max: usize) -> Result<(), Invalid> {
     if let Some(v) = value {
         let n = v.chars().count();
         if n > max {
-            return Err(invalid(
+            return Err(problem(
                 field,
                 format!("is {n} characters; at most {max} are allowed"),
             ));
         }
         if v.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(invalid(field, "must not contain control characters"));
+            return Err(problem(field, "must not contain control characters"));
         }
     }
     Ok(())
@@ -294,18 +292,23 @@ impl Proposal {
     }
 
     /// Checks lengths, formats and links (not yet against an asset).
-    fn check(&self) -> Result<(), CatalogError> {
-        bounded(&self.name, "name", MAX_NAME_CHARS)?;
-        bounded(&self.other_category, "other_category", MAX_OTHER_CHARS)?;
-        bounded(&self.address, "address", MAX_ADDRESS_CHARS)?;
-        bounded(
-            &self.opening_hours,
-            "opening_hours",
-            MAX_OPENING_HOURS_CHARS,
-        )?;
-        bounded(&self.note, "note", MAX_NOTE_CHARS)?;
-        bounded(&self.category, "category", 64)?;
-        bounded(&self.postcode, "postcode", 16)?;
+    fn check(&self) -> Result<(), Invalid> {
+        let mut found: Vec<Invalid> = [
+            bounded(&self.name, "name", MAX_NAME_CHARS),
+            bounded(&self.other_category, "other_category", MAX_OTHER_CHARS),
+            bounded(&self.address, "address", MAX_ADDRESS_CHARS),
+            bounded(
+                &self.opening_hours,
+                "opening_hours",
+                MAX_OPENING_HOURS_CHARS,
+            ),
+            bounded(&self.note, "note", MAX_NOTE_CHARS),
+            bounded(&self.category, "category", 64),
+            bounded(&self.postcode, "postcode", 16),
+        ]
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
         let text: String = [&self.name, &self.other_category, &self.note, &self.address]
             .into_iter()
             .flatten()
@@ -314,7 +317,7 @@ impl Proposal {
             .join(" ");
         let n = links(&text);
         if n > MAX_LINKS {
-            return Err(invalid(
+            found.push(problem(
                 "note",
                 format!(
                     "holds {n} web links; at most {MAX_LINKS} are allowed (give the place's own site as website)"
@@ -322,9 +325,9 @@ impl Proposal {
             ));
         }
         if self.easting_m.is_some() != self.northing_m.is_some() {
-            return Err(invalid("location", "give both coordinates, or a postcode"));
+            found.push(problem("location", "give both coordinates, or a postcode"));
         }
-        Ok(())
+        Invalid::all(found)
     }
 
     /// These fields over `base`: what the asset becomes.
@@ -426,35 +429,31 @@ impl Catalog {
         contact_email: Option<String>,
     ) -> Result<Contribution, CatalogError> {
         let proposal = proposal.tidy();
-        proposal.check()?;
+        // Every problem at once, one per field, so a resident corrects
+        // the form in one go.
+        let mut found: Vec<Invalid> = proposal.check().err().into_iter().collect();
         let contact_email = contact_email
             .map(|e| e.trim().to_string())
             .filter(|e| !e.is_empty());
-        if let Some(e) = &contact_email {
-            check_email(e).map_err(|mut i| {
-                i.field = "contact_email".into();
-                CatalogError::Invalid(i)
-            })?;
+        if let Some(e) = &contact_email
+            && let Err(mut i) = check_email(e)
+        {
+            i.field = "contact_email".into();
+            found.push(i);
         }
         match (kind, proposal.status) {
-            (Kind::New, Some(s)) if s != AssetStatus::Active => {
-                return Err(invalid(
-                    "status",
-                    "a new place is suggested as open; say in the note if it is closed for now",
-                ));
-            }
-            (Kind::Change, Some(AssetStatus::Retired)) => {
-                return Err(invalid(
-                    "status",
-                    "to say a place has closed for good, report a closure",
-                ));
-            }
-            (Kind::Closure, Some(AssetStatus::Active)) => {
-                return Err(invalid(
-                    "status",
-                    "a closure is temporarily_closed or retired (for good); to say it is open again, report a change",
-                ));
-            }
+            (Kind::New, Some(s)) if s != AssetStatus::Active => found.push(problem(
+                "status",
+                "a new place is suggested as open; say in the note if it is closed for now",
+            )),
+            (Kind::Change, Some(AssetStatus::Retired)) => found.push(problem(
+                "status",
+                "to say a place has closed for good, report a closure",
+            )),
+            (Kind::Closure, Some(AssetStatus::Active)) => found.push(problem(
+                "status",
+                "a closure is temporarily_closed or retired (for good); to say it is open again, report a change",
+            )),
             _ => {}
         }
         let d = self.snapshot();
@@ -462,51 +461,66 @@ impl Catalog {
         match kind {
             Kind::New => {
                 if asset_id.is_some() {
-                    return Err(invalid("asset_id", "a new place has no asset id"));
+                    found.push(problem("asset_id", "a new place has no asset id"));
                 }
-                let fields = new_fields(&d, &proposal)?;
-                let mut checked = fields.clone();
-                if checked.category == OTHER {
-                    // Any real category: "other" is given one on approval.
-                    if let Some(c) = d.info.category_labels.keys().next() {
-                        checked.category.clone_from(c);
-                    }
-                }
-                checked.validate(&d, None)?;
-                for hit in d.asset_index.within(
-                    fields.bng(),
-                    DUPLICATE_RADIUS_M,
-                    std::slice::from_ref(&fields.category),
-                ) {
-                    let a = &d.assets[hit.asset];
-                    if similar_names(&a.name, &fields.name) {
-                        possible_duplicates.push(a.id.clone());
+                match new_fields(&d, &proposal) {
+                    Err(CatalogError::Invalid(i)) => found.push(i),
+                    Err(e) => return Err(e),
+                    Ok(fields) => {
+                        let mut checked = fields.clone();
+                        if checked.category == OTHER {
+                            // Any real category: "other" is given one on approval.
+                            if let Some(c) = d.info.category_labels.keys().next() {
+                                checked.category.clone_from(c);
+                            }
+                        }
+                        found.extend(checked.validate(&d, None).err());
+                        for hit in d.asset_index.within(
+                            fields.bng(),
+                            DUPLICATE_RADIUS_M,
+                            std::slice::from_ref(&fields.category),
+                        ) {
+                            let a = &d.assets[hit.asset];
+                            if similar_names(&a.name, &fields.name) {
+                                possible_duplicates.push(a.id.clone());
+                            }
+                        }
                     }
                 }
             }
             Kind::Change | Kind::Closure => {
-                let id = asset_id
-                    .as_deref()
-                    .ok_or_else(|| invalid("asset_id", "name the place this is about"))?;
-                let row = self
-                    .row(id)
-                    .filter(|r| r.fields.status != AssetStatus::Retired)
-                    .ok_or_else(|| invalid("asset_id", format!("no place {id:?} on the map")))?;
+                let row = match asset_id.as_deref() {
+                    None => {
+                        found.push(problem("asset_id", "name the place this is about"));
+                        None
+                    }
+                    Some(id) => {
+                        let row = self
+                            .row(id)
+                            .filter(|r| r.fields.status != AssetStatus::Retired);
+                        if row.is_none() {
+                            found.push(problem("asset_id", format!("no place {id:?} on the map")));
+                        }
+                        row
+                    }
+                };
                 if kind == Kind::Change {
                     if proposal.is_empty() {
-                        return Err(invalid(
+                        found.push(problem(
                             "note",
                             "say what is wrong, or give the right values",
                         ));
+                    } else if let Some(row) = row {
+                        let mut p = proposal.clone();
+                        if p.category.as_deref() == Some(OTHER) {
+                            p.category = None;
+                        }
+                        found.extend(p.over(&row.fields).validate(&d, Some(&row.fields)).err());
                     }
-                    let mut p = proposal.clone();
-                    if p.category.as_deref() == Some(OTHER) {
-                        p.category = None;
-                    }
-                    p.over(&row.fields).validate(&d, Some(&row.fields))?;
                 }
             }
         }
+        Invalid::all(found)?;
         let c = Contribution {
             reference: new_reference(),
             kind,
@@ -748,44 +762,55 @@ fn merge_into(base: &mut Proposal, edits: &Proposal) {
 /// A new place's fields: a name, a category, and a position from the
 /// coordinates or the postcode.
 fn new_fields(d: &Dataset, p: &Proposal) -> Result<AssetFields, CatalogError> {
-    let name = p
-        .name
-        .clone()
-        .ok_or_else(|| invalid("name", "is required: what is the place called?"))?;
-    let category = p
-        .category
-        .clone()
-        .ok_or_else(|| invalid("category", "is required: choose a kind of place, or other"))?;
-    if category == OTHER {
-        if p.other_category.is_none() {
-            return Err(invalid(
-                "other_category",
-                "say what kind of place it is (for example: lunch club)",
-            ));
-        }
-    } else {
-        d.check_category(&category)
-            .map_err(|e| invalid("category", e))?;
+    let mut found = Vec::new();
+    if p.name.is_none() {
+        found.push(problem("name", "is required: what is the place called?"));
     }
-    let (easting_m, northing_m) = match (p.easting_m, p.northing_m, &p.postcode) {
-        (Some(e), Some(n), _) => (e, n),
-        (_, _, Some(pc)) => {
-            let normal = crate::model::normalise_postcode(pc)
-                .ok_or_else(|| invalid("postcode", format!("{pc:?} is not a UK postcode")))?;
-            let at = d.postcodes.get(&normal).ok_or_else(|| {
-                invalid(
-                    "postcode",
-                    format!("{normal} is not in this area; check it, or put the place on the map"),
-                )
-            })?;
-            (at.x, at.y)
-        }
+    match p.category.as_deref() {
+        None => found.push(problem(
+            "category",
+            "is required: choose a kind of place, or other",
+        )),
+        Some(OTHER) if p.other_category.is_none() => found.push(problem(
+            "other_category",
+            "say what kind of place it is (for example: lunch club)",
+        )),
+        Some(OTHER) => {}
+        Some(c) => found.extend(d.check_category(c).err().map(|e| problem("category", e))),
+    }
+    let at = match (p.easting_m, p.northing_m, &p.postcode) {
+        (Some(e), Some(n), _) => Some((e, n)),
+        (_, _, Some(pc)) => match crate::model::normalise_postcode(pc) {
+            None => {
+                found.push(problem("postcode", format!("{pc:?} is not a UK postcode")));
+                None
+            }
+            Some(normal) => match d.postcodes.get(&normal) {
+                Some(at) => Some((at.x, at.y)),
+                None => {
+                    found.push(problem(
+                        "postcode",
+                        format!(
+                            "{normal} is not in this area; check it, or put the place on the map"
+                        ),
+                    ));
+                    None
+                }
+            },
+        },
         _ => {
-            return Err(invalid(
+            found.push(problem(
                 "location",
                 "give a postcode, or put the place on the map",
             ));
+            None
         }
+    };
+    Invalid::all(found)?;
+    let (Some(name), Some(category), Some((easting_m, northing_m))) =
+        (p.name.clone(), p.category.clone(), at)
+    else {
+        return Err(invalid("name", "is required: what is the place called?"));
     };
     let mut f = AssetFields {
         category: category.clone(),

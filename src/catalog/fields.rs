@@ -85,20 +85,64 @@ pub struct FieldChange {
     pub after: Value,
 }
 
-/// A field that failed validation, and why.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{field}: {message}")]
+/// A field that failed validation, and why; and any other fields found
+/// wrong in the same check, so a form can name them all at once.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invalid {
     /// The field, as named in the API (`name`, `geometry`, `website`, ...).
     pub field: String,
     /// What is wrong and what is allowed.
     pub message: String,
+    /// Other fields wrong too, one each, in the order found.
+    pub also: Vec<Invalid>,
 }
 
-fn invalid(field: &str, message: impl Into<String>) -> Invalid {
+impl std::fmt::Display for Invalid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        for (k, i) in self.each().enumerate() {
+            let sep = if k == 0 { "" } else { "; " };
+            write!(f, "{sep}{}: {}", i.field, i.message)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+impl Invalid {
+    /// Every field found wrong, the first one first (each with no `also`).
+    pub fn each(&self) -> impl Iterator<Item = &Invalid> {
+        std::iter::once(self).chain(&self.also)
+    }
+
+    /// `Ok` when nothing was found; otherwise the first problem found for
+    /// each field, the first of them carrying the rest.
+    pub fn all(found: Vec<Invalid>) -> Result<(), Invalid> {
+        let mut out: Vec<Invalid> = Vec::new();
+        for mut i in found {
+            let also = std::mem::take(&mut i.also);
+            for one in std::iter::once(i).chain(also) {
+                if !out.iter().any(|o| o.field == one.field) {
+                    out.push(one);
+                }
+            }
+        }
+        let mut rest = out.into_iter();
+        match rest.next() {
+            None => Ok(()),
+            Some(mut first) => {
+                first.also = rest.collect();
+                Err(first)
+            }
+        }
+    }
+}
+
+pub(crate) fn invalid(field: &str, message: impl Into<String>) -> Invalid {
     Invalid {
         field: field.into(),
         message: message.into(),
+        also: Vec::new(),
     }
 }
 
@@ -165,46 +209,47 @@ impl AssetFields {
     /// asset as it is now: a position it already has is not re-checked
     /// against the coverage (imported assets may lie just outside the wards).
     pub fn validate(&self, dataset: &Dataset, before: Option<&AssetFields>) -> Result<(), Invalid> {
-        dataset
-            .check_category(&self.category)
-            .map_err(|e| invalid("category", e))?;
-        text(&self.name, "name", MAX_NAME_CHARS)?;
+        let mut found: Vec<Invalid> = Vec::new();
+        if let Err(e) = dataset.check_category(&self.category) {
+            found.push(invalid("category", e));
+        }
+        found.extend(text(&self.name, "name", MAX_NAME_CHARS).err());
         if self.name.trim().is_empty() {
-            return Err(invalid("name", "is required and must not be blank"));
+            found.push(invalid("name", "is required and must not be blank"));
         }
         if let Some(a) = &self.address {
-            text(a, "address", MAX_ADDRESS_CHARS)?;
+            found.extend(text(a, "address", MAX_ADDRESS_CHARS).err());
         }
         if let Some(h) = &self.opening_hours {
-            text(h, "opening_hours", MAX_OPENING_HOURS_CHARS)?;
+            found.extend(text(h, "opening_hours", MAX_OPENING_HOURS_CHARS).err());
         }
         if let Some(p) = &self.postcode
             && normalise_postcode(p).is_none()
         {
-            return Err(invalid(
+            found.push(invalid(
                 "postcode",
                 format!("{p:?} is not a valid UK postcode"),
             ));
         }
         if let Some(p) = &self.phone {
-            check_phone(p)?;
+            found.extend(check_phone(p).err());
         }
         if let Some(e) = &self.email {
-            check_email(e)?;
+            found.extend(check_email(e).err());
         }
         if let Some(w) = &self.website {
-            check_url(w)?;
+            found.extend(check_url(w).err());
         }
         if let Some(c) = self.capacity
             && !(c.is_finite() && (0.0..=MAX_CAPACITY).contains(&c))
         {
-            return Err(invalid(
+            found.push(invalid(
                 "capacity",
                 format!("must be a number from 0 to {MAX_CAPACITY}"),
             ));
         }
         if let Some(d) = &self.verified_at {
-            check_date(d)?;
+            found.extend(check_date(d).err());
         }
         let d = &self.details;
         for (value, field, max) in [
@@ -215,25 +260,23 @@ impl AssetFields {
             (&d.source_modified_at, "source_modified_at", 40),
         ] {
             if let Some(v) = value {
-                text(v, field, max)?;
+                found.extend(text(v, field, max).err());
             }
         }
-        if let Some(u) = &d.source_url {
-            check_url(u).map_err(|e| invalid("source_url", e.message))?;
-        }
-        if self.unplaced {
-            return Ok(());
+        if let Some(u) = &d.source_url
+            && let Err(e) = check_url(u)
+        {
+            found.push(invalid("source_url", e.message));
         }
         let moved =
             before.is_none_or(|b| b.easting_m != self.easting_m || b.northing_m != self.northing_m);
-        if moved {
+        if !self.unplaced && moved {
             if !(self.easting_m.is_finite() && self.northing_m.is_finite())
                 || crs::bng_to_wgs84(self.easting_m, self.northing_m).is_err()
             {
-                return Err(invalid("geometry", "the point is outside Great Britain"));
-            }
-            if dataset.ward_at(self.bng()).is_none() {
-                return Err(invalid(
+                found.push(invalid("geometry", "the point is outside Great Britain"));
+            } else if dataset.ward_at(self.bng()).is_none() {
+                found.push(invalid(
                     "geometry",
                     format!(
                         "the point (easting {:.0}, northing {:.0}) is outside this dataset's wards; \
@@ -243,7 +286,7 @@ impl AssetFields {
                 ));
             }
         }
-        Ok(())
+        Invalid::all(found)
     }
 }
 

@@ -467,11 +467,7 @@ impl Catalog {
             Edit::Create { fields } => {
                 fields.validate(&geography, None)?;
                 if fields.status == AssetStatus::Retired {
-                    return Err(Invalid {
-                        field: "status".into(),
-                        message: "a new asset cannot be retired".into(),
-                    }
-                    .into());
+                    return Err(fields::invalid("status", "a new asset cannot be retired").into());
                 }
                 let id = format!("{LOCAL_SOURCE}:{}", auth::random_hex(8));
                 let changes = fields.diff(None);

@@ -93,10 +93,10 @@ pub(crate) fn catalog_error(e: CatalogError) -> ApiError {
                 etag(expected)
             ),
         ),
-        CatalogError::Invalid(i) => ApiError::status(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "InvalidValue",
-            format!("{}: {}", i.field, i.message),
+        CatalogError::Invalid(i) => ApiError::InvalidFields(
+            i.each()
+                .map(|one| (one.field.clone(), one.message.clone()))
+                .collect(),
         ),
         CatalogError::NoChange(m) => ApiError::status(StatusCode::CONFLICT, "NoChange", m),
         CatalogError::Store(e) => ApiError::Internal(e.to_string()),

@@ -4,7 +4,7 @@
 use axum::Json;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
+use serde_json::{Value, json};
 
 /// An error a handler returns.
 #[derive(Debug, thiserror::Error)]
@@ -38,6 +38,10 @@ pub enum ApiError {
         /// What is wrong and what to do.
         message: String,
     },
+    /// Fields that failed validation (422), each with what is wrong: the
+    /// description names them all, and `errors` lists them.
+    #[error("{}", describe_fields(.0))]
+    InvalidFields(Vec<(String, String)>),
     /// The server is too busy for costly work; try again after this many seconds.
     #[error("the server is busy with other analyses; try again in {0} s")]
     Busy(u64),
@@ -99,6 +103,17 @@ impl IntoResponse for ApiError {
                 code,
                 message,
             } => (*status, *code, message.clone()),
+            ApiError::InvalidFields(fields) => {
+                let errors: Vec<Value> = fields
+                    .iter()
+                    .map(|(field, message)| json!({ "field": field, "message": message }))
+                    .collect();
+                return (
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    Json(json!({ "code": "InvalidValue", "description": self.to_string(), "errors": errors })),
+                )
+                    .into_response();
+            }
             ApiError::Busy(seconds) => {
                 let mut r = (
                     StatusCode::SERVICE_UNAVAILABLE,
@@ -136,6 +151,14 @@ impl IntoResponse for ApiError {
         )
             .into_response()
     }
+}
+
+fn describe_fields(fields: &[(String, String)]) -> String {
+    fields
+        .iter()
+        .map(|(field, message)| format!("{field}: {message}"))
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// The fallback for unknown paths.

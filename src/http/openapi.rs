@@ -265,7 +265,7 @@ pub fn document(base: &str) -> Value {
         },
         "components": {
             "schemas": {
-                "exception": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}, "description": {"type": "string"}}},
+                "exception": {"type": "object", "required": ["code"], "properties": {"code": {"type": "string"}, "description": {"type": "string"}, "errors": {"type": "array", "description": "on a 422, every field found wrong, one each, in the order found", "items": {"type": "object", "required": ["field", "message"], "properties": {"field": {"type": "string"}, "message": {"type": "string"}}}}}},
             },
             "responses": {
                 "BadRequest": {"description": "A parameter is wrong; the description names it and the allowed values", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/exception"}}}},

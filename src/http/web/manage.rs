@@ -638,7 +638,7 @@ pub async fn decide(
         Ok(Err(CatalogError::Invalid(i))) => html_page(
             &state,
             StatusCode::UNPROCESSABLE_ENTITY,
-            item_page(&state, &c, &s, Some(&format!("{}: {}", i.field, i.message))),
+            item_page(&state, &c, &s, Some(&i.to_string())),
         ),
         Ok(Err(CatalogError::NoChange(m))) => html_page(
             &state,

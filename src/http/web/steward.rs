@@ -227,7 +227,7 @@ fn form_page(
     s: &SessionRecord,
     row: &StoredAsset,
     values: &std::collections::HashMap<String, String>,
-    error: Option<(&str, &str)>,
+    errors: &[(&str, String)],
     notice: Option<&str>,
 ) -> String {
     let path = escape(&crate::http::web::path_segment(&row.id));
@@ -242,14 +242,22 @@ fn form_page(
             escape(n)
         ));
     }
-    if let Some((field, message)) = error {
-        let label = FIELDS
+    if !errors.is_empty() {
+        let items: String = errors
             .iter()
-            .find(|f| f.0 == field)
-            .map_or("This entry", |f| f.1);
+            .map(|(field, message)| {
+                let label = FIELDS
+                    .iter()
+                    .find(|f| f.0 == *field)
+                    .map_or("This entry", |f| f.1);
+                format!(
+                    "<li><a href=\"#field-{field}\">{label}: {}</a></li>",
+                    escape(message)
+                )
+            })
+            .collect();
         main.push_str(&format!(
-            "<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" tabindex=\"-1\" id=\"error-summary\"><h2 id=\"error-summary-title\">There is a problem</h2><ul><li><a href=\"#field-{field}\">{label}: {}</a></li></ul></div>",
-            escape(message)
+            "<div class=\"error-summary\" role=\"alert\" aria-labelledby=\"error-summary-title\" tabindex=\"-1\" id=\"error-summary\"><h2 id=\"error-summary-title\">There is a problem</h2><ul>{items}</ul></div>"
         ));
     }
     main.push_str(&format!(
@@ -259,7 +267,10 @@ fn form_page(
     ));
     for (name, label, hint, lines) in FIELDS {
         let value = values.get(name).map_or("", String::as_str);
-        let err = error.filter(|(f, _)| *f == name).map(|(_, m)| m);
+        let err = errors
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, m)| m.as_str());
         let mut described = Vec::new();
         let hint_html = if hint.is_empty() {
             String::new()
@@ -341,7 +352,7 @@ pub async fn edit_form(
         Ok(r) => r,
         Err(r) => return r.page(&state),
     };
-    let html = form_page(&state, &s, &row, &stored_values(&row.fields), None, None);
+    let html = form_page(&state, &s, &row, &stored_values(&row.fields), &[], None);
     html_page(&state, StatusCode::OK, html)
 }
 
@@ -427,7 +438,7 @@ pub async fn save(
                     .filter(|r| !r.is_empty()),
             ),
             Err((field, message)) => {
-                let html = form_page(&state, &s, &row, &f, Some((field, &message)), None);
+                let html = form_page(&state, &s, &row, &f, &[(field, message)], None);
                 return html_page(&state, StatusCode::UNPROCESSABLE_ENTITY, html);
             }
         }
@@ -464,13 +475,18 @@ pub async fn save(
         }
         Ok(Err(CatalogError::NoChange(_))) => back(if confirm { "checked" } else { "saved" }),
         Ok(Err(CatalogError::Invalid(i))) => {
-            let field = FIELDS
-                .iter()
-                .map(|f| f.0)
-                .find(|n| *n == i.field)
-                .unwrap_or("name");
-            let message = super::suggest::plain(&i.message);
-            let html = form_page(&state, &s, &row, &f, Some((field, &message)), None);
+            let errors: Vec<(&str, String)> = i
+                .each()
+                .map(|one| {
+                    let field = FIELDS
+                        .iter()
+                        .map(|f| f.0)
+                        .find(|n| *n == one.field)
+                        .unwrap_or("name");
+                    (field, super::suggest::plain(&one.message))
+                })
+                .collect();
+            let html = form_page(&state, &s, &row, &f, &errors, None);
             html_page(&state, StatusCode::UNPROCESSABLE_ENTITY, html)
         }
         Ok(Err(CatalogError::Stale { .. })) => {
@@ -480,7 +496,7 @@ pub async fn save(
                 &s,
                 &now,
                 &stored_values(&now.fields),
-                None,
+                &[],
                 Some(
                     "Someone changed this entry while you were editing it. Here it is as it is now: make your changes again.",
                 ),

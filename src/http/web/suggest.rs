@@ -575,10 +575,12 @@ pub async fn send(
             }
             fail(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                vec![FieldError {
-                    field: field_of(&i.field),
-                    message: plain(&i.message),
-                }],
+                i.each()
+                    .map(|one| FieldError {
+                        field: field_of(&one.field),
+                        message: plain(&one.message),
+                    })
+                    .collect(),
                 None,
             )
         }
