@@ -154,10 +154,14 @@ test("the form's errors are beside their fields and listed at the top, and a for
   await page.waitForSelector("#error-summary");
   const summary = await page.locator("#error-summary").innerText();
   assert.match(summary, /There is a problem/);
-  // The first problem found is named at its field, and the field says so.
-  const invalid = await page.locator('[aria-invalid="true"]').getAttribute("id");
-  const described = await page.locator(`#${invalid}`).getAttribute("aria-describedby");
-  assert.ok(described.includes("-error"), described);
+  // Every problem is named at once (no kind of place chosen, and the
+  // postcode): each at its field, which says so, and each listed at the top.
+  const invalid = await page.locator('[aria-invalid="true"]').evaluateAll((els) => els.map((e) => [e.id, e.getAttribute("aria-describedby")]));
+  assert.deepEqual(invalid.map(([id]) => id).sort(), ["field-category", "field-postcode"]);
+  for (const [id, described] of invalid) {
+    assert.ok(described.includes("-error"), described);
+    assert.equal(await page.locator(`#error-summary a[href="#${id}"]`).count(), 1, `${id} is listed at the top`);
+  }
   assert.equal(await page.locator("#field-name").inputValue(), "Somewhere", "what was typed is kept");
   // Without the cookie's token (another site's form), nothing is sent.
   const forged = await fetch(`${BASE}/suggest`, {
