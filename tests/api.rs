@@ -2,6 +2,8 @@
 //! profiles, OGC API - Features, exports, and a table of bad requests.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::sync::{Arc, OnceLock};
 
 use assetmap::http::{AppState, ROUTES, router};
@@ -537,6 +539,29 @@ async fn the_openapi_document_describes_every_route() {
             "lon", "lat", "postcode", "category", "limit", "radius_m", "open", "at"
         ]
     );
+}
+
+/// Both OpenAPI documents (the service's and the ORUK feed's, which are
+/// written by hand) are valid OpenAPI 3.0 to an independent validator.
+#[tokio::test]
+async fn the_openapi_documents_are_valid_to_an_independent_validator() {
+    for path in ["/api", "/oruk/openapi.json"] {
+        let a = get(path).await;
+        assert_eq!(a.status, StatusCode::OK, "{path}");
+        let doc = a.json();
+        let Some(problems) = common::openapi_problems(&doc) else {
+            return;
+        };
+        assert!(problems.is_empty(), "{path}:\n{problems}");
+    }
+    // The validator finds what is wrong (a response with no description).
+    let mut broken = get("/api").await.json();
+    broken["paths"]["/health"]["get"]["responses"]["200"]
+        .as_object_mut()
+        .unwrap()
+        .remove("description");
+    let problems = common::openapi_problems(&broken).unwrap();
+    assert!(problems.contains("/health/get/responses/200"), "{problems}");
 }
 
 /// Bad requests: each gets the right status and a message naming the parameter

@@ -283,6 +283,45 @@ pub fn decode_tiles(
     Some(out)
 }
 
+/// Checks an OpenAPI document against the OpenAPI 3.0 schema with Python's
+/// `openapi-spec-validator` (an independent reader): `None` (skip) when it
+/// is missing and the real-data variable is unset; otherwise what it found.
+pub fn openapi_problems(doc: &serde_json::Value) -> Option<String> {
+    let available = std::process::Command::new("python3")
+        .args(["-c", "import openapi_spec_validator"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !available {
+        assert!(
+            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
+            "python3 -m pip install openapi-spec-validator==0.7.2 (CI installs it)"
+        );
+        eprintln!("openapi-spec-validator is not installed: skipping");
+        return None;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("openapi.json");
+    std::fs::write(&path, serde_json::to_vec(doc).unwrap()).unwrap();
+    let run = std::process::Command::new("python3")
+        .args([
+            "-c",
+            "import json, sys\n\
+             from openapi_spec_validator import OpenAPIV30SpecValidator\n\
+             spec = json.load(open(sys.argv[1]))\n\
+             for e in OpenAPIV30SpecValidator(spec).iter_errors():\n\
+             \x20   print('/'.join(str(p) for p in e.absolute_path) + ': ' + e.message[:300])\n",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    Some(String::from_utf8(run.stdout).unwrap())
+}
+
 /// Runs a future to completion on a fresh single-threaded runtime.
 pub fn block_on<F: std::future::Future>(future: F) -> F::Output {
     tokio::runtime::Builder::new_current_thread()
