@@ -3,6 +3,8 @@
 //! the tiles the server serves, byte for byte.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
@@ -21,16 +23,7 @@ use tower::ServiceExt;
 /// The archive as the Python reader sees it; `None` (skip) when the package
 /// is missing and the real-data variable (which CI sets) is unset.
 fn read(path: &Path) -> Option<Value> {
-    let available = Command::new("python3")
-        .args(["-c", "import pmtiles.reader"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
-            "python3 -m pip install pmtiles==3.4.1 (the independent PMTiles reader)"
-        );
-        eprintln!("skipping: no Python pmtiles package");
+    if !common::python_has("pmtiles.reader", "python3 -m pip install pmtiles==3.4.1") {
         return None;
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/pmtiles_read.py");

@@ -231,11 +231,22 @@ pub fn create_asset(
         .id
 }
 
-pub fn decoder_available() -> bool {
-    std::process::Command::new("python3")
-        .args(["-c", "import mapbox_vector_tile"])
+/// Whether `python3` can import `module`. When it cannot, that fails a
+/// run with the real-data variable set (CI installs every such package, as
+/// `install` says) and otherwise says the test is skipped.
+pub fn python_has(module: &str, install: &str) -> bool {
+    let ok = std::process::Command::new("python3")
+        .args(["-c", &format!("import {module}")])
         .output()
-        .is_ok_and(|o| o.status.success())
+        .is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(
+            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
+            "{install} (CI installs it)"
+        );
+        eprintln!("python3 cannot import {module}: skipping");
+    }
+    ok
 }
 
 /// Decodes tiles with Python `mapbox-vector-tile`; `None` (skip) when it is
@@ -243,12 +254,10 @@ pub fn decoder_available() -> bool {
 pub fn decode_tiles(
     tiles: &[(assetmap::tiles::TileId, Vec<u8>)],
 ) -> Option<Vec<serde_json::Value>> {
-    if !decoder_available() {
-        assert!(
-            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
-            "python3 -m pip install mapbox-vector-tile==2.1.0 (CI installs it)"
-        );
-        eprintln!("mapbox-vector-tile is not installed: skipping");
+    if !python_has(
+        "mapbox_vector_tile",
+        "python3 -m pip install mapbox-vector-tile==2.1.0",
+    ) {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -287,16 +296,10 @@ pub fn decode_tiles(
 /// `openapi-spec-validator` (an independent reader): `None` (skip) when it
 /// is missing and the real-data variable is unset; otherwise what it found.
 pub fn openapi_problems(doc: &serde_json::Value) -> Option<String> {
-    let available = std::process::Command::new("python3")
-        .args(["-c", "import openapi_spec_validator"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !available {
-        assert!(
-            std::env::var_os("ASSETMAP_REAL_DATA").is_none(),
-            "python3 -m pip install openapi-spec-validator==0.7.2 (CI installs it)"
-        );
-        eprintln!("openapi-spec-validator is not installed: skipping");
+    if !python_has(
+        "openapi_spec_validator",
+        "python3 -m pip install openapi-spec-validator==0.7.2",
+    ) {
         return None;
     }
     let dir = tempfile::tempdir().unwrap();
