@@ -417,7 +417,7 @@ impl TileSource {
     /// bytes to a live asset layer instead of clipping polygons. Boundaries
     /// change only with a new source, so this is done once (the server does
     /// it in the background after start-up; until then tiles are made in
-    /// full). Returns the tiles prepared and their bytes.
+    /// full). Returns how many tiles it encoded, their bytes and the largest.
     pub fn prepare(&self, dataset: &Dataset, max_zoom: u8, threads: usize) -> Prepared {
         let mut out = Prepared::default();
         if self.wards.is_empty() {
