@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use super::fields::{
     AssetFields, Invalid, MAX_ADDRESS_CHARS, MAX_NAME_CHARS, MAX_OPENING_HOURS_CHARS, check_email,
-    invalid as problem,
+    invalid as problem, text,
 };
 use super::store::ContributionRow;
 use super::{Catalog, CatalogError, Edit, auth, time};
@@ -220,19 +220,7 @@ fn invalid(field: &str, message: impl Into<String>) -> CatalogError {
 }
 
 fn bounded(value: &Option<String>, field: &str, max: usize) -> Result<(), Invalid> {
-    if let Some(v) = value {
-        let n = v.chars().count();
-        if n > max {
-            return Err(problem(
-                field,
-                format!("is {n} characters; at most {max} are allowed"),
-            ));
-        }
-        if v.chars().any(|c| c.is_control() && c != '\n') {
-            return Err(problem(field, "must not contain control characters"));
-        }
-    }
-    Ok(())
+    value.as_deref().map_or(Ok(()), |v| text(v, field, max))
 }
 
 /// How many web links a text holds.

@@ -290,7 +290,9 @@ impl AssetFields {
     }
 }
 
-fn text(value: &str, field: &str, max_chars: usize) -> Result<(), Invalid> {
+/// A text field within `max_chars` and free of control characters (a
+/// line break allowed).
+pub(crate) fn text(value: &str, field: &str, max_chars: usize) -> Result<(), Invalid> {
     let n = value.chars().count();
     if n > max_chars {
         return Err(invalid(
