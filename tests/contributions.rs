@@ -480,6 +480,19 @@ fn bad_contributions_get_precise_errors() {
         ["name", "contact_email", "email", "website"],
         "{body}"
     );
+    // With the name and the place missing too, the other fields are still checked.
+    let missing = suggest(
+        &app,
+        json!({"kind": "new", "category": "gp", "website": "javascript:alert(1)", "phone": "call us"}),
+    )
+    .json();
+    let named: Vec<&str> = missing["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(named, ["name", "location", "phone", "website"], "{missing}");
     let description = body["description"].as_str().unwrap();
     assert!(
         description.starts_with("name: is 201 characters") && description.contains("; website: "),

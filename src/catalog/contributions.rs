@@ -451,27 +451,29 @@ impl Catalog {
                 if asset_id.is_some() {
                     found.push(problem("asset_id", "a new place has no asset id"));
                 }
-                match new_fields(&d, &proposal) {
-                    Err(CatalogError::Invalid(i)) => found.push(i),
-                    Err(e) => return Err(e),
-                    Ok(fields) => {
-                        let mut checked = fields.clone();
-                        if checked.category == OTHER {
-                            // Any real category: "other" is given one on approval.
-                            if let Some(c) = d.info.category_labels.keys().next() {
-                                checked.category.clone_from(c);
-                            }
-                        }
-                        found.extend(checked.validate(&d, None).err());
-                        for hit in d.asset_index.within(
-                            fields.bng(),
-                            DUPLICATE_RADIUS_M,
-                            std::slice::from_ref(&fields.category),
-                        ) {
-                            let a = &d.assets[hit.asset];
-                            if similar_names(&a.name, &fields.name) {
-                                possible_duplicates.push(a.id.clone());
-                            }
+                // The rest of the fields are checked even when the name,
+                // kind or location is missing (the first problem per field
+                // is the one named).
+                let (fields, missing) = draft_fields(&d, &proposal);
+                let complete = missing.is_empty();
+                found.extend(missing);
+                let mut checked = fields.clone();
+                if checked.category == OTHER {
+                    // Any real category: "other" is given one on approval.
+                    if let Some(c) = d.info.category_labels.keys().next() {
+                        checked.category.clone_from(c);
+                    }
+                }
+                found.extend(checked.validate(&d, None).err());
+                if complete {
+                    for hit in d.asset_index.within(
+                        fields.bng(),
+                        DUPLICATE_RADIUS_M,
+                        std::slice::from_ref(&fields.category),
+                    ) {
+                        let a = &d.assets[hit.asset];
+                        if similar_names(&a.name, &fields.name) {
+                            possible_duplicates.push(a.id.clone());
                         }
                     }
                 }
@@ -749,7 +751,17 @@ fn merge_into(base: &mut Proposal, edits: &Proposal) {
 
 /// A new place's fields: a name, a category, and a position from the
 /// coordinates or the postcode.
+/// The new place a proposal describes: its fields, or what is missing.
 fn new_fields(d: &Dataset, p: &Proposal) -> Result<AssetFields, CatalogError> {
+    let (fields, missing) = draft_fields(d, p);
+    Invalid::all(missing)?;
+    Ok(fields)
+}
+
+/// The new place's fields as far as the proposal gives them, and what is
+/// missing or wrong in the name, kind and location. A place with no
+/// location is drafted unplaced, so its other fields can still be checked.
+fn draft_fields(d: &Dataset, p: &Proposal) -> (AssetFields, Vec<Invalid>) {
     let mut found = Vec::new();
     if p.name.is_none() {
         found.push(problem("name", "is required: what is the place called?"));
@@ -794,15 +806,11 @@ fn new_fields(d: &Dataset, p: &Proposal) -> Result<AssetFields, CatalogError> {
             None
         }
     };
-    Invalid::all(found)?;
-    let (Some(name), Some(category), Some((easting_m, northing_m))) =
-        (p.name.clone(), p.category.clone(), at)
-    else {
-        return Err(invalid("name", "is required: what is the place called?"));
-    };
+    let category = p.category.clone().unwrap_or_default();
+    let (easting_m, northing_m) = at.unwrap_or((0.0, 0.0));
     let mut f = AssetFields {
         category: category.clone(),
-        name,
+        name: p.name.clone().unwrap_or_default(),
         address: p.address.clone(),
         postcode: p
             .postcode
@@ -822,14 +830,14 @@ fn new_fields(d: &Dataset, p: &Proposal) -> Result<AssetFields, CatalogError> {
         status: AssetStatus::Active,
         verified_at: Some(time::today()),
         details: Details::default(),
-        unplaced: false,
+        unplaced: at.is_none(),
         sensitive: false,
     };
     if category == OTHER {
         // Checked against a real category only when an officer approves it.
         f.category = OTHER.into();
     }
-    Ok(f)
+    (f, found)
 }
 
 /// Deletes the e-mail addresses of contributions decided more than `days`
