@@ -37,6 +37,8 @@ wrk_run() { # connections tiles-file [extra env...]
   env TILES="$tiles" SOURCE=tiles/all SUFFIX=.mvt "$@" \
     wrk -t2 -c"$c" -d"${duration}s" -s "$peers/wrk_tiles.lua" "http://127.0.0.1:$port" | result
 }
+# The server's peak resident memory so far (the aim is under 1 GB).
+peak_kb() { awk '/^VmHWM/ {print $2}' "/proc/$server/status"; }
 start() { # port cache-mb
   port="$1"
   ./target/release/assetmap serve --manifest manifests/england.toml --listen "127.0.0.1:$port" \
@@ -50,6 +52,7 @@ start() { # port cache-mb
 start 18291 0
 cold="$(wrk_run 32 "$peers/tiles.txt")"
 cold10="$(wrk_run 8 "$scratch/tiles_z10.txt")"
+cold_peak_kb="$(peak_kb)"
 kill "$server"; wait "$server" 2>/dev/null || true
 
 start 18292 1024
@@ -58,12 +61,14 @@ wrk_run 32 "$peers/tiles.txt" ACCEPT_ENCODING=gzip > /dev/null  # and gzips each
 warm="$(wrk_run 32 "$peers/tiles.txt")"
 warm_gz="$(wrk_run 32 "$peers/tiles.txt" ACCEPT_ENCODING=gzip)"
 health="$(wrk_run 32 "$peers/tiles.txt" FIXED_PATH=/health)"
+warm_peak_kb="$(peak_kb)"
 kill "$server"; wait "$server" 2>/dev/null || true
 
-python3 - "$pg_tps" "$pg_p99" "$cold" "$cold10" "$warm" "$warm_gz" "$health" <<'EOF'
+python3 - "$pg_tps" "$pg_p99" "$cold" "$cold10" "$warm" "$warm_gz" "$health" "$cold_peak_kb" "$warm_peak_kb" <<'EOF'
 import json, sys
 pg_tps, pg_p99 = float(sys.argv[1]), float(sys.argv[2])
-cold, cold10, warm, warm_gz, health = (json.loads(a) for a in sys.argv[3:])
+cold, cold10, warm, warm_gz, health = (json.loads(a) for a in sys.argv[3:8])
+cold_peak_kb, warm_peak_kb = int(sys.argv[8]), int(sys.argv[9])
 row = lambda name, r, note: print(f"{name:<40} {r['req_per_s']:>9.0f}/s  p99 {r['p99_ms']:>7.2f} ms  {note}")
 print(f"{'PostGIS ST_AsMVT, two layers (pgbench -c2)':<40} {pg_tps:>9.0f}/s  p99 {pg_p99:>7.2f} ms")
 row("assetmap cold, -c32", cold, f"{cold['req_per_s'] / pg_tps:.2f}x PostGIS (aim >= 10)")
@@ -73,4 +78,5 @@ row("assetmap warm, gzip", warm_gz, f"{warm_gz['req_per_s'] / health['req_per_s'
 row("assetmap /health", health, "")
 bad = sum(r["non2xx3xx"] + r["socket_errors"] for r in (cold, cold10, warm, warm_gz, health))
 print(f"errors: {bad}")
+print(f"peak RSS: cold server {cold_peak_kb / 1024:.0f} MiB, warm server (1 GiB tile cache) {warm_peak_kb / 1024:.0f} MiB (aim < 1 GB)")
 EOF
