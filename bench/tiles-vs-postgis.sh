@@ -30,6 +30,7 @@ pg_p99="$(echo "$pg_line" | sed -n 's/.*p99=\([0-9.]*\).*/\1/p')"
 
 cargo build --release --quiet
 awk -F/ '$1 >= 10' "$peers/tiles.txt" > "$scratch/tiles_z10.txt"
+awk -F/ '$1 < 10' "$peers/tiles.txt" > "$scratch/tiles_low.txt"
 result() { grep '^RESULT' | sed 's/^RESULT //'; }
 field() { python3 -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 wrk_run() { # connections tiles-file [extra env...]
@@ -52,6 +53,8 @@ start() { # port cache-mb
 start 18291 0
 cold="$(wrk_run 32 "$peers/tiles.txt")"
 cold10="$(wrk_run 8 "$scratch/tiles_z10.txt")"
+# A burst of cold low-zoom tiles: the case that once took a thread each.
+cold_low="$(wrk_run 32 "$scratch/tiles_low.txt")"
 cold_peak_kb="$(peak_kb)"
 kill "$server"; wait "$server" 2>/dev/null || true
 
@@ -64,19 +67,21 @@ health="$(wrk_run 32 "$peers/tiles.txt" FIXED_PATH=/health)"
 warm_peak_kb="$(peak_kb)"
 kill "$server"; wait "$server" 2>/dev/null || true
 
-python3 - "$pg_tps" "$pg_p99" "$cold" "$cold10" "$warm" "$warm_gz" "$health" "$cold_peak_kb" "$warm_peak_kb" <<'EOF'
+python3 - "$pg_tps" "$pg_p99" "$cold" "$cold10" "$warm" "$warm_gz" "$health" "$cold_peak_kb" "$warm_peak_kb" "$cold_low" <<'EOF'
 import json, sys
 pg_tps, pg_p99 = float(sys.argv[1]), float(sys.argv[2])
 cold, cold10, warm, warm_gz, health = (json.loads(a) for a in sys.argv[3:8])
 cold_peak_kb, warm_peak_kb = int(sys.argv[8]), int(sys.argv[9])
+cold_low = json.loads(sys.argv[10])
 row = lambda name, r, note: print(f"{name:<40} {r['req_per_s']:>9.0f}/s  p99 {r['p99_ms']:>7.2f} ms  {note}")
 print(f"{'PostGIS ST_AsMVT, two layers (pgbench -c2)':<40} {pg_tps:>9.0f}/s  p99 {pg_p99:>7.2f} ms")
 row("assetmap cold, -c32", cold, f"{cold['req_per_s'] / pg_tps:.2f}x PostGIS (aim >= 10)")
 row("assetmap cold, z>=10, -c8", cold10, f"(aim p99 <= 5 ms)")
+row("assetmap cold, z<10 only, -c32", cold_low, "")
 row("assetmap warm, raw", warm, f"{warm['req_per_s'] / health['req_per_s']:.2f}x /health (aim >= 0.8)")
 row("assetmap warm, gzip", warm_gz, f"{warm_gz['req_per_s'] / health['req_per_s']:.2f}x /health (aim >= 0.8)")
 row("assetmap /health", health, "")
-bad = sum(r["non2xx3xx"] + r["socket_errors"] for r in (cold, cold10, warm, warm_gz, health))
+bad = sum(r["non2xx3xx"] + r["socket_errors"] for r in (cold, cold10, cold_low, warm, warm_gz, health))
 print(f"errors: {bad}")
 print(f"peak RSS: cold server {cold_peak_kb / 1024:.0f} MiB, warm server (1 GiB tile cache) {warm_peak_kb / 1024:.0f} MiB (aim < 1 GB)")
 EOF

@@ -505,6 +505,14 @@ impl TileSource {
             .is_some_and(|p| p.get().is_some())
     }
 
+    /// Whether the asset clusters for a category filter (a
+    /// [`Self::filter_key`]) are built; a filter's first tile builds them.
+    pub fn has_clusters(&self, filter_key: &str) -> bool {
+        self.live
+            .read()
+            .is_ok_and(|l| l.hierarchies.contains_key(filter_key))
+    }
+
     /// Shape `i` for zoom `z`: at low zooms pre-generalised once with half the
     /// tile tolerance (the tile pipeline still simplifies, quantises and fixes
     /// it), so a dense tile does not simplify thousands of full-detail rings.
