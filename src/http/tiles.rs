@@ -325,13 +325,16 @@ pub async fn tile(
             .map(|r| format!("{}:{:?}", view.dataset.version, r.params))
             .unwrap_or_default(),
     };
-    let clusters_built = state.tiles.has_clusters(&key.filter);
     let cached = state
         .tile_cache
         .get_or_render(key, || async {
             // Low zooms cover much of the data: a cold one is costly work.
             // Unless its polygons were encoded ahead.
             let prepared = gap_result.is_none() && state.tiles.is_prepared(tile.z);
+            // Asked only on a miss: a cache hit takes no lock.
+            let clusters_built = state
+                .tiles
+                .has_clusters(&crate::tiles::TileSource::filter_key(&categories));
             let turn = if tile.z < COSTLY_BELOW_ZOOM && !prepared {
                 Some(state.heavy_turn(&client).await?)
             } else {
